@@ -1,0 +1,3 @@
+"""iosflex: a Cisco IOS FlexVPN server emulator."""
+
+__version__ = "0.1.0"

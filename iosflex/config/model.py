@@ -1,0 +1,106 @@
+"""RunningConfig: the single source of truth, made of one typed state object per feature.
+
+Each feature module (iosflex/config/*.py) declares its state dataclass and its `show running-config`
+renderer with ``@feature(name, order)``.  ``order`` is the feature's place in IOS's section order (the
+table below is the one place that order is written down).  A renderer returns blocks; each block is a list
+of lines printed followed by a ``!`` line, as IOS separates sections.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+# IOS's section order in `show running-config` (reference/flexvpn-config-inventory.md §4.1).
+ORDER = {
+    "system": 10,  # version, service
+    "hostname": 20,
+    "boot": 30,
+    "vrf": 35,
+    "enable": 40,
+    "aaa_new_model": 50,
+    "aaa_groups": 60,
+    "aaa_methods": 70,
+    "aaa_attr_lists": 80,
+    "aaa_dynamic_author": 90,
+    "aaa_session_id": 100,
+    "ip_domain": 110,
+    "pki": 120,
+    "username": 130,
+    "ikev2_author_policy": 150,
+    "ikev2_proposal": 160,
+    "ikev2_policy": 170,
+    "ikev2_keyring": 180,
+    "ikev2_name_mangler": 185,
+    "ikev2_profile": 190,
+    "ikev2_global": 200,
+    "ipsec_transform_set": 210,
+    "ipsec_profile": 220,
+    "policy_map": 225,
+    "interfaces": 230,
+    "ip_local_pool": 250,
+    "ip_route": 260,
+    "ip_access_list": 270,
+    "radius_globals": 280,
+    "radius_servers": 290,
+    "line": 310,
+}
+
+
+@dataclass
+class Feature:
+    name: str
+    factory: Callable[[], object]
+    render: Callable[["RunningConfig", object], list[list[str]]]
+
+
+FEATURES: dict[str, Feature] = {}
+
+
+def feature(name: str):
+    """Register a feature's state class; its `render(self, cfg)` method gives its blocks."""
+
+    def deco(cls):
+        if name not in ORDER:
+            raise RuntimeError(f"feature {name} has no place in ORDER")
+        if name in FEATURES:
+            raise RuntimeError(f"feature {name} registered twice")
+        FEATURES[name] = Feature(name, cls, lambda cfg, st: st.render(cfg))
+        return cls
+
+    return deco
+
+
+class RunningConfig:
+    """One attribute per feature (``cfg.aaa_groups``...), created fresh from the registry."""
+
+    def __init__(self):
+        _load_features()
+        for name, f in FEATURES.items():
+            setattr(self, name, f.factory())
+
+    def blocks(self) -> list[list[str]]:
+        out: list[list[str]] = []
+        for name in sorted(FEATURES, key=lambda n: ORDER[n]):
+            out.extend(getattr(self, name).render(self))
+        return out
+
+    def lines(self) -> list[str]:
+        """The configuration text after the `Current configuration` line, through `end`."""
+        out = ["!"]
+        for block in self.blocks():
+            out.extend(block)
+            out.append("!")
+        out.append("end")
+        return out
+
+
+def _load_features():
+    import importlib
+    import pkgutil
+
+    from .. import config as pkg
+
+    for info in pkgutil.iter_modules(pkg.__path__):
+        if info.name not in ("model",):
+            importlib.import_module(f"{pkg.__name__}.{info.name}")

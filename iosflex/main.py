@@ -1,0 +1,76 @@
+"""`iosflex` command: start the router on its startup-config, with the console (interactive or batch)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from .pager import MORE, page
+from .router import Router
+
+
+def default_home() -> Path:
+    return Path(os.environ.get("IOSFLEX_HOME", Path.home() / ".iosflex"))
+
+
+def build_router(args) -> Router:
+    if args.startup_config:
+        router = Router(args.startup_config)
+    else:
+        router = Router(default_home() / "startup-config", default_if_missing=True)
+    for rej in router.load_startup():
+        print(f"% startup-config line {rej.lineno}: {rej.line.strip()}", file=sys.stderr)
+        for ln in rej.error:
+            if ln:
+                print(ln, file=sys.stderr)
+    return router
+
+
+def run_batch(router: Router, inp, out) -> int:
+    """Lines from `inp` as if typed at the console; `out` gets what the console shows."""
+    session = router.session(length=0)
+    lines = iter(inp)
+
+    def read_key() -> str:
+        try:
+            nxt = next(lines)
+        except StopIteration:
+            return ""
+        out.write("\n")
+        return nxt[:1] if nxt.strip("\r\n") else "\n"
+
+    for raw in lines:
+        line = raw.rstrip("\r\n")
+        prompt = session.prompt
+        out.write(prompt + (line if session.echo else "") + "\n")
+        if session.echo and not session.pending and line.endswith("?"):
+            result = session.help(line[:-1])
+        else:
+            result = session.run(line)
+        page(result, session.length, out.write, read_key, erase="")
+        if session.closed:
+            return 0
+    out.write(session.prompt)
+    out.write("\n")
+    return 0
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="iosflex", description="Cisco IOS FlexVPN server emulator")
+    ap.add_argument("--startup-config", metavar="FILE",
+                    help="startup-config to load and to save to (default: $IOSFLEX_HOME/startup-config, "
+                         "else the embedded FlexVPN server config)")
+    ap.add_argument("--batch", action="store_true", help="read commands from stdin even on a terminal")
+    args = ap.parse_args(argv)
+    router = build_router(args)
+    if args.batch or not sys.stdin.isatty():
+        return run_batch(router, sys.stdin, sys.stdout)
+    from .console import run_console
+
+    return run_console(router)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""Command handlers, one module per mode or feature, bound by name from the grammar files.
+
+A handler is ``fn(ctx)``; it reads ``ctx.args``, checks, and only then changes the running-config, so a
+rejected line (``raise CommandError(text)``) changes nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from typing import Callable
+
+HANDLERS: dict[str, Callable] = {}
+
+
+class CommandError(Exception):
+    """A rejected command; the text is what IOS prints."""
+
+
+def handler(*names: str):
+    def deco(fn):
+        for name in names or (fn.__name__,):
+            if name in HANDLERS and HANDLERS[name] is not fn:
+                raise RuntimeError(f"handler {name} registered twice")
+            HANDLERS[name] = fn
+        return fn
+
+    return deco
+
+
+def load_all() -> dict[str, Callable]:
+    for info in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{info.name}")
+    return HANDLERS

@@ -1,0 +1,1 @@
+"""Command-definition language, graph compiler and matcher (see DESIGN.md, The CLI)."""

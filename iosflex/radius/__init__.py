@@ -1,0 +1,1 @@
+"""Later issues: see DESIGN.md."""

@@ -1,0 +1,127 @@
+"""The router: grammar, running-config, startup-config file, and applying configuration text."""
+
+from __future__ import annotations
+
+import os
+import time
+import re
+import tempfile
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+from . import modes
+from .config.model import RunningConfig
+from .parser.graph import Grammar
+from .parser.matcher import Matcher
+from .session import Session
+
+GRAMMAR_DIR = Path(__file__).parent / "grammars"
+DEFAULT_CONFIG = "default-startup.cfg"
+
+# A prompt left in pasted text: `R1(config-ikev2-profile)#`
+_PROMPT = re.compile(r"^[\w.\-@/:]{1,63}(\([\w.\-@/:+]{0,32}\))?[#>]")
+
+
+@lru_cache(maxsize=1)
+def load_grammar() -> tuple[Grammar, Matcher, dict]:
+    handlers = modes.load_all()
+    grammar = Grammar.load(sorted(GRAMMAR_DIR.glob("*.gram")), handlers)
+    return grammar, Matcher(grammar), handlers
+
+
+def default_config_text() -> str:
+    return resources.files("iosflex").joinpath("data", DEFAULT_CONFIG).read_text()
+
+
+@dataclass
+class Rejected:
+    lineno: int
+    line: str
+    error: list[str]
+
+
+class Router:
+    def __init__(self, startup_path: str | Path | None = None, default_if_missing: bool = False):
+        """`startup_path` is where `write memory` saves and start-up reads; when it does not exist the
+        router starts blank, or on the embedded default config with `default_if_missing`."""
+        self.grammar, self.matcher, self.handlers = load_grammar()
+        self.config = RunningConfig()
+        self.startup_path = Path(startup_path) if startup_path else None
+        self.default_if_missing = default_if_missing
+        self.booted = time.monotonic()
+
+    def uptime_text(self) -> str:
+        secs = int(time.monotonic() - self.booted)
+        d, rem = divmod(secs, 86400)
+        h, rem = divmod(rem, 3600)
+        m = rem // 60
+        parts = ([f"{d} day{'s' if d != 1 else ''}"] if d else []) + ([f"{h} hour{'s' if h != 1 else ''}"] if h else [])
+        parts.append(f"{m} minute{'s' if m != 1 else ''}")
+        return ", ".join(parts)
+
+    # -- configuration text -------------------------------------------------------------------------
+    def apply_config(self, text: str, strip_prompts: bool = True) -> list[Rejected]:
+        """Apply a whole configuration as if pasted at `(config)#`; returns the rejected lines."""
+        s = Session(self, privileged=True, width=0, length=0, name="startup")
+        s.push("config")
+        rejected = []
+        for n, raw in enumerate(text.splitlines(), 1):
+            line = raw.rstrip("\r")
+            if strip_prompts:
+                m = _PROMPT.match(line.strip())
+                if m and not line.strip().startswith("!"):
+                    line = line.strip()[m.end() :]
+            if line.strip() == "end":
+                break
+            out = s.run(line)
+            if s.last_error:
+                rejected.append(Rejected(n, line, out))
+            if not s.in_config:  # an `exit` too many: stay in configuration mode
+                s.end()
+                s.push("config")
+                s.closed = False
+        return rejected
+
+    def running_config_text(self) -> str:
+        return "\n".join(self.config.lines()) + "\n"
+
+    # -- startup-config -----------------------------------------------------------------------------
+    def load_startup(self) -> list[Rejected]:
+        text = self.startup_text()
+        return self.apply_config(text) if text else []
+
+    def startup_text(self) -> str | None:
+        if self.startup_path is not None and self.startup_path.exists():
+            return self.startup_path.read_text()
+        if self.default_if_missing:
+            return default_config_text()
+        return None
+
+    def save(self) -> Path:
+        """write memory: write to a temporary file, fsync, rename over the startup-config."""
+        if self.startup_path is None:
+            self.startup_path = Path(os.environ.get("IOSFLEX_HOME", Path.home() / ".iosflex")) / "startup-config"
+        path = self.startup_path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".startup-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w") as f:
+                f.write(self.running_config_text())
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+            dfd = os.open(path.parent, os.O_DIRECTORY)
+            try:
+                os.fsync(dfd)
+            finally:
+                os.close(dfd)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+        return path
+
+    def session(self, **kw) -> Session:
+        return Session(self, **kw)
