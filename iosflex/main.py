@@ -43,17 +43,10 @@ def run_batch(router: Router, inp, out) -> int:
 
     for raw in lines:
         line = raw.rstrip("\r\n")
-        prompt = session.prompt
-        out.write(prompt + (line if session.echo else "") + "\n")
-        if session.echo and not session.pending and line.endswith("?"):
-            result = session.help(line[:-1])
-        else:
-            result = session.run(line)
-        page(result, session.length, out.write, read_key, erase="")
+        out.write(session.prompt + (line if session.echo else "") + "\n")
+        page(session.feed(line), session.length, out.write, read_key, erase="")
         if session.closed:
             return 0
-    out.write(session.prompt)
-    out.write("\n")
     return 0
 
 

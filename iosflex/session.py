@@ -119,6 +119,12 @@ class Session:
                 break
 
     # -- commands -----------------------------------------------------------------------------------
+    def feed(self, line: str) -> list[str]:
+        """A whole typed line as the console takes it: ending in `?` asks for help and runs nothing."""
+        if self.echo and not self.pending and line.endswith("?"):
+            return self.help(line[:-1])
+        return self.run(line)
+
     def run(self, line: str) -> list[str]:
         self.last_error = False
         if self.pending:

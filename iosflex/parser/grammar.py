@@ -7,6 +7,9 @@ A grammar file holds, one block each, in this notation::
       prompt (config-ikev2-profile)
       parent config
       header IKEv2 profile configuration commands:
+      negate Negate a command or set its defaults
+      default Set a command to its defaults
+      quiet no default
 
     define IFNAME = {Ethernet~ IFNUM | Loopback~ <0-2147483647>}
       Ethernet     IEEE 802.3
@@ -16,6 +19,11 @@ A grammar file holds, one block each, in this notation::
       authentication  Set authentication method
       remote          Set remote authentication method
       ...
+
+Mode properties: ``prompt``, ``parent`` (walk-up and ``exit`` target), ``header`` (first line of ``?`` on an
+empty line), ``level`` (``exec`` for the EXEC graph), ``negate`` / ``default`` (help of the ``no`` / ``default``
+keywords, which lead into the negated forms), ``do MODE help`` (``do`` runs the rest in MODE) and ``quiet``
+(those of ``no default do`` that work but are not listed by ``?``).
 
 Command blocks start with ``cmd`` (normal), ``no`` (an explicit negated form, typed after ``no``) or
 ``hidden`` (accepted, never listed).  ``-> NAME`` binds the handler registered under NAME in

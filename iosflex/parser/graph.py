@@ -139,9 +139,10 @@ def _compile(md: ModeDef, handlers) -> Mode:
                 for p in cmd.paths:
                     _insert(no_root, p, cmd, handlers, False, True, cmd.source)
                     _fill_help(root, no_root, p)
+        quiet = md.props.get("quiet", "").split()
         for word, prop in (("no", "negate"), ("default", "default")):
             if prop in md.props:
-                n = Node(Tok(word, None), parent=root, help=md.props[prop], visible=True, negate=word)
+                n = Node(Tok(word, None), parent=root, help=md.props[prop], visible=word not in quiet, negate=word)
                 n.children = no_root.children
                 n.user = any(c.user for c in no_root.children.values())
                 root.children["kw:" + word] = n
@@ -149,7 +150,8 @@ def _compile(md: ModeDef, handlers) -> Mode:
         raise GrammarError(f"mode {md.name}: explicit no-forms in a mode without `negate`")
     if "do" in md.props:
         target, _, text = md.props["do"].partition(" ")
-        n = Node(Tok("do", None), parent=root, help=text.strip(), visible=True, goto=target)
+        n = Node(Tok("do", None), parent=root, help=text.strip(), visible="do" not in md.props.get("quiet", "").split(),
+                 goto=target)
         root.children["kw:do"] = n
     _check_help(root, md.name)
     _check_help(no_root, md.name)
