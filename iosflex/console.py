@@ -6,6 +6,7 @@ connection); everything else is in the sans-I/O Session.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from prompt_toolkit import PromptSession
@@ -48,6 +49,7 @@ def key_bindings(session) -> KeyBindings:
 
     @kb.add("c-z")
     def _ctrl_z(event):
+        event.app.current_buffer.text = "^Z"
         event.app.exit(result=CTRL_Z)
 
     return kb
@@ -62,7 +64,7 @@ def _read_key() -> str:
     old = termios.tcgetattr(fd)
     try:
         tty.setraw(fd)
-        return sys.stdin.read(1)
+        return os.read(fd, 1).decode(errors="replace")
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
 
@@ -78,7 +80,6 @@ def run_console(router) -> int:
         except KeyboardInterrupt:
             continue
         if line == CTRL_Z:
-            print("^Z")
             if session.in_config:
                 session.end()
             continue

@@ -133,3 +133,8 @@ def line_transport_input(ctx):
         return
     names = [node.tok.text for node, _ in ctx.args.path[2:]]
     ctx.obj.transport_input = " ".join(dict.fromkeys(names))
+
+
+@handler("config_noop")
+def config_noop(ctx):
+    """Lines IOS prints in every config (version, boot markers) and takes back without effect."""
