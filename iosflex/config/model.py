@@ -40,6 +40,7 @@ ORDER = {
     "interfaces": 230,
     "ip_local_pool": 250,
     "ip_route": 260,
+    "ip_ssh": 265,
     "ip_access_list": 270,
     "radius_globals": 280,
     "radius_servers": 290,
