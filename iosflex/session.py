@@ -193,8 +193,9 @@ class Session:
                     kind, payload = k2, p2
                     break
         if kind == "error":
-            if payload.status == "invalid" and not line.strip():
-                return []
+            words = line.split()
+            if payload.status == "invalid" and (not words or payload.caret < len(line) - len(line.lstrip()) + len(words[0])):
+                return [UNRECOGNIZED]  # the first word is unknown: IOS does not draw a caret for `?`
             return self.error_lines(line, payload)
         if kind == "words":
             return ["".join(w + "  " for w in payload), ""]
