@@ -195,7 +195,10 @@ def read_files(paths: list[Path]) -> dict[str, ModeDef]:
             if name in macros:
                 raise GrammarError(f"{src}: macro {name} defined twice")
             macros[name] = expand(spec.strip(), macros)
-            macro_helps[name] = _helps(body, src)
+            macro_helps[name] = {}
+            for inner in re.findall(r"%([A-Z_0-9]+)", spec):  # a macro inside a macro brings its help
+                macro_helps[name].update(macro_helps.get(inner, {}))
+            macro_helps[name].update(_helps(body, src))
     current: ModeDef | None = None
     for kind, head, body, src in blocks:
         if kind == "mode":
