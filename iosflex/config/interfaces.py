@@ -1,7 +1,10 @@
 """Interfaces in the running-config: physical Ethernet ports, Loopback, Tunnel and Virtual-Template.
 
 IOS keeps every physical port in the config (``no ip address`` / ``shutdown`` when unused); logical
-interfaces exist once configured.  Lines print in IOS's order for an interface.
+interfaces exist once configured.  Lines print in IOS's order for an interface (the order of real IOS-XE
+``show running-config`` captures: description, encapsulation, vrf, address, access-groups, mtu, nat, nhrp,
+adjust-mss, zone, logging, shutdown, negotiation, ipv6, tunnel source/mode/destination/key/pmtud/vrf/protection,
+service-policy).
 """
 
 from __future__ import annotations
@@ -14,10 +17,21 @@ from .model import feature
 # Canonical type names, in IOS's sort order for `show running-config`.
 TYPES = ["Loopback", "Tunnel", "FastEthernet", "GigabitEthernet", "Ethernet", "Virtual-Template", "Virtual-Access"]
 PHYSICAL = ("Ethernet", "FastEthernet", "GigabitEthernet")
+TUNNEL_CAPABLE = ("Tunnel", "Virtual-Template", "Virtual-Access")
 DEFAULT_PORTS = [("Ethernet", f"0/{i}") for i in range(4)]
+SHORT = {"Loopback": "Lo", "Tunnel": "Tu", "FastEthernet": "Fa", "GigabitEthernet": "Gi", "Ethernet": "Et",
+         "Virtual-Template": "Vt", "Virtual-Access": "Vi"}
+# `show interfaces ... | inc protocol/transport`
+TUNNEL_TRANSPORT = {None: "GRE/IP", "gre ip": "GRE/IP", "gre ipv6": "GRE/IPv6", "gre multipoint": "multi-GRE/IP",
+                    "ipsec ipv4": "IPSEC/IP", "ipsec ipv6": "IPSEC/IPV6", "ipsec dual-overlay": "IPSEC/IP"}
+
+
+ALIASES = {"vi": "Virtual-Access"}  # IOS resolves `vi` to Virtual-Access, though Virtual-Template shares it
 
 
 def canonical_type(text: str) -> str:
+    if text.lower() in ALIASES:
+        return ALIASES[text.lower()]
     for t in TYPES:
         if t.lower().startswith(text.lower()):
             return t
@@ -48,34 +62,58 @@ class Interface:
     number: str
     vt_type: str | None = None  # Virtual-Template type: tunnel, ethernet, serial
     description: str | None = None
-    vrf: str | None = None
+    encapsulation_dot1q: int | None = None
+    vrf: str | None = None  # vrf forwarding
+    ip_vrf: str | None = None  # ip vrf forwarding (old style)
     ip_address: tuple[str, str] | None = None
+    ip_method: str = "unset"  # manual / NVRAM, for `show ip interface brief`
+    secondaries: list[tuple[str, str]] = field(default_factory=list)
     ip_unnumbered: str | None = None
-    no_ip_address: bool = False
-    ip_mtu: int | None = None
-    tcp_mss: int | None = None
     access_group_in: str | None = None
     access_group_out: str | None = None
+    ip_mtu: int | None = None
     nat: str | None = None  # inside / outside
-    extra: list[str] = field(default_factory=list)  # other interface lines, kept in typed order
+    nhrp_network_id: int | None = None
+    nhrp_shortcut: bool = False
+    nhrp_shortcut_vt: int | None = None
+    nhrp_redirect: bool = False
+    tcp_mss: int | None = None
+    zone: str | None = None
+    no_link_status_log: bool = False
+    shutdown: bool = False
+    negotiation_auto: bool = False
+    ipv6_enable: bool = False
     tunnel_source: str | None = None
+    tunnel_mode: str | None = None  # "ipsec ipv4", "gre multipoint" ...; None = default gre ip
     tunnel_destination: str | None = None
     tunnel_key: int | None = None
-    tunnel_mode: str | None = None
+    tunnel_pmtud: bool = False
     tunnel_vrf: str | None = None
     tunnel_protection: str | None = None
     tunnel_protection_shared: bool = False
     service_policy_in: str | None = None
     service_policy_out: str | None = None
-    shutdown: bool = False
+    vtemplate: int | None = None  # Virtual-Access: the template it was cloned from
 
     @property
     def name(self) -> str:
         return f"{self.type}{self.number}"
 
     @property
+    def short_name(self) -> str:
+        return f"{SHORT[self.type]}{self.number}"
+
+    @property
     def physical(self) -> bool:
         return self.type in PHYSICAL
+
+    @property
+    def subinterface(self) -> bool:
+        return "." in self.number
+
+    @property
+    def tunnel_capable(self) -> bool:
+        return self.type in TUNNEL_CAPABLE and (self.type != "Virtual-Template" or self.vt_type == "tunnel")
 
     def header(self) -> str:
         if self.type == "Virtual-Template" and self.vt_type:
@@ -86,13 +124,18 @@ class Interface:
         out = [self.header()]
         if self.description:
             out.append(f" description {self.description}")
+        if self.encapsulation_dot1q is not None:
+            out.append(f" encapsulation dot1Q {self.encapsulation_dot1q}")
         if self.vrf:
             out.append(f" vrf forwarding {self.vrf}")
+        if self.ip_vrf:
+            out.append(f" ip vrf forwarding {self.ip_vrf}")
         if self.ip_unnumbered:
             out.append(f" ip unnumbered {self.ip_unnumbered}")
         elif self.ip_address:
             out.append(f" ip address {self.ip_address[0]} {self.ip_address[1]}")
-        elif self.physical or self.type in ("Tunnel",) or self.no_ip_address:
+            out.extend(f" ip address {a} {m} secondary" for a, m in self.secondaries)
+        else:
             out.append(" no ip address")
         if self.access_group_in:
             out.append(f" ip access-group {self.access_group_in} in")
@@ -102,19 +145,35 @@ class Interface:
             out.append(f" ip mtu {self.ip_mtu}")
         if self.nat:
             out.append(f" ip nat {self.nat}")
-        out.extend(f" {x}" for x in self.extra)
+        if self.nhrp_network_id is not None:
+            out.append(f" ip nhrp network-id {self.nhrp_network_id}")
+        if self.nhrp_shortcut:
+            vt = f" virtual-template {self.nhrp_shortcut_vt}" if self.nhrp_shortcut_vt is not None else ""
+            out.append(f" ip nhrp shortcut{vt}")
+        if self.nhrp_redirect:
+            out.append(" ip nhrp redirect")
         if self.tcp_mss is not None:
             out.append(f" ip tcp adjust-mss {self.tcp_mss}")
+        if self.zone:
+            out.append(f" zone-member security {self.zone}")
+        if self.no_link_status_log:
+            out.append(" no logging event link-status")
         if self.shutdown:
             out.append(" shutdown")
+        if self.negotiation_auto:
+            out.append(" negotiation auto")
+        if self.ipv6_enable:
+            out.append(" ipv6 enable")
         if self.tunnel_source:
             out.append(f" tunnel source {self.tunnel_source}")
+        if self.tunnel_mode:
+            out.append(f" tunnel mode {self.tunnel_mode}")
         if self.tunnel_destination:
             out.append(f" tunnel destination {self.tunnel_destination}")
         if self.tunnel_key is not None:
             out.append(f" tunnel key {self.tunnel_key}")
-        if self.tunnel_mode:
-            out.append(f" tunnel mode {self.tunnel_mode}")
+        if self.tunnel_pmtud:
+            out.append(" tunnel path-mtu-discovery")
         if self.tunnel_vrf:
             out.append(f" tunnel vrf {self.tunnel_vrf}")
         if self.tunnel_protection:
@@ -125,6 +184,33 @@ class Interface:
         if self.service_policy_out:
             out.append(f" service-policy output {self.service_policy_out}")
         return out
+
+    # -- state for show commands ----------------------------------------------------------------------
+    def address(self, cfg) -> tuple[str, str] | None:
+        """The primary address, or the borrowed one for `ip unnumbered`."""
+        if self.ip_address:
+            return self.ip_address
+        if self.ip_unnumbered:
+            other = cfg.interfaces.by_name(self.ip_unnumbered)
+            if other is not None and other is not self and other.ip_address:
+                return other.ip_address
+        return None
+
+    def status(self, cfg) -> tuple[str, str]:
+        """(`Status`, `Protocol`) as `show ip interface brief` prints them."""
+        if self.shutdown:
+            return "administratively down", "down"
+        if self.type == "Virtual-Template":
+            return "up", "down"
+        if self.type == "Tunnel":
+            src = self.tunnel_source
+            multipoint = self.tunnel_mode == "gre multipoint"
+            ok = bool(src and (self.tunnel_destination or multipoint))
+            if ok and src and not src[0].isdigit():
+                other = cfg.interfaces.by_name(src)
+                ok = other is not None and other.status(cfg) == ("up", "up")
+            return "up", "up" if ok else "down"
+        return "up", "up"
 
 
 @feature("interfaces")
@@ -141,6 +227,10 @@ class Interfaces:
             return None
         return self.items.get((iftype, number))
 
+    def by_name(self, name: str) -> Interface | None:
+        parsed = parse_name(name)
+        return self.items.get(parsed) if parsed else None
+
     def get_or_create(self, iftype: str, number: str) -> Interface:
         iftype = canonical_type(iftype)
         iface = self.items.get((iftype, number))
@@ -149,13 +239,30 @@ class Interfaces:
             self.items[(iftype, number)] = iface
         return iface
 
+    def exists_or_creatable(self, iftype: str, number: str, create_ports: bool = False) -> bool:
+        """Logical interfaces and subinterfaces of existing ports are created on demand.  With
+        `create_ports` (the `interface` command) a new physical port is too: the emulated chassis has
+        whatever ports a pasted production config names (GigabitEthernet1, ...)."""
+        iftype = canonical_type(iftype)
+        if (iftype, number) in self.items or iftype not in PHYSICAL or create_ports:
+            return True
+        parent, dot, _ = number.partition(".")
+        return bool(dot) and (iftype, parent) in self.items
+
+    def remove(self, iftype: str, number: str) -> None:
+        self.items.pop((canonical_type(iftype), number), None)
+
+    def active_vaccess(self, vt_number: int) -> int:
+        """Virtual-access interfaces currently cloned from Virtual-Template `vt_number`."""
+        return sum(1 for i in self.items.values() if i.type == "Virtual-Access" and i.vtemplate == vt_number)
+
     def ordered(self) -> list[Interface]:
         return sorted(self.items.values(), key=lambda i: (TYPES.index(i.type), _num_key(i.number)))
 
     def physical_counts(self) -> list[tuple[str, int]]:
         counts: dict[str, int] = {}
         for i in self.items.values():
-            if i.physical:
+            if i.physical and not i.subinterface:
                 counts[i.type] = counts.get(i.type, 0) + 1
         return sorted(counts.items())
 

@@ -58,6 +58,7 @@ class Tok:
     ttype: T.TokenType | None  # None for a keyword
     var: str | None = None  # explicit $name
     split: bool = False  # keyword that a number may follow without a space
+    prefer: bool = False  # keyword chosen when an abbreviation also fits its siblings (`vi` = Virtual-Access)
     repeat: tuple[str, ...] = ()  # set on the last token of a `X...` group: keys that may repeat
 
     @property
@@ -101,7 +102,10 @@ class ModeDef:
 def _build_spec_parser() -> pp.ParserElement:
     atom_text = pp.Regex(r"<\d+-\d+>") | pp.Regex(r"%[A-Z_0-9]+") | pp.Regex(r"[A-Za-z0-9][A-Za-z0-9_.:/+*-]*")
     atom = pp.Group(
-        atom_text("text") + pp.Optional(pp.Literal("~"))("split") + pp.Optional(pp.Regex(r"\$[a-z_0-9]+"))("var")
+        atom_text("text")
+        + pp.Optional(pp.Literal("~"))("split")
+        + pp.Optional(pp.Literal("!"))("prefer")
+        + pp.Optional(pp.Regex(r"\$[a-z_0-9]+"))("var")
     )("atom")
     alts = pp.Forward()
     opt = pp.Group(pp.Suppress("[") + alts + pp.Suppress("]"))("opt")
@@ -138,7 +142,8 @@ def _expand_element(el: pp.ParseResults, macros: dict[str, list[list[Tok]]]) -> 
         else:
             ttype = T.lookup(text)
             var = inner.get("var")
-            alts = [[Tok(text, ttype, var[1:] if var else None, split=bool(inner.get("split")))]]
+            alts = [[Tok(text, ttype, var[1:] if var else None, split=bool(inner.get("split")),
+                         prefer=bool(inner.get("prefer")))]]
     else:
         alts = []
         for seq in inner:
@@ -149,7 +154,7 @@ def _expand_element(el: pp.ParseResults, macros: dict[str, list[list[Tok]]]) -> 
         keys = tuple(a[-1].key for a in alts if a)
         if any(len(a) != 1 for a in alts):
             raise GrammarError("only single tokens may repeat")
-        alts = [[Tok(a[0].text, a[0].ttype, a[0].var, a[0].split, repeat=keys)] for a in alts]
+        alts = [[Tok(a[0].text, a[0].ttype, a[0].var, a[0].split, a[0].prefer, repeat=keys)] for a in alts]
     return alts
 
 

@@ -84,6 +84,8 @@ def _insert(root: Node, path: list[Tok], cmd: CommandDef, handlers, hidden: bool
             child.repeat = tuple(sorted(set(child.repeat) | set(tok.repeat)))
         if tok.split:
             child.tok.split = True
+        if tok.prefer:
+            child.tok.prefer = True
         helptext = cmd.helps.get(tok.help_key)
         if helptext is not None:
             if child.help is not None and child.help != helptext:

@@ -51,6 +51,7 @@ class Args:
     keywords: set[str] = field(default_factory=set)
     values: dict[str, list[str]] = field(default_factory=dict)
     path: list[tuple[Node, str]] = field(default_factory=list)
+    starts: list[int] = field(default_factory=list)  # column of each path word in the typed line
 
     def has(self, keyword: str) -> bool:
         return keyword.lower() in self.keywords
@@ -108,6 +109,7 @@ class _State:
     path: list[tuple[Node, str]]
     mode: Mode
     done: bool = False  # a LINE token took the rest of the line
+    starts: list[int] = field(default_factory=list)
 
 
 def _keyword_lcp(word: str, kw: str) -> int:
@@ -181,13 +183,16 @@ class Matcher:
             if best in (T.PRIO_EXACT, T.PRIO_PREFIX):
                 keys = {c[2].tok.text.lower() for c in cands}
                 if len(keys) > 1:
-                    return states, Result("ambiguous", caret=w.start), words, None
+                    preferred = [c for c in cands if c[2].tok.prefer]
+                    if len({c[2].tok.text.lower() for c in preferred}) != 1:
+                        return states, Result("ambiguous", caret=w.start), words, None
+                    cands = preferred
             new = []
             for _, st, n, m in cands:
                 if not n.tok.is_keyword and n.tok.ttype.rest_of_line:
-                    new.append(_State(n, st.path + [(n, line[w.start :].rstrip())], m, done=True))
+                    new.append(_State(n, st.path + [(n, line[w.start :].rstrip())], m, True, st.starts + [w.start]))
                 else:
-                    new.append(_State(n, st.path + [(n, w.text)], m))
+                    new.append(_State(n, st.path + [(n, w.text)], m, False, st.starts + [w.start]))
             # states that already finished with a LINE stay as they are
             states = new + [s for s in states if s.done]
             i += 1
@@ -227,6 +232,7 @@ class Matcher:
             return Result("incomplete", caret=len(line))
         st = finals[0]
         args = _args(st.path)
+        args.starts = st.starts
         negate = None
         if st.path and st.path[0][0].negate:
             negate = st.path[0][0].negate
