@@ -37,17 +37,68 @@ def interface_lines(draw):
     out = []
     for n in draw(st.lists(st.integers(0, 50), max_size=3, unique=True)):
         out += block(f"interface Loopback{n}", f"description {draw(NAME)}",
-                     f"ip address {draw(IP)} 255.255.255.255")
+                     f"ip address 10.{n}.{draw(st.integers(0, 255))}.1 255.255.255.255")
     vt = draw(st.integers(1, 200))
     out += block(f"interface Virtual-Template{vt} type tunnel", "ip unnumbered Ethernet0/0",
                  f"ip mtu {draw(st.integers(576, 1500))}", f"tunnel protection ipsec profile {draw(NAME)}")
-    out += block("interface Ethernet0/0", f"ip address {draw(IP)} 255.255.255.0", "no shutdown")
+    out += block("interface Ethernet0/0", f"ip address 192.168.{draw(st.integers(0, 255))}.2 255.255.255.0",
+                 "no shutdown")
+    return out
+
+
+@st.composite
+def aaa_lines(draw):
+    srv, grp, key = draw(NAME), draw(NAME), draw(NAME)
+    ports = draw(st.sampled_from([(1645, 1646), (1812, 1813)]))
+    out = ["aaa new-model"]
+    out += block(f"radius server {srv}", f"address ipv4 {draw(IP)} auth-port {ports[0]} acct-port {ports[1]}",
+                 f"key {key}", f"timeout {draw(st.integers(1, 60))}")
+    out += block(f"aaa group server radius {grp}", f"server name {srv}")
+    out += [f"aaa authentication login {draw(NAME)} group {grp} local",
+            f"aaa authorization network AZ{draw(NAME)} local",
+            f"aaa accounting network ACC start-stop group {grp}"]
+    out += block(f"aaa attribute list AL{draw(NAME)}",
+                 f'attribute type interface-config "ip mtu {draw(st.integers(576, 1500))}"')
+    out += block("aaa server radius dynamic-author", f"client {draw(IP)} server-key {key}",
+                 f"port {draw(st.sampled_from([1700, 3799]))}")
+    return out
+
+
+@st.composite
+def crypto_lines(draw):
+    prop, kr, nm, ap, prof, ts, ipp = (f"{p}{draw(NAME)}" for p in ("PR", "KR", "NM", "AP", "PF", "TS", "IP"))
+    enc = draw(st.sampled_from(["aes-cbc-256", "aes-cbc-128 aes-cbc-256", "3des"]))
+    out = block(f"crypto ikev2 proposal {prop}", f"encryption {enc}", "integrity sha256",
+                f"group {draw(st.sampled_from(['14', '19', '19 14', '20 21']))}")
+    out += block(f"crypto ikev2 policy POL{draw(NAME)}", f"proposal {prop}")
+    out += [f"crypto ikev2 keyring {kr}", f" peer {draw(NAME)}", f"  address {draw(IP)}",
+            f"  pre-shared-key local {draw(NAME)}", f"  pre-shared-key remote {draw(NAME)}"]
+    out += block(f"crypto ikev2 name-mangler {nm}", f"fqdn {draw(st.sampled_from(['hostname', 'domain', 'all']))}")
+    out += block(f"crypto ikev2 authorization policy {ap}", "pool POOL1", f"dns {draw(IP)}", "route set interface")
+    body = [f"match identity remote fqdn domain {draw(NAME)}.example", "authentication remote pre-share",
+            "authentication local pre-share", f"keyring local {kr}"]
+    if draw(st.booleans()):
+        body.append(f"dpd {draw(st.integers(10, 3600))} {draw(st.integers(2, 60))} on-demand")
+    body += [f"aaa authorization group psk list default {ap}", f"virtual-template {draw(st.integers(1, 200))}"]
+    out += block(f"crypto ikev2 profile {prof}", *body)
+    out += ["ip local pool POOL1 10.10.10.1 10.10.10.254"]
+    out += block(f"crypto ipsec transform-set {ts} esp-aes 256 esp-sha256-hmac", "mode tunnel")
+    out += block(f"crypto ipsec profile {ipp}", f"set transform-set {ts}", f"set ikev2-profile {prof}")
+    return out
+
+
+@st.composite
+def acl_qos_lines(draw):
+    out = block(f"ip access-list standard SPLIT{draw(NAME)}", "permit 10.1.0.0 0.0.255.255", "deny   any")
+    out += ["policy-map PM" + draw(NAME), " class class-default",
+            f"  police {draw(st.integers(8000, 10_000_000))} conform-action transmit exceed-action drop"]
     return out
 
 
 @st.composite
 def config_text(draw):
-    parts = [draw(system_lines()), draw(interface_lines())]
+    parts = [draw(system_lines()), draw(interface_lines()), draw(aaa_lines()), draw(crypto_lines()),
+             draw(acl_qos_lines())]
     order = draw(st.permutations(range(len(parts))))
     lines = []
     for i in order:

@@ -61,14 +61,10 @@ class Tok:
     prefer: bool = False  # keyword chosen when an abbreviation also fits its siblings (`vi` = Virtual-Access)
     repeat: tuple[str, ...] = ()  # set on the last token of a `X...` group: keys that may repeat
 
-    @property
-    def is_keyword(self) -> bool:
-        return self.ttype is None
-
-    @property
-    def key(self) -> str:
-        """Identity of the token at one graph position."""
-        return ("kw:" + self.text.lower()) if self.is_keyword else ("t:" + self.ttype.name)
+    def __post_init__(self):
+        self.is_keyword = self.ttype is None
+        # identity of the token at one graph position
+        self.key = ("kw:" + self.text.lower()) if self.is_keyword else ("t:" + self.ttype.name)
 
     @property
     def help_key(self) -> str:
