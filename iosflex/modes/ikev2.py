@@ -611,9 +611,6 @@ def author_route(ctx):
 
 # ---- name-mangler ------------------------------------------------------------------------------------
 
-_DELIMITERS = (".", "@", "\\")
-
-
 @handler("mangler_rule")
 def mangler_rule(ctx):
     a = ctx.args
@@ -621,8 +618,5 @@ def mangler_rule(ctx):
     if ctx.no:
         ctx.obj.rules.pop(kind, None)
         return
-    delim = a.get("delimiter")
-    if delim is not None and delim not in _DELIMITERS:
-        raise CommandError("% Invalid delimiter: use one of . @ \\")
     texts = [node.tok.text if node.tok.is_keyword else w for (node, w) in a.path if not node.negate][1:]
     ctx.obj.rules[kind] = " ".join(texts)

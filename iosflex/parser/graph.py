@@ -63,6 +63,13 @@ class Grammar:
         for m in modes.values():
             if m.parent and m.parent not in modes:
                 raise GrammarError(f"mode {m.name}: unknown parent {m.parent}")
+        # `do` works in every configuration mode; a mode that does not declare it does not list it
+        base = modes.get("config")
+        base_do = base.root.children.get("kw:do") if base else None
+        for m in modes.values():
+            if base_do and m.level == "config" and "kw:do" not in m.root.children:
+                m.root.children["kw:do"] = Node(base_do.tok, parent=m.root, help=base_do.help, visible=False,
+                                                goto=base_do.goto)
         # `do` targets must exist
         for m in modes.values():
             for n in m.root.children.values():
