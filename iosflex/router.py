@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import time
 import re
 import tempfile
@@ -11,7 +13,7 @@ from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 
-from . import modes
+from . import __version__, modes
 from .config.model import RunningConfig
 from .parser.graph import Grammar
 from .parser.matcher import Matcher
@@ -24,10 +26,39 @@ DEFAULT_CONFIG = "default-startup.cfg"
 _PROMPT = re.compile(r"^[\w.\-@/:]{1,63}(\([\w.\-@/:+]{0,32}\))?[#>]")
 
 
+def _cache_dir() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "iosflex"
+
+
 @lru_cache(maxsize=1)
 def load_grammar() -> tuple[Grammar, Matcher, dict]:
+    """The compiled grammar.  Compiling takes about a second, so the result is kept in a cache file keyed
+    by the grammar files and the compiler's own source; any mismatch or error just compiles again."""
     handlers = modes.load_all()
-    grammar = Grammar.load(sorted(GRAMMAR_DIR.glob("*.gram")), handlers)
+    files = sorted(GRAMMAR_DIR.glob("*.gram"))
+    digest = hashlib.sha256(__version__.encode())
+    for f in files + sorted((Path(__file__).parent / "parser").glob("*.py")):
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    cache = _cache_dir() / f"grammar-{digest.hexdigest()[:24]}.pickle"
+    grammar = None
+    try:
+        with open(cache, "rb") as fh:
+            grammar, names = pickle.load(fh)
+        if not names <= handlers.keys():
+            grammar = None
+    except Exception:  # no cache yet, or an unreadable one: compile
+        grammar = None
+    if grammar is None:
+        grammar = Grammar.load(files, handlers)
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cache.parent, prefix=".grammar-")
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump((grammar, grammar.handler_names()), fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, cache)
+        except OSError:
+            pass
     return grammar, Matcher(grammar), handlers
 
 

@@ -30,13 +30,11 @@ class Node:
     negate: str | None = None  # "no" or "default" for the two keywords that lead into the negated tree
     repeat: tuple[str, ...] = ()
 
+    repeat_nodes: tuple["Node", ...] = ()  # resolved from `repeat` once the graph is built
+
     def next_nodes(self):
         yield from self.children.values()
-        if self.repeat and self.parent is not None:
-            for k in self.repeat:
-                n = self.parent.children.get(k)
-                if n is not None:
-                    yield n
+        yield from self.repeat_nodes
 
 
 @dataclass
@@ -56,10 +54,26 @@ class Grammar:
     def __init__(self, modes: dict[str, Mode]):
         self.modes = modes
 
+    def handler_names(self) -> set[str]:
+        names, seen = set(), set()
+        stack = [n for m in self.modes.values() for n in (m.root, m.no_root) if n is not None]
+        while stack:
+            n = stack.pop()
+            if id(n) in seen:
+                continue
+            seen.add(id(n))
+            if n.handler:
+                names.add(n.handler)
+            stack.extend(n.children.values())
+        return names
+
     @classmethod
     def load(cls, paths: list[Path], handlers: dict[str, Callable]) -> "Grammar":
         defs = read_files(paths)
         modes = {name: _compile(md, handlers) for name, md in defs.items()}
+        for md in defs.values():
+            for cmd in md.commands:
+                cmd.paths = []  # expanded paths are only needed to build the graph
         for m in modes.values():
             if m.parent and m.parent not in modes:
                 raise GrammarError(f"mode {m.name}: unknown parent {m.parent}")
@@ -164,6 +178,11 @@ def _compile(md: ModeDef, handlers) -> Mode:
         root.children["kw:do"] = n
     _check_help(root, md.name)
     _check_help(no_root, md.name)
+    _resolve_repeats(root)
+    _resolve_repeats(no_root)
+    interned: dict = {}
+    _intern(root, interned)
+    _intern(no_root, interned)
     return Mode(
         name=md.name,
         prompt=md.props.get("prompt", ""),
@@ -173,6 +192,34 @@ def _compile(md: ModeDef, handlers) -> Mode:
         no_root=no_root if negatable else None,
         level=md.props.get("level", "config"),
     )
+
+
+def _resolve_repeats(node: Node):
+    for child in list(node.children.values()):
+        if child.repeat:
+            child.repeat_nodes = tuple(node.children[k] for k in child.repeat if k in node.children)
+        if child.parent is node:
+            _resolve_repeats(child)
+
+
+def _intern(node: Node, table: dict) -> tuple:
+    """Share identical subtrees (hash-consing): expanded optional parts repeat the same continuation many
+    times, e.g. every source form of an ACL entry is followed by the same destination forms.  Nodes that
+    repeat, or lead into shared trees, stay unique.  Returns the node's signature."""
+    if node.repeat or node.goto or node.negate:
+        for child in node.children.values():
+            if child.parent is node:
+                _intern(child, table)
+        return ("unique", id(node))
+    kids = []
+    for key, child in list(node.children.items()):
+        sig = _intern(child, table)
+        canon = table.setdefault(sig, child)
+        node.children[key] = canon
+        kids.append((key, sig))
+    tok = node.tok
+    tsig = None if tok is None else (tok.key, tok.text, tok.var, tok.split, tok.prefer)
+    return (tsig, node.help, node.handler, id(node.cmd), node.visible, node.user, node.filter, tuple(kids))
 
 
 def _fill_help(root: Node, no_root: Node, path: list[Tok]):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable
 
 # Match priorities, lower wins (see matcher.select): exact keyword 0, specific typed token 1,
@@ -65,6 +66,10 @@ class TokenType:
     priority: int
     rest_of_line: bool = False
 
+    def __reduce__(self):
+        # pickled by name (the compiled-grammar cache): checks are functions, found again on load
+        return (lookup, (self.name,))
+
 
 TYPES: dict[str, TokenType] = {
     "WORD": TokenType("WORD", "WORD", lambda w: True, PRIO_CATCHALL),
@@ -83,6 +88,7 @@ TYPES: dict[str, TokenType] = {
 RANGE_RE = re.compile(r"^<(\d+)-(\d+)>$")
 
 
+@lru_cache(maxsize=None)
 def range_type(text: str) -> TokenType:
     m = RANGE_RE.match(text)
     if not m:
