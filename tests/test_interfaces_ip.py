@@ -350,3 +350,18 @@ def test_show_ip_interface_brief_layout():
     assert out[0] == "Interface                  IP-Address      OK? Method Status                Protocol"
     assert out[1] == "Ethernet0/0                172.16.1.2      YES NVRAM  up                    up      "
     assert out[2] == "Ethernet0/1                unassigned      YES unset  administratively down down    "
+
+
+def test_overlap_check_finds_containing_contained_and_forgets_removed_addresses():
+    r = fresh()
+    s = cli(r)
+    run(s, "interface Loopback1", "ip address 10.1.0.1 255.255.0.0", "interface Loopback2",
+        "ip address 10.2.3.1 255.255.255.255")
+    assert run(s, "interface Loopback3", "ip address 10.1.2.3 255.255.255.0")[-1] == "% 10.1.2.0 overlaps with Loopback1"
+    assert run(s, "ip address 10.0.0.1 255.0.0.0")[-1] == "% 10.0.0.0 overlaps with Loopback1"
+    run(s, "interface Loopback1", "no ip address", "interface Loopback3")
+    assert run(s, "ip address 10.1.2.3 255.255.255.0") == []
+    assert run(s, "ip address 10.2.0.1 255.255.0.0")[-1] == "% 10.2.0.0 overlaps with Loopback2"
+    run(s, "vrf definition RED", "address-family ipv4", "exit-address-family", "interface Loopback4",
+        "vrf forwarding RED")
+    assert run(s, "ip address 10.2.3.1 255.255.255.255") == []

@@ -10,6 +10,9 @@ service-policy).
 from __future__ import annotations
 
 import re
+import socket
+from bisect import bisect_left, bisect_right, insort
+from functools import lru_cache
 from dataclasses import dataclass, field
 
 from .model import feature
@@ -50,6 +53,14 @@ def parse_name(text: str) -> tuple[str, str] | None:
         return canonical_type(m.group(1)), m.group(2)
     except KeyError:
         return None
+
+
+@lru_cache(maxsize=65536)
+def address_range(addr: str, mask: str) -> tuple[int, int]:
+    """First and last address of the subnet of `addr mask`, as integers."""
+    a = int.from_bytes(socket.inet_aton(addr), "big")
+    m = int.from_bytes(socket.inet_aton(mask), "big")
+    return a & m, (a & m) | (~m & 0xFFFFFFFF)
 
 
 def _num_key(number: str):
@@ -248,6 +259,49 @@ class Interfaces:
             return True
         parent, dot, _ = number.partition(".")
         return bool(dot) and (iftype, parent) in self.items
+
+    # -- address overlap index: `ip address` checks every other interface, so keep them indexed --------
+    def _index(self):
+        idx = self.__dict__.get("_addr_idx")
+        if idx is None:
+            idx = {}
+            self.__dict__["_addr_idx"] = idx
+            for iface in self.items.values():
+                if iface.ip_address:
+                    self._index_add(idx, iface)
+        return idx
+
+    @staticmethod
+    def _index_add(idx, iface):
+        lo, hi = address_range(*iface.ip_address)
+        starts, exact = idx.setdefault(iface.vrf or iface.ip_vrf, ([], {}))
+        insort(starts, (lo, hi, iface.type, iface.number))
+        exact.setdefault((lo, hi), set()).add((iface.type, iface.number))
+
+    def note_address(self, iface: "Interface") -> None:
+        """Call after setting `iface.ip_address`, so that later overlap checks see it."""
+        if "_addr_idx" in self.__dict__ and iface.ip_address:
+            self._index_add(self.__dict__["_addr_idx"], iface)
+
+    def overlapping(self, lo: int, hi: int, vrf: str | None, exclude: "Interface") -> "Interface | None":
+        """An interface (other than `exclude`) in `vrf` whose primary subnet overlaps [lo, hi]."""
+        starts, exact = self._index().get(vrf, ([], {}))
+        cands = [(e[2], e[3]) for e in starts[bisect_left(starts, (lo,)) : bisect_right(starts, (hi, 1 << 33))]]
+        length = 32 - (hi - lo).bit_length()
+        for plen in range(length + 1):  # subnets that contain [lo, hi]
+            mask = (0xFFFFFFFF << (32 - plen)) & 0xFFFFFFFF
+            net = lo & mask
+            cands.extend(exact.get((net, net | (~mask & 0xFFFFFFFF)), ()))
+        for key in cands:
+            other = self.items.get(key)
+            if other is None or other is exclude or not other.ip_address:
+                continue  # stale entry: the interface or its address is gone
+            if (other.vrf or other.ip_vrf) != vrf:
+                continue
+            olo, ohi = address_range(*other.ip_address)
+            if olo <= hi and lo <= ohi:
+                return other
+        return None
 
     def remove(self, iftype: str, number: str) -> None:
         self.items.pop((canonical_type(iftype), number), None)

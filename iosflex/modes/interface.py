@@ -133,14 +133,10 @@ def if_ip_address(ctx):
         raise CommandError(f"Bad mask 0x{int(ipaddress.IPv4Address(mask)):X} for address {addr}") from None
     if net.prefixlen < 31 and (ipaddress.IPv4Address(addr) in (net.network_address, net.broadcast_address)):
         raise CommandError(f"Bad mask /{net.prefixlen} for address {addr}")
-    for other in ctx.cfg.interfaces.items.values():
-        if other is i or not other.ip_address:
-            continue
-        if (other.vrf or other.ip_vrf) != (i.vrf or i.ip_vrf):
-            continue
-        onet = ipaddress.IPv4Network(f"{other.ip_address[0]}/{other.ip_address[1]}", strict=False)
-        if onet.overlaps(net):
-            raise CommandError(f"% {net.network_address} overlaps with {other.name}")
+    other = ctx.cfg.interfaces.overlapping(int(net.network_address), int(net.broadcast_address),
+                                           i.vrf or i.ip_vrf, i)
+    if other is not None:
+        raise CommandError(f"% {net.network_address} overlaps with {other.name}")
     if a.has("secondary"):
         if i.ip_address is None:
             raise CommandError("% Secondary IP address can be configured only after primary IP address")
@@ -149,6 +145,7 @@ def if_ip_address(ctx):
         return
     i.ip_unnumbered = None
     i.ip_address = (addr, mask)
+    ctx.cfg.interfaces.note_address(i)
     i.ip_method = _method(ctx)
 
 

@@ -9,6 +9,7 @@ keyword beats longer siblings, case-insensitive), typed-token checks, the caret 
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from . import types as T
@@ -23,25 +24,12 @@ class Word:
     start: int
 
 
+_WORD = re.compile(r'"[^"]*"?\S*|\S+')
+
+
 def tokenize(line: str) -> list[Word]:
     """Split on blanks; a double-quoted string stays one word, quotes included."""
-    words = []
-    i, n = 0, len(line)
-    while i < n:
-        if line[i].isspace():
-            i += 1
-            continue
-        start = i
-        if line[i] == '"':
-            j = line.find('"', i + 1)
-            i = n if j < 0 else j + 1
-            while i < n and not line[i].isspace():
-                i += 1
-        else:
-            while i < n and not line[i].isspace():
-                i += 1
-        words.append(Word(line[start:i], start))
-    return words
+    return [Word(m.group(), m.start()) for m in _WORD.finditer(line)]
 
 
 @dataclass
@@ -143,6 +131,32 @@ class Matcher:
             if not user or n.user:
                 yield n, st.mode
 
+    def _candidates(self, st: _State, word: str, user: bool):
+        """(score, node, mode) for every next token that accepts `word`; keywords found by bisection."""
+        if st.done:
+            return
+        node, mode = st.node, st.mode
+        if node.goto:
+            mode = self.grammar.modes[node.goto]
+            node = mode.root
+        idx = node.__dict__.get("_idx")
+        if idx is None:
+            nxt = list(node.next_nodes())
+            kws = sorted(((n.tok.text.lower(), n) for n in nxt if n.tok.is_keyword), key=lambda x: x[0])
+            idx = ([k for k, _ in kws], [n for _, n in kws], [n for n in nxt if not n.tok.is_keyword])
+            node._idx = idx
+        keys, kw_nodes, typed = idx
+        wl = word.lower()
+        i = bisect_left(keys, wl)
+        while i < len(keys) and keys[i].startswith(wl):
+            n = kw_nodes[i]
+            if not user or n.user:
+                yield (T.PRIO_EXACT if keys[i] == wl else T.PRIO_PREFIX), n, mode
+            i += 1
+        for n in typed:
+            if (not user or n.user) and n.tok.ttype.check(word):
+                yield n.tok.ttype.priority, n, mode
+
     @staticmethod
     def _score(node: Node, word: str) -> int | None:
         tok = node.tok
@@ -166,12 +180,7 @@ class Matcher:
                 return states, None, words, i
             if all(s.done for s in states):
                 break
-            cands = []
-            for st in states:
-                for n, m in self._next(st, user):
-                    sc = self._score(n, w.text)
-                    if sc is not None:
-                        cands.append((sc, st, n, m))
+            cands = [(sc, st, n, m) for st in states for sc, n, m in self._candidates(st, w.text, user)]
             if not cands:
                 split = self._try_split(states, w, user)
                 if split:
