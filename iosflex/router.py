@@ -82,6 +82,7 @@ class Router:
         self.startup_path = Path(startup_path) if startup_path else None
         self.default_if_missing = default_if_missing
         self.booted = time.monotonic()
+        self.debug: set[str] = set()  # enabled debug flags, e.g. {"crypto ikev2", "crypto ikev2 internal"}
 
     def uptime_text(self) -> str:
         secs = int(time.monotonic() - self.booted)

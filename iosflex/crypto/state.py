@@ -1,0 +1,121 @@
+"""What the IKEv2 engine keeps per SA and per session, as plain data: the engine (ikesa.py, responder.py)
+writes it, the renderers (show.py, debug.py) and AAA/interfaces read it.  Times are the `now` values the
+engine was given (seconds, float)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class TrafficSelector:
+    ts_type: int  # 7 = TS_IPV4_ADDR_RANGE, 8 = TS_IPV6_ADDR_RANGE
+    protocol: int  # 0 = any
+    start_port: int
+    end_port: int
+    start: str  # address text
+    end: str
+
+
+@dataclass
+class Identity:
+    id_type: int  # 1 IPV4_ADDR, 2 FQDN, 3 RFC822_ADDR, 5 IPV6_ADDR, 9 DER_ASN1_DN, 11 KEY_ID
+    data: bytes
+
+    @property
+    def text(self) -> str:
+        """As IOS prints it (`Remote id: router1.domain1`)."""
+        import ipaddress
+
+        if self.id_type == 1 and len(self.data) == 4:
+            return str(ipaddress.IPv4Address(self.data))
+        if self.id_type == 5 and len(self.data) == 16:
+            return str(ipaddress.IPv6Address(self.data))
+        if self.id_type == 9:
+            return self.data.hex()  # TODO(issue 4, auth.py): the DN as IOS prints it
+        return self.data.decode(errors="replace")
+
+    @property
+    def type_name(self) -> str:
+        """IOS's name in `Searching policy based on peer's identity 'x' of type 'FQDN'`."""
+        return {1: "IPv4 address", 2: "FQDN", 3: "email", 5: "IPv6 address", 9: "DER ASN1 DN", 11: "key id"}.get(
+            self.id_type, str(self.id_type)
+        )
+
+
+@dataclass
+class ChildSa:
+    spi_in: int  # our inbound SPI (chosen by us)
+    spi_out: int  # the peer's SPI
+    protocol: str = "ESP"
+    encr: tuple[int, int | None] = (12, 256)  # (IANA ENCR id, key bits)
+    integ: int | None = 12  # IANA INTEG id, None with AEAD
+    dh_group: int | None = None  # PFS group, if any
+    mode: str = "tunnel"  # tunnel / transport
+    ts_local: list[TrafficSelector] = field(default_factory=list)
+    ts_remote: list[TrafficSelector] = field(default_factory=list)
+    keys: dict[str, bytes] = field(default_factory=dict)  # enc_in, integ_in, enc_out, integ_out
+    created: float = 0.0
+    lifetime_s: int = 3600
+    lifetime_kb: int = 4608000
+    pkts_in: int = 0
+    pkts_out: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+
+
+@dataclass
+class IkeSaState:
+    tunnel_id: int  # `Tunnel-id`, also `SA ID` in debug
+    session_id: int  # `Session-id`, `SESSION ID` in debug
+    spi_i: bytes
+    spi_r: bytes
+    local: tuple[str, int]
+    remote: tuple[str, int]
+    fvrf: str = "none"
+    ivrf: str = "none"
+    status: str = "IN-NEG"  # IN-NEG, READY, DELETE
+    status_description: str = "Negotiation in progress"
+    encr: tuple[int, int | None] | None = None  # (IANA id, key bits)
+    prf: int | None = None
+    integ: int | None = None
+    dh_group: int | None = None
+    auth_sign: str | None = None  # PSK, RSA, ECDSA
+    auth_verify: str | None = None  # PSK, RSA, ECDSA, EAP, AnyConnect-EAP
+    lifetime: int = 86400
+    created: float = 0.0
+    established: float | None = None
+    local_id: Identity | None = None
+    remote_id: Identity | None = None
+    remote_eap_id: str | None = None
+    profile: str | None = None
+    local_req_msgid: int = 0
+    remote_req_msgid: int = 0
+    local_next_msgid: int = 0
+    remote_next_msgid: int = 0
+    window_local: int = 5
+    window_remote: int = 1
+    dpd_interval: int = 0
+    dpd_retry: int = 0
+    fragmentation: bool = False
+    nat_t: str = "not detected"  # "not detected", "detected inside", "detected outside"
+    initiator: bool = False
+    pushed_ip: str | None = None
+    remote_subnets: list[tuple[str, str]] = field(default_factory=list)
+    virtual_access: str | None = None  # e.g. "Virtual-Access1"
+    children: list[ChildSa] = field(default_factory=list)
+    ce_id: int = 0
+
+
+@dataclass
+class CryptoSession:
+    """One peer's session, as `show crypto session` lists it."""
+
+    session_id: int
+    peer: tuple[str, int]
+    interface: str | None
+    profile: str | None
+    ike_sa: IkeSaState
+    created: float = 0.0
+    status: str = "UP-ACTIVE"
+    phase1_id: str = ""
