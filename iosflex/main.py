@@ -56,8 +56,24 @@ def main(argv=None) -> int:
                     help="startup-config to load and to save to (default: $IOSFLEX_HOME/startup-config, "
                          "else the embedded FlexVPN server config)")
     ap.add_argument("--batch", action="store_true", help="read commands from stdin even on a terminal")
+    ap.add_argument("--ssh", nargs="?", const="127.0.0.1:2222", metavar="[ADDR:]PORT",
+                    help="serve SSH (default address 127.0.0.1; without a value 127.0.0.1:2222)")
+    ap.add_argument("--telnet", nargs="?", const="127.0.0.1:2323", metavar="[ADDR:]PORT",
+                    help="serve telnet (default address 127.0.0.1; without a value 127.0.0.1:2323)")
+    ap.add_argument("--no-console", action="store_true",
+                    help="headless: no local console; run until SIGTERM/SIGINT (log lines go to stderr)")
     args = ap.parse_args(argv)
     router = build_router(args)
+    if args.ssh or args.telnet or args.no_console:
+        import asyncio
+
+        from .remote.server import parse_endpoint, serve
+
+        console = not args.no_console and sys.stdin.isatty() and not args.batch
+        ssh = parse_endpoint(args.ssh, 2222) if args.ssh else None
+        telnet = parse_endpoint(args.telnet, 2323) if args.telnet else None
+        return asyncio.run(serve(router, ssh=ssh, telnet=telnet, console=console,
+                                 announce=lambda text: print(text, file=sys.stderr, flush=True)))
     if args.batch or not sys.stdin.isatty():
         return run_batch(router, sys.stdin, sys.stdout)
     from .console import run_console

@@ -31,7 +31,7 @@ def show_version(router, cfg) -> list[str]:
         f"Cisco IOS Software, iosflex Software (IOSFLEX-UNIVERSALK9-M), Version {IOS_VERSION}, "
         f"RELEASE SOFTWARE (iosflex {__version__})",
         "Technical Support: not available (this is iosflex, an open-source emulator, not Cisco IOS)",
-        "Copyright (c) iosflex contributors",
+        "Copyright (c) 2024-2026 by the iosflex contributors",  # years: genie reads image_type from them
         "Compiled by iosflex",
         "",
         f"ROM: iosflex emulator on Python {platform.python_version()}",

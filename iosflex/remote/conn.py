@@ -1,0 +1,142 @@
+"""One vty connection, transport-neutral: the line discipline, login/CLI shell, timers and log bus sink.
+
+Telnet and SSH both hand text in (`data`) and take text out (the `send` callable); this class owns the rest:
+greeting, idle timeouts (login 30 s, then the line's `exec-timeout`), authentication that has to wait for a
+server, `terminal monitor` output, `clear line`, and freeing the vty when either side closes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Callable
+
+from .. import logbus
+from .line import NL, LineDiscipline
+from .login import VtyShell
+from .vty import Entry, exec_timeout_seconds, table
+
+LOGIN_TIMEOUT = 30.0
+log = logging.getLogger("iosflex.remote")
+
+
+class VtyConnection:
+    def __init__(self, router, entry: Entry, send: Callable[[str], None], close: Callable[[], None],
+                 width: int = 80, length: int = 24, preauth: tuple[str, int] | None = None):
+        self.router = router
+        self.entry = entry
+        self._send = send
+        self._close_transport = close
+        self.shell = VtyShell(router, entry, width=width, length=length, preauth=preauth)
+        self.ld = LineDiscipline(self.shell)
+        self.closed = False
+        self._task: asyncio.Task | None = None
+        self._timer: asyncio.TimerHandle | None = None
+        self._loop = asyncio.get_running_loop()
+        self._last = self._loop.time()
+        entry.disconnect = self.close
+        logbus.bus(router).attach(self, self._monitor_line, self._monitoring)
+
+    # -- life cycle -------------------------------------------------------------------------------------------
+    def start(self):
+        text = "".join(ln + NL for ln in self.shell.greeting)
+        if self.shell.closed:
+            self.send(text)
+            self.close()
+            return
+        self.send(text + self.ld.start())
+        self._arm()
+
+    def data(self, text: str):
+        if self.closed:
+            return
+        self._last = self._loop.time()
+        self.entry.touch()
+        self.send(self.ld.feed(text))
+        self._check()
+
+    def close(self):
+        """Close from our side (exit, logout, failed login, timeout, clear line)."""
+        if self.closed:
+            return
+        self._teardown()
+        try:
+            self._close_transport()
+        except Exception:  # noqa: BLE001
+            pass
+
+    def connection_lost(self):
+        """The client went away.  A half-typed line is dropped; nothing half-applied remains because each
+        command runs whole, on one line end."""
+        if not self.closed:
+            self._teardown()
+
+    def _teardown(self):
+        self.closed = True
+        logbus.bus(self.router).detach(self)
+        table(self.router).release(self.entry)
+        if self._timer:
+            self._timer.cancel()
+        if self._task and not self._task.done():
+            self._task.cancel()
+
+    def send(self, text: str):
+        if text and not self.closed:
+            try:
+                self._send(text)
+            except Exception:  # noqa: BLE001  a transport closing under us
+                self.connection_lost()
+
+    # -- input results ---------------------------------------------------------------------------------------
+    def _check(self):
+        if self.ld.waiting is not None and self._task is None:
+            self._task = self._loop.create_task(self._wait())
+        if self.ld.closed or self.shell.closed and self.ld.waiting is None:
+            self.close()
+
+    async def _wait(self):
+        try:
+            result = await self.ld.waiting
+        except Exception:  # noqa: BLE001  the server did not answer: the attempt fails
+            log.exception("authentication error")
+            result = []
+        self._task = None
+        if not self.closed:
+            self.send(self.ld.resume(result))
+            self._check()
+
+    # -- timers ------------------------------------------------------------------------------------------------
+    def _timeout(self) -> float | None:
+        if not self.shell.logged_in:
+            return LOGIN_TIMEOUT
+        return exec_timeout_seconds(self.shell.line)
+
+    def _arm(self):
+        t = self._timeout()
+        if t is not None and not self.closed:
+            self._timer = self._loop.call_later(t, self._tick)
+
+    def _tick(self):
+        self._timer = None
+        if self.closed:
+            return
+        t = self._timeout()
+        if t is None:
+            self._arm()
+            return
+        idle = self._loop.time() - self._last
+        if idle + 0.01 < t:
+            self._timer = self._loop.call_later(t - idle, self._tick)
+            return
+        if not self.shell.logged_in:
+            what = "Username" if self.shell.stage == "user" else "Password"
+            self.send(f"{NL}% {what}:  timeout expired!{NL}")
+        self.close()
+
+    # -- terminal monitor -------------------------------------------------------------------------------------
+    def _monitoring(self) -> bool:
+        s = self.shell.session
+        return s is not None and s.monitor and not self.closed
+
+    def _monitor_line(self, text: str):
+        self.send(self.ld.notice([text]))

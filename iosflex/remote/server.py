@@ -1,0 +1,165 @@
+"""The router driver: console, telnet and SSH on one asyncio loop, all sessions on one Router.
+
+Every command runs to completion on the loop before the next input is read, so concurrent sessions see one
+consistent running-config and a client that drops mid-command cannot leave a half-applied change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from dataclasses import dataclass, field
+
+from .. import logbus
+from .vty import Entry, table
+
+
+def parse_endpoint(text: str, default_port: int) -> tuple[str, int]:
+    """`[ADDR:]PORT` (or `[v6addr]:PORT`) -> (host, port); the address defaults to 127.0.0.1."""
+    text = text.strip()
+    if not text:
+        return "127.0.0.1", default_port
+    if text.startswith("["):
+        host, _, port = text[1:].partition("]:")
+        return host, int(port)
+    if ":" in text:
+        host, _, port = text.rpartition(":")
+        return host or "127.0.0.1", int(port)
+    if text.isdigit():
+        return "127.0.0.1", int(text)
+    return text, default_port
+
+
+@dataclass
+class RemoteServer:
+    router: object
+    servers: list = field(default_factory=list)
+    addresses: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    async def start_telnet(self, host: str = "127.0.0.1", port: int = 2323) -> tuple[str, int]:
+        from .telnet import start_telnet
+
+        srv = await start_telnet(self.router, host, port)
+        self.servers.append(srv)
+        addr = srv.sockets[0].getsockname()[:2]
+        self.addresses["telnet"] = addr
+        return addr
+
+    async def start_ssh(self, host: str = "127.0.0.1", port: int = 2222, host_key=None) -> tuple[str, int]:
+        from .ssh import start_ssh
+
+        srv = await start_ssh(self.router, host, port, host_key)
+        self.servers.append(srv)
+        addr = srv.sockets[0].getsockname()[:2]
+        self.addresses["ssh"] = addr
+        return addr
+
+    async def stop(self):
+        for e in list(table(self.router).vty.values()):
+            e.disconnect()
+        for srv in self.servers:
+            srv.close()
+        for srv in self.servers:
+            try:
+                await asyncio.wait_for(srv.wait_closed(), 2)
+            except Exception:  # noqa: BLE001
+                pass
+        self.servers.clear()
+
+
+async def _apage(lines, length, write, read_key):
+    """` --More-- ` for the console on the loop: the same rules as pager.page, with an awaited key."""
+    from ..pager import MORE
+
+    if length <= 0 or len(lines) < length:
+        for ln in lines:
+            write(ln + "\n")
+        return
+    budget, i = length - 1, 0
+    while i < len(lines):
+        write(lines[i] + "\n")
+        i += 1
+        budget -= 1
+        if budget == 0 and i < len(lines):
+            write(MORE)
+            key = await read_key()
+            write("\b" * len(MORE) + " " * len(MORE) + "\b" * len(MORE))
+            if key == " ":
+                budget = length - 1
+            elif key in ("\r", "\n"):
+                budget = 1
+            else:
+                return
+
+
+async def run_console_async(router) -> None:
+    """The local console (prompt_toolkit) as one more task on the loop; log lines appear above the prompt."""
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.application import run_in_terminal
+
+    from ..console import CTRL_Z, _read_key, key_bindings
+
+    session = router.session()
+    table(router).set_console(Entry("con", 0, "console", session=session))
+    ps = PromptSession(key_bindings=key_bindings(session))
+    loop = asyncio.get_running_loop()
+
+    def write(s: str):
+        sys.stdout.write(s)
+        sys.stdout.flush()
+
+    def console_log(line: str):
+        run_in_terminal(lambda: print(line), in_executor=False)
+
+    logbus.bus(router).attach("console", console_log)
+    try:
+        while not session.closed:
+            try:
+                line = await ps.prompt_async(session.prompt, is_password=not session.echo)
+            except EOFError:
+                break
+            except KeyboardInterrupt:
+                continue
+            if line == CTRL_Z:
+                if session.in_config:
+                    session.end()
+                continue
+            table(router).console.touch()
+            out = session.run(line)
+            await _apage(out, session.length, write, lambda: loop.run_in_executor(None, _read_key))
+    finally:
+        logbus.bus(router).detach("console")
+        table(router).set_console(None)
+
+
+async def serve(router, ssh: tuple[str, int] | None = None, telnet: tuple[str, int] | None = None,
+                console: bool = True, announce=print) -> int:
+    """Run until the console exits (with a console) or SIGTERM/SIGINT (headless)."""
+    srv = RemoteServer(router)
+    if telnet:
+        host, port = await srv.start_telnet(*telnet)
+        announce(f"% Telnet server listening on {host}:{port}")
+    if ssh:
+        host, port = await srv.start_ssh(*ssh)
+        announce(f"% SSH server listening on {host}:{port}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT) if not console else (signal.SIGTERM,):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+        except (NotImplementedError, RuntimeError):
+            pass
+    try:
+        if console:
+            con = asyncio.ensure_future(run_console_async(router))
+            waiter = asyncio.ensure_future(stop.wait())
+            await asyncio.wait([con, waiter], return_when=asyncio.FIRST_COMPLETED)
+            for t in (con, waiter):
+                t.cancel()
+        else:
+            logbus.bus(router).attach("console", lambda line: print(line, file=sys.stderr, flush=True))
+            await stop.wait()
+    finally:
+        await srv.stop()
+    return 0

@@ -1,0 +1,194 @@
+"""Real automation clients against a real iosflex process: netmiko (SSH and telnet), scrapli 1.x IOS-XE driver
+(system OpenSSH, asyncssh and telnet transports), genie and ntc-templates parsing live output.
+
+iosflex runs headless as a user would start it (`iosflex --no-console --ssh ... --telnet ...`) on loopback
+ports picked by the kernel, on a copy of the default startup-config, and is stopped afterwards.  Every client
+logs in with the default credentials (cisco / cisco, privilege 15).  A client that cannot be imported or
+started fails its test: these are requirements, not options.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from iosflex.router import default_config_text
+
+USER, PASSWORD = "cisco", "cisco"
+
+
+@pytest.fixture(scope="module")
+def router_proc(tmp_path_factory):
+    home = tmp_path_factory.mktemp("iosflex")
+    startup = home / "startup-config"
+    startup.write_text(default_config_text())
+    env = dict(os.environ, IOSFLEX_HOME=str(home))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "iosflex", "--startup-config", str(startup), "--no-console",
+         "--ssh", "127.0.0.1:0", "--telnet", "127.0.0.1:0"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    ports: dict[str, int] = {}
+    deadline = time.monotonic() + 60
+    while len(ports) < 2 and time.monotonic() < deadline:
+        line = proc.stderr.readline()
+        if not line:
+            break
+        m = re.match(r"% (SSH|Telnet) server listening on 127\.0\.0\.1:(\d+)", line)
+        if m:
+            ports[m.group(1).lower()] = int(m.group(2))
+    if len(ports) < 2:
+        proc.kill()
+        pytest.fail(f"iosflex did not start its servers: {proc.stderr.read()}")
+    yield {"ssh": ports["ssh"], "telnet": ports["telnet"], "startup": startup, "home": home}
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    assert proc.returncode == 0, proc.stderr.read()
+
+
+def _check_running_config(text: str):
+    assert "Building configuration..." in text and "hostname Router" in text and text.rstrip().endswith("end")
+
+
+def _check_version(text: str):
+    assert "Cisco IOS Software" in text and "uptime is" in text and "Configuration register is" in text
+
+
+# -- netmiko -------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("device_type,port_key", [("cisco_ios", "ssh"), ("cisco_ios_telnet", "telnet")])
+def test_netmiko(router_proc, device_type, port_key):
+    from netmiko import ConnectHandler
+
+    user = f"nm_{port_key}"
+    with ConnectHandler(device_type=device_type, host="127.0.0.1", port=router_proc[port_key],
+                        username=USER, password=PASSWORD, timeout=20) as conn:
+        assert conn.find_prompt() == "Router#"
+        _check_running_config(conn.send_command("show running-config"))
+        _check_version(conn.send_command("show version"))
+        out = conn.send_config_set(["ip ssh version 2", f"username {user} privilege 1 password 0 pw1"],
+                                   error_pattern=r"% (Invalid|Incomplete|Ambiguous)")
+        assert "Router(config)#" in out and "%" not in out
+        assert "[OK]" in conn.save_config()
+        assert f"username {user} privilege 1 password 0 pw1" in conn.send_command(
+            "show running-config | include username")
+    saved = router_proc["startup"].read_text()
+    assert f"username {user} privilege 1 password 0 pw1" in saved and "ip ssh version 2" in saved
+
+
+# -- scrapli 1.x ---------------------------------------------------------------------------------------------
+
+def _scrapli_args(router_proc, transport: str) -> dict:
+    return dict(host="127.0.0.1", port=router_proc["telnet" if transport == "telnet" else "ssh"],
+                auth_username=USER, auth_password=PASSWORD, auth_strict_key=False, transport=transport,
+                timeout_socket=15, timeout_transport=15, timeout_ops=20)
+
+
+def _scrapli_checks(router_proc, transport, conn_results):
+    show_run, show_ver, configs, save = conn_results
+    assert not show_run.failed and not show_ver.failed
+    _check_running_config(show_run.result)
+    _check_version(show_ver.result)
+    assert not configs.failed, configs.result
+    assert "[OK]" in save.result
+    assert f"username sc_{transport} privilege 1 password 0 pw2" in router_proc["startup"].read_text()
+
+
+@pytest.mark.parametrize("transport", ["system", "telnet"])
+def test_scrapli_sync(router_proc, transport):
+    from scrapli.driver.core import IOSXEDriver
+
+    if transport == "system" and shutil.which("ssh") is None:
+        pytest.fail("the system transport needs the OpenSSH client: apt-get install openssh-client")
+    with IOSXEDriver(**_scrapli_args(router_proc, transport)) as conn:
+        assert conn.get_prompt() == "Router#"
+        results = (
+            conn.send_command("show running-config"),
+            conn.send_command("show version"),
+            conn.send_configs(["ip ssh version 2", f"username sc_{transport} privilege 1 password 0 pw2"]),
+            conn.send_command("write memory"),
+        )
+        bad = conn.send_configs(["ip ssh version 3"])
+        assert bad.failed  # IOS's error text is what scrapli keys on
+    _scrapli_checks(router_proc, transport, results)
+
+
+def test_scrapli_asyncssh(router_proc):
+    import asyncio
+
+    from scrapli.driver.core import AsyncIOSXEDriver
+
+    async def main():
+        async with AsyncIOSXEDriver(**_scrapli_args(router_proc, "asyncssh")) as conn:
+            assert await conn.get_prompt() == "Router#"
+            return (
+                await conn.send_command("show running-config"),
+                await conn.send_command("show version"),
+                await conn.send_configs(["ip ssh version 2", "username sc_asyncssh privilege 1 password 0 pw2"]),
+                await conn.send_command("write memory"),
+            )
+
+    _scrapli_checks(router_proc, "asyncssh", asyncio.run(main()))
+
+
+# -- parsers on live output ----------------------------------------------------------------------------------
+
+def _live(router_proc, *commands) -> dict[str, str]:
+    from netmiko import ConnectHandler
+
+    with ConnectHandler(device_type="cisco_ios", host="127.0.0.1", port=router_proc["ssh"],
+                        username=USER, password=PASSWORD, timeout=20) as conn:
+        return {c: conn.send_command(c) for c in commands}
+
+
+def test_genie_parses_live_output(router_proc):
+    from genie.conf.base import Device
+
+    out = _live(router_proc, "show version", "show ip interface brief")
+    dev = Device("iosflex", os="iosxe")
+    dev.custom.setdefault("abstraction", {})["order"] = ["os"]
+    ver = dev.parse("show version", output=out["show version"])["version"]
+    assert ver["hostname"] == "Router" and ver["version"].startswith("17.")
+    assert ver["curr_config_register"] == "0x2102"
+    brief = dev.parse("show ip interface brief", output=out["show ip interface brief"])["interface"]
+    assert brief["Ethernet0/0"]["ip_address"] == "172.16.1.2"
+    assert brief["Ethernet0/0"]["status"] == "up"
+
+
+def test_ntc_templates_parse_live_output(router_proc):
+    from ntc_templates.parse import parse_output
+
+    out = _live(router_proc, "show version", "show ip interface brief")
+    ver = parse_output(platform="cisco_ios", command="show version", data=out["show version"])
+    assert ver and ver[0]["hostname"] == "Router" and ver[0]["version"].startswith("17.")
+    brief = parse_output(platform="cisco_ios", command="show ip interface brief", data=out["show ip interface brief"])
+    rows = {r["interface"]: r for r in brief}
+    assert rows["Ethernet0/0"]["ip_address"] == "172.16.1.2" and rows["Ethernet0/0"]["status"] == "up"
+
+
+def test_netmiko_textfsm_and_genie_flags(router_proc):
+    """netmiko's own use_textfsm / use_genie switches on a live session."""
+    from netmiko import ConnectHandler
+
+    with ConnectHandler(device_type="cisco_ios", host="127.0.0.1", port=router_proc["ssh"],
+                        username=USER, password=PASSWORD, timeout=20) as conn:
+        parsed = conn.send_command("show ip interface brief", use_textfsm=True)
+        assert isinstance(parsed, list) and any(r["interface"] == "Ethernet0/0" for r in parsed)
+        parsed = conn.send_command("show version", use_genie=True)
+        assert isinstance(parsed, dict) and parsed["version"]["hostname"] == "Router"
+
+
+def test_host_key_kept_beside_startup_config(router_proc):
+    key = Path(router_proc["startup"]).parent / "ssh_host_rsa_key"
+    assert key.exists() and (key.stat().st_mode & 0o077) == 0
