@@ -1,7 +1,6 @@
-"""The local console: prompt_toolkit line editing with IOS keys (`?` help at once, TAB completion, Ctrl-Z).
-
-The same key handling will serve the telnet and SSH front ends (prompt_toolkit runs one application per
-connection); everything else is in the sans-I/O Session.
+"""The local console's keys for prompt_toolkit: `?` help at once, TAB completion, Ctrl-Z; and one raw key read
+for ` --More-- `.  The console itself runs on the router's event loop (iosflex/remote/server.py), beside
+telnet and SSH; everything else is in the sans-I/O Session.
 """
 
 from __future__ import annotations
@@ -9,12 +8,9 @@ from __future__ import annotations
 import os
 import sys
 
-from prompt_toolkit import PromptSession
 from prompt_toolkit.application import run_in_terminal
 from prompt_toolkit.key_binding import KeyBindings
-from prompt_toolkit.output import DummyOutput  # noqa: F401  (kept for tests that run headless)
 
-from .pager import page
 
 CTRL_Z = "\x1a"
 
@@ -67,22 +63,3 @@ def _read_key() -> str:
         return os.read(fd, 1).decode(errors="replace")
     finally:
         termios.tcsetattr(fd, termios.TCSADRAIN, old)
-
-
-def run_console(router) -> int:
-    session = router.session()
-    ps = PromptSession(key_bindings=key_bindings(session))
-    while not session.closed:
-        try:
-            line = ps.prompt(session.prompt, is_password=not session.echo)
-        except EOFError:
-            break
-        except KeyboardInterrupt:
-            continue
-        if line == CTRL_Z:
-            if session.in_config:
-                session.end()
-            continue
-        out = session.run(line)
-        page(out, session.length, lambda s: (sys.stdout.write(s), sys.stdout.flush()), _read_key)
-    return 0

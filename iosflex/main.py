@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from .pager import MORE, page
+from .pager import page
 from .router import Router
 
 
@@ -64,21 +64,17 @@ def main(argv=None) -> int:
                     help="headless: no local console; run until SIGTERM/SIGINT (log lines go to stderr)")
     args = ap.parse_args(argv)
     router = build_router(args)
-    if args.ssh or args.telnet or args.no_console:
-        import asyncio
-
-        from .remote.server import parse_endpoint, serve
-
-        console = not args.no_console and sys.stdin.isatty() and not args.batch
-        ssh = parse_endpoint(args.ssh, 2222) if args.ssh else None
-        telnet = parse_endpoint(args.telnet, 2323) if args.telnet else None
-        return asyncio.run(serve(router, ssh=ssh, telnet=telnet, console=console,
-                                 announce=lambda text: print(text, file=sys.stderr, flush=True)))
-    if args.batch or not sys.stdin.isatty():
+    console = not args.no_console and sys.stdin.isatty() and not args.batch
+    if not (args.ssh or args.telnet or args.no_console) and not console:
         return run_batch(router, sys.stdin, sys.stdout)
-    from .console import run_console
+    import asyncio
 
-    return run_console(router)
+    from .remote.server import parse_endpoint, serve
+
+    ssh = parse_endpoint(args.ssh, 2222) if args.ssh else None
+    telnet = parse_endpoint(args.telnet, 2323) if args.telnet else None
+    return asyncio.run(serve(router, ssh=ssh, telnet=telnet, console=console,
+                             announce=lambda text: print(text, file=sys.stderr, flush=True)))
 
 
 if __name__ == "__main__":

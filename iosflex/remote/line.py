@@ -28,8 +28,10 @@ from __future__ import annotations
 import inspect
 from typing import Any, Protocol
 
-MORE = " --More-- "
-ERASE_MORE = "\b" * len(MORE) + " " * len(MORE) + "\b" * len(MORE)
+from ..pager import ERASE as ERASE_MORE
+from ..pager import MORE  # noqa: F401  (re-exported for the tests)
+from ..pager import pages
+
 NL = "\r\n"
 
 
@@ -52,7 +54,7 @@ class LineDiscipline:
         self.buf = ""
         self._after_cr = False  # the previous character was CR: a following LF or NUL belongs to it
         self._esc = 0  # 0: normal; 1: after ESC; 2: inside ESC [ ... (CSI)
-        self._paging: list[str] | None = None  # lines still to show after ` --More-- `
+        self._paging = None  # the pager (pager.pages) while output waits at ` --More-- `
         self._held = ""  # input that arrived while `run` was waiting on an awaitable
         self._notices: list[str] = []  # log lines that arrived while paging or waiting
         self.waiting: Any = None  # the awaitable `run` returned, for the driver
@@ -192,9 +194,7 @@ class LineDiscipline:
         self._finish_command(result or [], out)
 
     def _finish_command(self, lines: list[str], out: list[str]):
-        self._write_lines(lines, out)
-        if self._paging is None:
-            self._after_output(out)
+        self._write_lines(lines, out)  # ends with the prompt once the pager is done
 
     def _after_output(self, out: list[str]):
         """The command's output is all written: close, or log lines held back, then the prompt."""
@@ -207,31 +207,24 @@ class LineDiscipline:
         out.append(self._prompt_and_buffer())
 
     def _write_lines(self, lines: list[str], out: list[str]):
-        length = self.shell.length
-        if length <= 0 or len(lines) < length:
-            out.append("".join(ln + NL for ln in lines))
-            return
-        self._paging = list(lines)
-        self._page(length - 1, out)
+        self._paging = pages(lines, self.shell.length, ERASE_MORE, NL)
+        self._drive(None, out)
 
-    def _page(self, n: int, out: list[str]):
+    def _drive(self, key: str | None, out: list[str]):
+        """Run the pager (pager.pages) until it wants a key or is done."""
         assert self._paging is not None
-        chunk, self._paging = self._paging[:n], self._paging[n:]
-        out.append("".join(ln + NL for ln in chunk))
-        if self._paging:
-            out.append(MORE)
-        else:
+        try:
+            text, wants = self._paging.send(key) if key is not None else next(self._paging)
+            while True:
+                out.append(text)
+                if wants:
+                    return
+                text, wants = next(self._paging)
+        except StopIteration:
             self._paging = None
             self._after_output(out)
 
     def _more_key(self, ch: str, out: list[str]):
         if ch == "\r":
             self._after_cr = True
-        out.append(ERASE_MORE)
-        if ch == " ":
-            self._page(max(self.shell.length - 1, 1), out)
-        elif ch in ("\r", "\n"):
-            self._page(1, out)
-        else:
-            self._paging = None
-            self._after_output(out)
+        self._drive(ch, out)

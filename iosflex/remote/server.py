@@ -68,37 +68,13 @@ class RemoteServer:
         self.servers.clear()
 
 
-async def _apage(lines, length, write, read_key):
-    """` --More-- ` for the console on the loop: the same rules as pager.page, with an awaited key."""
-    from ..pager import MORE
-
-    if length <= 0 or len(lines) < length:
-        for ln in lines:
-            write(ln + "\n")
-        return
-    budget, i = length - 1, 0
-    while i < len(lines):
-        write(lines[i] + "\n")
-        i += 1
-        budget -= 1
-        if budget == 0 and i < len(lines):
-            write(MORE)
-            key = await read_key()
-            write("\b" * len(MORE) + " " * len(MORE) + "\b" * len(MORE))
-            if key == " ":
-                budget = length - 1
-            elif key in ("\r", "\n"):
-                budget = 1
-            else:
-                return
-
-
 async def run_console_async(router) -> None:
     """The local console (prompt_toolkit) as one more task on the loop; log lines appear above the prompt."""
     from prompt_toolkit import PromptSession
     from prompt_toolkit.application import run_in_terminal
 
     from ..console import CTRL_Z, _read_key, key_bindings
+    from ..pager import apage
 
     session = router.session()
     table(router).set_console(Entry("con", 0, "console", session=session))
@@ -124,10 +100,14 @@ async def run_console_async(router) -> None:
             if line == CTRL_Z:
                 if session.in_config:
                     session.end()
+                    logbus.log(router, "%SYS-5-CONFIG_I: Configured from console by console", stamp=True)
                 continue
             table(router).console.touch()
+            was_config = session.in_config
             out = session.run(line)
-            await _apage(out, session.length, write, lambda: loop.run_in_executor(None, _read_key))
+            if was_config and not session.in_config:
+                logbus.log(router, "%SYS-5-CONFIG_I: Configured from console by console", stamp=True)
+            await apage(out, session.length, write, lambda: loop.run_in_executor(None, _read_key))
     finally:
         logbus.bus(router).detach("console")
         table(router).set_console(None)
