@@ -1,0 +1,339 @@
+"""`debug crypto ikev2 [internal|packet]` lines, as IOS prints them (the chapter's text; reference §1).
+
+Every builder is pure and returns the lines of one event (IOS prints each as one line: the chapter's wraps at
+~80 columns are the book's).  The engine calls `emit(router, lines)` only when `enabled(router)` says a flag is
+on, so a router without debugging pays one set lookup per event:
+
+    if debug.enabled(router):
+        debug.emit(router, debug.packet_received(sa, src, dst, spi_i, spi_r, 1, "IKE_AUTH", False, names,
+                                                 internal=debug.internal(router)))
+
+Flags live in `router.debug` (a set): `crypto ikev2` (basic lines), `crypto ikev2 internal` (IKEv2-INTERNAL
+lines, SM trace), `crypto ikev2 packet` (hex dumps).  `emit` drops the lines whose flag is off, by prefix:
+`IKEv2-INTERNAL:` and `SM Trace->` lines need `internal`, `IKEv2-PAK:` lines need `packet`, every other line
+needs the basic flag.  Lines carry no trailing spaces (the chapter's text).
+
+Payload names are passed as IOS prints them (`SA`, `KE`, `N`, `VID`, `IDi`, `AUTH`, `CFG`, `TSi`, `ENCR`,
+`NOTIFY(SET_WINDOW_SIZE)`, `DELETE` ...; codec.py owns the names).
+"""
+
+from __future__ import annotations
+
+from .state import IkeSaState, Identity
+
+BASIC = "crypto ikev2"
+INTERNAL = "crypto ikev2 internal"
+PACKET = "crypto ikev2 packet"
+FLAGS = (BASIC, INTERNAL, PACKET)
+
+
+# ---- plumbing -------------------------------------------------------------------------------------------
+
+
+def enabled(router) -> bool:
+    dbg = getattr(router, "debug", None)
+    return bool(dbg) and any(f in dbg for f in FLAGS)
+
+
+def internal(router) -> bool:
+    return INTERNAL in getattr(router, "debug", ())
+
+
+def _needs(line: str) -> str | None:
+    if line.startswith("%"):
+        return None  # a log message (%LINEPROTO-5-UPDOWN): printed whatever the flags
+    if line.startswith("IKEv2-INTERNAL:") or line.startswith("SM Trace->"):
+        return INTERNAL
+    if line.startswith("IKEv2-PAK:"):
+        return PACKET
+    return BASIC
+
+
+def filter_lines(lines: list[str], flags) -> list[str]:
+    """The lines whose flag is on; a blank line goes with the line before it."""
+    out, prev = [], BASIC
+    for ln in lines:
+        need = prev if ln == "" else _needs(ln)
+        if need is None or need in flags:
+            out.append(ln)
+        prev = need
+    return out
+
+
+def emit(router, lines: list[str]) -> None:
+    """Send the enabled lines to the console and monitoring terminals (`iosflex.logbus`)."""
+    flags = getattr(router, "debug", None) or set()
+    keep = filter_lines(lines, flags)
+    if keep:
+        from .. import logbus  # noqa: PLC0415
+
+        logbus.log(router, "\n".join(keep))
+
+
+# ---- prefixes ---------------------------------------------------------------------------------------------
+
+
+def prefix(sa: IkeSaState | None) -> str:
+    """`IKEv2:(SESSION ID = 69,SA ID = 1):` (no space after the comma); `IKEv2:` without an SA."""
+    if sa is None:
+        return "IKEv2:"
+    return f"IKEv2:(SESSION ID = {sa.session_id},SA ID = {sa.tunnel_id}):"
+
+
+def sa_prefix(sa: IkeSaState | None) -> str:
+    """`IKEv2:(SA ID = 1):` of the AAA / IPsec / crypto-engine lines."""
+    return "IKEv2:" if sa is None else f"IKEv2:(SA ID = {sa.tunnel_id}):"
+
+
+def spi_hex(spi: bytes) -> str:
+    return spi.hex().upper().rjust(16, "0")
+
+
+# ---- packets ------------------------------------------------------------------------------------------------
+
+
+def _payload_lines(payloads: list[str], internal_on: bool = False, vid_names: list[str] | None = None) -> list[str]:
+    """`Payload contents:` and the payload list.  With internal debugging IOS interleaves
+    `IKEv2-INTERNAL:Parse Vendor Specific Payload: NAME` before each VID (the chapter's
+    `IKEv2-INTERNAL:Parse Vendor Specific Payload: (CUSTOM) VID IDi CERTREQ CFG SA`)."""
+    out = ["Payload contents:"]
+    cur = ""
+    vids = iter(vid_names or [])
+    for p in payloads:
+        if p == "VID" and internal_on:
+            if cur:
+                out.append(cur)
+            cur = f"IKEv2-INTERNAL:Parse Vendor Specific Payload: {next(vids, '(CUSTOM)')}"
+        cur += " " + p
+    if cur:
+        out.append(cur)
+    return out
+
+
+def _exchange_line(exchange: str, response: bool) -> str:
+    return f"IKEv2 {exchange} Exchange {'RESPONSE' if response else 'REQUEST'}"
+
+
+def _spi_line(spi_i: bytes, spi_r: bytes, msgid: int) -> str:
+    return f"Initiator SPI : {spi_hex(spi_i)} - Responder SPI : {spi_hex(spi_r)} Message id: {msgid}"
+
+
+def _vrf(sa) -> str:
+    return "VRF i0:f0"
+
+
+def packet_received(sa: IkeSaState | None, src: tuple[str, int], dst: tuple[str, int], spi_i: bytes, spi_r: bytes,
+                    msgid: int, exchange: str, response: bool, payloads: list[str] | None,
+                    internal: bool = False, vid_names: list[str] | None = None) -> list[str]:
+    """The block of a received message.  `payloads`: the (decrypted) payload names; None: no list."""
+    out = [f"{prefix(sa)}Received Packet [From {src[0]}:{src[1]}/To {dst[0]}:{dst[1]}/{_vrf(sa)}]",
+           _spi_line(spi_i, spi_r, msgid), _exchange_line(exchange, response)]
+    if payloads is not None:
+        out += _payload_lines(payloads, internal, vid_names)
+    return out
+
+
+def packet_sent(sa: IkeSaState | None, src: tuple[str, int], dst: tuple[str, int], spi_i: bytes, spi_r: bytes,
+                msgid: int, exchange: str, response: bool, payloads: list[str] | None) -> list[str]:
+    """The block of a sent message: `src` is our address, `dst` the peer's.  For encrypted messages pass
+    `["ENCR"]` (the inner list goes out earlier with `building_packet`)."""
+    out = [f"{prefix(sa)}Sending Packet [To {dst[0]}:{dst[1]}/From {src[0]}:{src[1]}/{_vrf(sa)}]",
+           _spi_line(spi_i, spi_r, msgid), _exchange_line(exchange, response)]
+    if payloads is not None:
+        out += _payload_lines(payloads)
+    return out
+
+
+def building_packet(sa: IkeSaState | None, payloads: list[str]) -> list[str]:
+    """`Building packet for encryption.` and the inner payloads of the message about to be sent."""
+    return [f"{prefix(sa)}Building packet for encryption."] + _payload_lines(payloads)
+
+
+def retransmitting(sa: IkeSaState | None) -> list[str]:
+    return [f"{prefix(sa)}Retransmitting packet"]
+
+
+def hexdump(data: bytes) -> list[str]:
+    """`debug crypto ikev2 packet`: the message bytes, 16 per line."""
+    out = []
+    for i in range(0, len(data), 16):
+        chunk = data[i:i + 16]
+        out.append("IKEv2-PAK:" + " ".join(f"{b:02X}" for b in chunk))
+    return out
+
+
+# ---- IKE_SA_INIT ------------------------------------------------------------------------------------------
+
+
+def found_policy(name: str) -> list[str]:
+    return [f"IKEv2:Found Policy '{name}'"]
+
+
+def computing_dh(sa: IkeSaState | None, group: int) -> list[str]:
+    return [f"{sa_prefix(sa)}[IKEv2 -> Crypto Engine] Computing DH public key, DH Group {group}"]
+
+
+def nat_not_found(sa: IkeSaState | None) -> list[str]:
+    return [f"{prefix(sa)}NAT not found"]
+
+
+def nat_detected(sa: IkeSaState | None, outside: bool = True) -> list[str]:
+    return [f"{prefix(sa)}NAT detected float to init port 4500, peer port {sa.remote[1] if sa else 4500}"
+            if outside else f"{prefix(sa)}NAT inside detected"]
+
+
+def no_proposal_chosen(sa: IkeSaState | None) -> list[str]:
+    return [f"IKEv2-ERROR:{prefix(sa)[6:]}Failed to find a matching proposal"]
+
+
+def invalid_ke(sa: IkeSaState | None, wanted: int) -> list[str]:
+    return [f"{prefix(sa)}Sending invalid ke notification, DH group {wanted}"]
+
+
+def sm_trace(sa: IkeSaState, cur_state: str, event: str, msgid: int) -> list[str]:
+    """Internal state-machine trace: `SM Trace-> SA: I_SPI=... R_SPI=... (R) MsgID = 1 CurState: ... Event: ...`."""
+    role = "I" if sa.initiator else "R"
+    return [f"SM Trace-> SA: I_SPI={spi_hex(sa.spi_i)} R_SPI={spi_hex(sa.spi_r)} ({role}) MsgID = {msgid} "
+            f"CurState: {cur_state} Event: {event}"]
+
+
+# ---- IKE_AUTH -------------------------------------------------------------------------------------------------
+
+
+def searching_policy(sa: IkeSaState | None, ident: Identity) -> list[str]:
+    return [f"{prefix(sa)}Searching policy based on peer's identity '{ident.text}' of type '{ident.type_name}'"]
+
+
+def auth_method(sa: IkeSaState | None, method: str) -> list[str]:
+    """`Peer's authentication method is 'PSK'` (PSK, RSA, ECDSA, EAP)."""
+    return [f"{prefix(sa)}Peer's authentication method is '{method}'"]
+
+
+def get_preshared_key(sa: IkeSaState | None, ident_text: str) -> list[str]:
+    return [f"{prefix(sa)}Get peer's preshared key for {ident_text}"]
+
+
+def use_preshared_key(sa: IkeSaState | None, ident_text: str, key_len: int) -> list[str]:
+    return [f"{prefix(sa)}Use preshared key for id {ident_text}, key len {key_len}"]
+
+
+def verification(sa: IkeSaState | None, passed: bool = True) -> list[str]:
+    if passed:
+        return [f"{prefix(sa)}Verification of peer's authentication data PASSED"]
+    return [f"IKEv2-ERROR:{prefix(sa)[6:]}Verification of peer's authentication data FAILED"]
+
+
+def auth_failed(sa: IkeSaState | None) -> list[str]:
+    return [f"{prefix(sa)}Send AUTHENTICATION_FAILED"]
+
+
+def generating_eap_request(sa: IkeSaState | None) -> list[str]:
+    return [f"{prefix(sa)}Generating EAP request"]
+
+
+def processing_eap_response(sa: IkeSaState | None) -> list[str]:
+    return [f"{prefix(sa)}Processing EAP response"]
+
+
+def sending_eap_status(sa: IkeSaState | None) -> list[str]:
+    return [f"{prefix(sa)}Sending EAP status message"]
+
+
+def eap_identity(method_list: str, eap_id: str) -> list[str]:
+    """The chapter's lines when the client's EAP identity goes to AAA."""
+    return [f"IKEv2:Use authen method list {method_list}", f"IKEv2:pre-AAA: client sent {eap_id} as EAP-Id response",
+            f"IKEv2:sending {eap_id} [EAP-Id] as username to AAA"]
+
+
+def aaa_request(sa: IkeSaState | None, kind: str) -> list[str]:
+    """`[IKEv2 -> AAA] Authentication request sent` (kind: Authentication, Authorization, Password)."""
+    return [f"{sa_prefix(sa)}[IKEv2 -> AAA] {kind} request sent"]
+
+
+def aaa_password_response(sa: IkeSaState | None) -> list[str]:
+    return [f"{sa_prefix(sa)}[AAA -> IKEv2] Received password response"]
+
+
+def fetching_secret_from_aaa() -> list[str]:
+    return ["IKEv2-INTERNAL:Fetching shared secret from AAA"]
+
+
+def name_mangler(mangler: str, mangled: str, name_type: int, name: str) -> list[str]:
+    """The chapter's IKEv2-INTERNAL lines (a blank line follows, as in the chapter)."""
+    return [f"IKEv2-INTERNAL:Name-mangler '{mangler}' returning mangled-name '{mangled}' for name-type {name_type}, "
+            f"name-len {len(name)}, name_string {name}", ""]
+
+
+def using_aaa_list(method_list: str, peer: str) -> list[str]:
+    return [f"IKEv2-INTERNAL: Using AAA method list {method_list} for peer {peer}"]
+
+
+def user_author_request(method_list: str, username: str) -> list[str]:
+    return [f"IKEv2:Using mlist {method_list} and username {username} for user author request"]
+
+
+def received_password(symmetric: bool = True) -> list[str]:
+    return [f"IKEv2-INTERNAL:Received {'symmetric' if symmetric else 'asymmetric'} password from radius server"]
+
+
+def cached_attributes(text: str) -> list[str]:
+    """`Received cached attributes:` and the attribute summary (`route-set-interface: 1, ...,`)."""
+    return ["IKEv2-INTERNAL:Received cached attributes:", text, ""]
+
+
+def cfg_payload(config_type: str, attrs: list[tuple[str, int, str | None]]) -> list[str]:
+    """Config payload dump: `Config-type: Config-request` / `Attrib type: split-dns, length: 0`."""
+    out = [f"Config-type: {config_type}"]
+    for name, length, data in attrs:
+        text = f"Attrib type: {name}, length: {length}"
+        if data is not None:
+            text += f", data: {data}"
+        out.append(text)
+    return out
+
+
+def sa_created(sa: IkeSaState) -> list[str]:
+    return [f"{prefix(sa)}IKEV2 SA created; inserting SA into database. SA lifetime timer ({sa.lifetime} sec) started"]
+
+
+def session_up(sa: IkeSaState) -> list[str]:
+    return [f"{prefix(sa)}Session with IKE ID PAIR ({sa.remote_id.text if sa.remote_id else ''}, "
+            f"{sa.local_id.text if sa.local_id else ''}) is UP"]
+
+
+def ipsec_sa_created(sa: IkeSaState | None) -> list[str]:
+    return [f"{sa_prefix(sa)}[IPsec -> IKEv2] Creation of IPsec SA into IPsec database PASSED"]
+
+
+def lineproto(interface: str, up: bool = True) -> list[str]:
+    """`%LINEPROTO-5-UPDOWN` (a log message: printed whatever the debug flags, like IOS's console log)."""
+    return [f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {interface}, changed state to {'up' if up else 'down'}"]
+
+
+def accounting(sa: IkeSaState | None, start: bool = True) -> list[str]:
+    return [f"{sa_prefix(sa)}[IKEv2 -> AAA] Accounting {'start' if start else 'stop'} request sent successfully"]
+
+
+def accounting_counters(in_octets: int, out_octets: int, in_packets: int, out_packets: int) -> list[str]:
+    return [f"IKEv2:in_octets {in_octets}, out_octets {out_octets}",
+            f"IKEv2:in_packets {in_packets}, out_packets {out_packets}"]
+
+
+# ---- INFORMATIONAL / delete ------------------------------------------------------------------------------------
+
+
+def delete_ike(sa: IkeSaState) -> list[str]:
+    return [f"{prefix(sa)}Sending DELETE INFO message for IKEv2 SA [ISPI: 0x{spi_hex(sa.spi_i)} "
+            f"RSPI: 0x{spi_hex(sa.spi_r)}]"]
+
+
+def delete_ipsec(sa: IkeSaState | None, spi: int) -> list[str]:
+    return [f"{prefix(sa)}Sending DELETE INFO message for IPsec SA [SPI: 0x{spi:08X}]"]
+
+
+def delete_all(sa: IkeSaState | None) -> list[str]:
+    return [f"{prefix(sa)}Delete all IKE SAs"]
+
+
+def initial_exchange_failed(sa: IkeSaState | None) -> list[str]:
+    return [f"{prefix(sa)}Initial exchange failed: Initial exchange failed"]

@@ -1,0 +1,136 @@
+"""EXEC handlers of the IKEv2 responder: show crypto ikev2 sa|stats|profile, show crypto session, show crypto
+ipsec sa, clear crypto session / ikev2 sa, debug crypto ikev2, undebug, show debugging (grammars/crypto-exec.gram).
+
+The engine is `router.crypto` (the Responder; None or absent when no engine runs: the tables print empty, as
+IOS prints them with no SA).  What these handlers use of it is listed in docs/IKEV2.md, "Responder interface
+used by the CLI".
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..crypto import debug as dbg
+from ..crypto import policy, show
+from ..crypto.stats import IkeStats
+from . import CommandError, handler
+
+
+def _engine(ctx):
+    return getattr(ctx.router, "crypto", None)
+
+
+def _now(engine) -> float:
+    clock = getattr(engine, "now", None)
+    if callable(clock):
+        return clock()
+    return time.monotonic()
+
+
+def _call(engine, *names) -> list:
+    """The first of `names` the engine has as a method, called (docs/IKEV2.md: `sa_states`, `session_list`)."""
+    for name in names:
+        fn = getattr(engine, name, None)
+        if callable(fn):
+            return list(fn())
+    return []
+
+
+def _sas(engine) -> list:
+    return _call(engine, "sa_states", "ike_sas")
+
+
+def _sessions(engine) -> list:
+    return _call(engine, "session_list", "sessions")
+
+
+@handler("show_crypto_ikev2_sa")
+def show_crypto_ikev2_sa(ctx):
+    e = _engine(ctx)
+    ctx.write(*show.ikev2_sa(_sas(e), _now(e), detail=ctx.args.has("detailed")))
+
+
+@handler("show_crypto_session")
+def show_crypto_session(ctx):
+    e = _engine(ctx)
+    ctx.write(*show.crypto_session(_sessions(e), _now(e), detail=ctx.args.has("detail")))
+
+
+@handler("show_crypto_ipsec_sa")
+def show_crypto_ipsec_sa(ctx):
+    e = _engine(ctx)
+    ctx.write(*show.ipsec_sa(_sessions(e), _now(e), ctx.cfg))
+
+
+@handler("show_crypto_ikev2_stats")
+def show_crypto_ikev2_stats(ctx):
+    e = _engine(ctx)
+    stats = getattr(e, "stats", None) or IkeStats()
+    if ctx.args.has("reconnect"):
+        counts = getattr(e, "reconnect_counts", None)
+        active, inactive = counts() if callable(counts) else (0, 0)
+        ctx.write(*show.ikev2_stats_reconnect(stats, active, inactive))
+        return
+    ctx.write(*show.ikev2_stats(stats, _sas(e), ctx.cfg.ikev2_global.limit_max_sa, policy.max_in_nego(ctx.cfg)))
+
+
+@handler("show_crypto_ikev2_profile")
+def show_crypto_ikev2_profile(ctx):
+    name = ctx.args.get("profile")
+    if name is not None and name not in ctx.cfg.ikev2_profile.items:
+        raise CommandError(f"IKEv2 profile {name} not found")  # TODO(issue 4): IOS's exact text unverified
+    refs: dict[str, int] = {}
+    for sa in _sas(_engine(ctx)):
+        if sa.profile:
+            refs[sa.profile] = refs.get(sa.profile, 0) + 1
+    ctx.write(*show.ikev2_profile(ctx.cfg, name, refs))
+
+
+@handler("clear_crypto_session")
+def clear_crypto_session(ctx):
+    e = _engine(ctx)
+    if e is not None:
+        e.clear(remote=ctx.args.get("remote"))
+
+
+@handler("clear_crypto_ikev2_sa")
+def clear_crypto_ikev2_sa(ctx):
+    e = _engine(ctx)
+    if e is not None:
+        e.clear(remote=ctx.args.get("remote"))
+
+
+def _flags(ctx) -> list[str]:
+    if ctx.args.has("internal"):
+        return [dbg.INTERNAL]
+    if ctx.args.has("packet"):
+        return [dbg.PACKET]
+    return [dbg.BASIC]
+
+
+@handler("debug_crypto_ikev2")
+def debug_crypto_ikev2(ctx):
+    ctx.router.debug.update(_flags(ctx))
+
+
+@handler("undebug_crypto_ikev2")
+def undebug_crypto_ikev2(ctx):
+    for f in _flags(ctx):
+        ctx.router.debug.discard(f)
+
+
+@handler("undebug_all")
+def undebug_all(ctx):
+    ctx.router.debug.clear()
+    ctx.write("All possible debugging has been turned off")
+
+
+DEBUG_TEXT = {dbg.BASIC: "Crypto IKEv2 debugging is on", dbg.INTERNAL: "Crypto IKEv2 internal debugging is on",
+              dbg.PACKET: "Crypto IKEv2 packet debugging is on"}
+
+
+@handler("show_debugging")
+def show_debugging(ctx):
+    on = [f for f in dbg.FLAGS if f in ctx.router.debug]
+    if on:
+        ctx.write("Cryptographic Subsystem:", *(f"  {DEBUG_TEXT[f]}" for f in on), "")
