@@ -60,12 +60,28 @@ def main(argv=None) -> int:
                     help="serve SSH (default address 127.0.0.1; without a value 127.0.0.1:2222)")
     ap.add_argument("--telnet", nargs="?", const="127.0.0.1:2323", metavar="[ADDR:]PORT",
                     help="serve telnet (default address 127.0.0.1; without a value 127.0.0.1:2323)")
+    ap.add_argument("--ike", nargs="?", const="", metavar="ADDR",
+                    help="run the IKEv2 responder on the router's interface addresses (or on ADDR, a host address)")
+    ap.add_argument("--bind", action="append", metavar="IOSNAME=LINUXDEV",
+                    help="map an IOS interface to a Linux device: IKE listens on the device's address "
+                         "(repeatable; implies --ike)")
+    ap.add_argument("--ike-ports", metavar="IKE,NATT", help="UDP ports for IKE and NAT-T (default 500,4500; "
+                    "e.g. 1500,14500 unprivileged; implies --ike)")
     ap.add_argument("--no-console", action="store_true",
                     help="headless: no local console; run until SIGTERM/SIGINT (log lines go to stderr)")
     args = ap.parse_args(argv)
     router = build_router(args)
     console = not args.no_console and sys.stdin.isatty() and not args.batch
-    if not (args.ssh or args.telnet or args.no_console) and not console:
+    ike = None
+    if args.ike is not None or args.bind or args.ike_ports:
+        from .crypto.driver import parse_binds, parse_ports
+
+        try:
+            ike = {"binds": parse_binds(args.bind), "ports": parse_ports(args.ike_ports),
+                   "host_addresses": [args.ike] if args.ike else None}
+        except ValueError as e:
+            ap.error(str(e))
+    if not (args.ssh or args.telnet or args.no_console or ike) and not console:
         return run_batch(router, sys.stdin, sys.stdout)
     import asyncio
 
@@ -73,7 +89,7 @@ def main(argv=None) -> int:
 
     ssh = parse_endpoint(args.ssh, 2222) if args.ssh else None
     telnet = parse_endpoint(args.telnet, 2323) if args.telnet else None
-    return asyncio.run(serve(router, ssh=ssh, telnet=telnet, console=console,
+    return asyncio.run(serve(router, ssh=ssh, telnet=telnet, console=console, ike=ike,
                              announce=lambda text: print(text, file=sys.stderr, flush=True)))
 
 

@@ -114,8 +114,16 @@ async def run_console_async(router) -> None:
 
 
 async def serve(router, ssh: tuple[str, int] | None = None, telnet: tuple[str, int] | None = None,
-                console: bool = True, announce=print) -> int:
-    """Run until the console exits (with a console) or SIGTERM/SIGINT (headless)."""
+                console: bool = True, announce=print, ike: dict | None = None) -> int:
+    """Run until the console exits (with a console) or SIGTERM/SIGINT (headless).  `ike`: the keyword
+    arguments of crypto.driver.start (binds, ports, host_addresses) to run the IKEv2 responder too."""
+    ike_driver = None
+    if ike is not None:
+        from ..crypto import driver
+
+        ike_driver = await driver.start(router, **ike)
+        for host, port in sorted(ike_driver.endpoints):
+            announce(f"% IKEv2 listening on {host}:{ike_driver._real_port(port)}")
     srv = RemoteServer(router)
     if telnet:
         host, port = await srv.start_telnet(*telnet)
@@ -142,4 +150,6 @@ async def serve(router, ssh: tuple[str, int] | None = None, telnet: tuple[str, i
             await stop.wait()
     finally:
         await srv.stop()
+        if ike_driver is not None:
+            ike_driver.close()
     return 0
