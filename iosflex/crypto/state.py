@@ -32,7 +32,9 @@ class Identity:
         if self.id_type == 5 and len(self.data) == 16:
             return str(ipaddress.IPv6Address(self.data))
         if self.id_type == 9:
-            return self.data.hex()  # TODO(issue 4, auth.py): the DN as IOS prints it
+            from .auth import dn_text
+
+            return dn_text(self.data)
         return self.data.decode(errors="replace")
 
     @property
