@@ -51,6 +51,11 @@ def run_batch(router: Router, inp, out) -> int:
 
 
 def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["client"]:  # `iosflex client ...`: the reference IKEv2 initiator
+        from .crypto.client import main as client_main
+
+        return client_main(argv[1:])
     ap = argparse.ArgumentParser(prog="iosflex", description="Cisco IOS FlexVPN server emulator")
     ap.add_argument("--startup-config", metavar="FILE",
                     help="startup-config to load and to save to (default: $IOSFLEX_HOME/startup-config, "

@@ -1,0 +1,212 @@
+"""The only I/O in the IKEv2 stack: asyncio UDP sockets on IKE's two ports for each listening address, and the
+timer that calls `Responder.tick`.
+
+Addresses: the primary `ip address` of every IOS interface that has one and is not shut down (the router
+answers IKE on all of them, as IOS does), or the addresses given explicitly (`host_addresses`).  `--bind
+IOSNAME=LINUXDEV` maps an IOS interface onto a Linux device: pyroute2 reads the device's IPv4 address and the
+IOS interface listens there (and, with `set_address`, the IOS interface's configured address is put on the
+device first).  Unprivileged users pass other ports, e.g. `ports=(1500, 14500)`; the engine still thinks of
+them as "500" and "4500" (the second port is the NAT-T port with the non-ESP marker).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+
+from .responder import Datagram, Responder
+
+log = logging.getLogger(__name__)
+
+TICK = 0.5  # seconds between timer runs (retransmissions, DPD, lifetimes, half-open expiry)
+
+
+def interface_addresses(router) -> list[str]:
+    """Primary IPv4 addresses of the router's interfaces that are up (not `shutdown`)."""
+    out = []
+    for iface in router.config.interfaces.ordered():
+        if iface.ip_address and not iface.shutdown and iface.type != "Virtual-Access":
+            out.append(iface.ip_address[0])
+    return out
+
+
+def linux_device_address(dev: str) -> str | None:
+    """The first IPv4 address of Linux device `dev` (pyroute2)."""
+    from pyroute2 import IPRoute  # noqa: PLC0415  only needed with --bind
+
+    with IPRoute() as ipr:
+        idx = ipr.link_lookup(ifname=dev)
+        if not idx:
+            raise OSError(f"no such Linux device {dev!r}")
+        for msg in ipr.get_addr(index=idx[0], family=socket.AF_INET):
+            return msg.get_attr("IFA_ADDRESS")
+    return None
+
+
+def set_linux_device_address(dev: str, address: str, mask: str) -> None:
+    """Put the IOS interface's address on the Linux device (needs CAP_NET_ADMIN)."""
+    import ipaddress  # noqa: PLC0415
+
+    from pyroute2 import IPRoute  # noqa: PLC0415
+
+    plen = ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
+    with IPRoute() as ipr:
+        idx = ipr.link_lookup(ifname=dev)
+        if not idx:
+            raise OSError(f"no such Linux device {dev!r}")
+        existing = [m.get_attr("IFA_ADDRESS") for m in ipr.get_addr(index=idx[0], family=socket.AF_INET)]
+        if address not in existing:
+            ipr.addr("add", index=idx[0], address=address, prefixlen=plen)
+        ipr.link("set", index=idx[0], state="up")
+
+
+def resolve_binds(router, binds: dict[str, str], set_address: bool = False) -> list[str]:
+    """`{"Ethernet0/0": "veth1"}` -> the addresses to listen on.  Without `set_address` the Linux device's
+    address wins and is written into the IOS interface when that has none (so `show` agrees with reality);
+    with it, the IOS interface's address is configured on the device."""
+    out = []
+    for ios_name, dev in binds.items():
+        iface = router.config.interfaces.by_name(ios_name)
+        if iface is None:
+            raise ValueError(f"% Invalid interface {ios_name}")
+        if set_address and iface.ip_address:
+            set_linux_device_address(dev, *iface.ip_address)
+            out.append(iface.ip_address[0])
+            continue
+        addr = linux_device_address(dev)
+        if addr is None:
+            raise OSError(f"Linux device {dev} has no IPv4 address")
+        if iface.ip_address is None:
+            iface.ip_address = (addr, "255.255.255.0")
+            router.config.interfaces.note_address(iface)
+        out.append(addr)
+    return out
+
+
+class _Proto(asyncio.DatagramProtocol):
+    def __init__(self, driver: "IkeDriver", local: tuple[str, int]):
+        self.driver = driver
+        self.local = local  # (address, engine port: 500 or 4500)
+        self.transport: asyncio.DatagramTransport | None = None
+
+    def connection_made(self, transport):
+        self.transport = transport
+
+    def datagram_received(self, data, addr):
+        self.driver._received(data, (addr[0], addr[1]), self.local)
+
+    def error_received(self, exc):  # ICMP unreachable and the like: IKE retransmits, nothing to do
+        log.debug("ike socket %s: %s", self.local, exc)
+
+
+class IkeDriver:
+    """Owns the sockets and the timer; `responder` is the sans-I/O engine (also `router.crypto`)."""
+
+    def __init__(self, router, responder: Responder, ports: tuple[int, int]):
+        self.router = router
+        self.responder = responder
+        self.ports = ports  # real (ike, natt) ports
+        self.endpoints: dict[tuple[str, int], _Proto] = {}  # (addr, engine port) -> protocol
+        self._timer: asyncio.Task | None = None
+        self.sent = 0
+        self.received = 0
+
+    def _engine_port(self, real: int) -> int:
+        return 500 if real == self.ports[0] else 4500
+
+    def _real_port(self, engine: int) -> int:
+        return self.ports[0] if engine == 500 else self.ports[1]
+
+    def _received(self, data: bytes, src, local):
+        self.received += 1
+        try:
+            out = self.responder.receive(data, src, local, time.monotonic())
+        except Exception:  # noqa: BLE001  the engine promises not to raise; never let the loop die anyway
+            log.exception("IKE engine raised")
+            return
+        self.send(out)
+
+    def send(self, datagrams: list[Datagram]):
+        for d in datagrams:
+            proto = self.endpoints.get((d.src[0], d.src[1]))
+            if proto is None:  # the engine answered from an address we do not own: use any socket on that port
+                proto = next((p for (a, port), p in self.endpoints.items() if port == d.src[1]), None)
+            if proto is None or proto.transport is None:
+                continue
+            proto.transport.sendto(d.data, (d.dst[0], d.dst[1]))
+            self.sent += 1
+
+    async def _tick_loop(self):
+        while True:
+            await asyncio.sleep(TICK)
+            try:
+                self.send(self.responder.tick(time.monotonic()))
+            except Exception:  # noqa: BLE001
+                log.exception("IKE timer raised")
+
+    def close(self):
+        if self._timer:
+            self._timer.cancel()
+            self._timer = None
+        for proto in self.endpoints.values():
+            if proto.transport:
+                proto.transport.close()
+        self.endpoints.clear()
+        if getattr(self.router, "crypto", None) is self.responder:
+            self.responder.driver = None
+
+
+async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), host_addresses=None,
+                set_address: bool = False, responder: Responder | None = None) -> IkeDriver:
+    """Listen for IKE on every address of the router (or `host_addresses`, or the `binds`' devices) on
+    `ports` (IKE, NAT-T); `router.crypto` becomes the engine so the CLI can show and clear it."""
+    binds = binds or {}
+    if host_addresses:
+        addrs = list(host_addresses)
+    elif binds:
+        addrs = resolve_binds(router, binds, set_address)
+    else:
+        addrs = interface_addresses(router)
+    if not addrs:
+        raise OSError("no interface address to listen on for IKE (configure `ip address` or use --bind)")
+    if responder is None:
+        responder = getattr(router, "crypto", None) or Responder(router, rng=os.urandom, now=time.monotonic)
+    router.crypto = responder
+    drv = IkeDriver(router, responder, tuple(ports))
+    responder.driver = drv
+    loop = asyncio.get_running_loop()
+    try:
+        for addr in dict.fromkeys(addrs):
+            for real in ports:
+                local = (addr, drv._engine_port(real))
+                _, proto = await loop.create_datagram_endpoint(
+                    lambda local=local: _Proto(drv, local), local_addr=(addr, real), reuse_port=False
+                )
+                drv.endpoints[local] = proto
+    except OSError:
+        drv.close()
+        raise
+    drv._timer = asyncio.ensure_future(drv._tick_loop())
+    return drv
+
+
+def parse_binds(values: list[str] | None) -> dict[str, str]:
+    """`["Ethernet0/0=veth1", ...]` (the `--bind` option) -> dict."""
+    out = {}
+    for v in values or ():
+        name, sep, dev = v.partition("=")
+        if not sep or not name or not dev:
+            raise ValueError(f"--bind wants IOSNAME=LINUXDEV, got {v!r}")
+        out[name] = dev
+    return out
+
+
+def parse_ports(value: str | None) -> tuple[int, int]:
+    """`--ike-ports 1500,14500`."""
+    if not value:
+        return (500, 4500)
+    a, _, b = value.partition(",")
+    return (int(a), int(b or 4500))

@@ -1,0 +1,797 @@
+"""One IKE SA: the exchanges after the responder has accepted an IKE_SA_INIT (and the parts an initiator shares).
+
+Sans-I/O: every entry point takes `now` and returns the datagrams to send; randomness comes from the engine's
+`rng`.  The order of IKE_AUTH processing is the chapter's "Sequence of Events": authenticate the peer, then
+authorize (merge attributes), allocate the address from the CFG_REQUEST, the virtual-access, the IPsec SA
+proposal, then the CFG_REPLY.
+
+Memory: one `IkeSa` per SA with `__slots__`; the IKE_SA_INIT message copies and nonces needed for AUTH are
+dropped once IKE_AUTH is done, and the response cache holds only the responses still inside the window.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import socket
+import struct
+from dataclasses import dataclass
+
+from . import algorithms as A
+from . import auth as _auth
+from . import codec as _codec
+
+HEADER = struct.Struct("!8s8sBBBBII")
+NON_ESP_MARKER = b"\0\0\0\0"
+ZERO_SPI = bytes(8)
+
+# The four vendor IDs of IOS's IKE_SA_INIT and the one of its IKE_AUTH (codec.py owns them).
+CISCO_VIDS = _codec.CISCO_SA_INIT_VIDS
+CISCO_AUTH_VID = _codec.CISCO_AUTH_VID
+
+# Cisco DELETE_REASON notify data: a reason code; IOS's texts are not public.  1 = "administrative clear".
+DELETE_REASON_CLEAR = 1
+DELETE_REASON_EXPIRED = 2
+DELETE_REASON_DPD = 3
+
+RETRANSMIT_BASE = 2.0  # seconds; IOS doubles the wait each time
+RETRANSMIT_MAX = 5
+
+
+@dataclass(slots=True, frozen=True)
+class Datagram:
+    """One UDP payload to send (or received): `data` already carries the non-ESP marker on port 4500."""
+
+    data: bytes
+    src: tuple[str, int]
+    dst: tuple[str, int]
+
+
+@dataclass(slots=True)
+class Header:
+    spi_i: bytes
+    spi_r: bytes
+    next_payload: int
+    version: int
+    exchange: int
+    flags: int
+    msg_id: int
+    length: int
+
+    @property
+    def is_response(self) -> bool:
+        return bool(self.flags & A.FLAG_RESPONSE)
+
+    @property
+    def from_initiator(self) -> bool:
+        return bool(self.flags & A.FLAG_INITIATOR)
+
+
+def peek_header(data: bytes) -> Header | None:
+    """The fixed IKE header, or None when there are fewer than 28 bytes."""
+    if len(data) < HEADER.size:
+        return None
+    return Header(*HEADER.unpack_from(data))
+
+
+def nat_hash(spi_i: bytes, spi_r: bytes, addr: str, port: int) -> bytes:
+    """NAT_DETECTION_*_IP data: SHA-1(SPIi | SPIr | IP | port) (RFC 7296 §2.23)."""
+    try:
+        ip = ipaddress.ip_address(addr).packed
+    except ValueError:
+        ip = socket.inet_aton(addr)
+    return hashlib.sha1(spi_i + spi_r + ip + port.to_bytes(2, "big")).digest()
+
+
+def frame(data: bytes, local_port: int) -> bytes:
+    """Add the non-ESP marker for IKE sent on port 4500."""
+    return NON_ESP_MARKER + data if local_port == 4500 else data
+
+
+def ct_equal(a: bytes, b: bytes) -> bool:
+    return hmac.compare_digest(a, b)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Conversions between the codec's SA payload and policy.py's Proposal
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def offered_proposals(sa_payload, protocol: int) -> list:
+    """The initiator's proposals of `protocol` as policy.Proposal (lists of acceptable transforms)."""
+    from .policy import Proposal as PolProposal  # noqa: PLC0415
+
+    out = []
+    for p in sa_payload.proposals if sa_payload is not None else ():
+        if p.protocol != protocol:
+            continue
+        pp = PolProposal(num=p.num, spi=p.spi)
+        for t in p.transforms:
+            if t.type == A.TT_ENCR:
+                pp.encr.append((t.id, t.key_bits))
+            elif t.type == A.TT_PRF:
+                pp.prf.append(t.id)
+            elif t.type == A.TT_INTEG:
+                pp.integ.append(t.id)
+            elif t.type == A.TT_DH:
+                pp.dh.append(t.id)
+            elif t.type == A.TT_ESN:
+                pp.esn.append(t.id)
+        out.append(pp)
+    return out
+
+
+def ike_choice_proposal(codec, choice, spi: bytes = b""):
+    """The one-transform-per-type proposal we answer with for an IKE SA (IKE_SA_INIT or IKE rekey)."""
+    ts = [codec.Transform.make(A.TT_ENCR, choice.encr[0], choice.encr[1]),
+          codec.Transform.make(A.TT_PRF, choice.prf)]
+    if choice.integ is not None:
+        ts.append(codec.Transform.make(A.TT_INTEG, choice.integ))
+    ts.append(codec.Transform.make(A.TT_DH, choice.dh))
+    return codec.Proposal(choice.num, A.PROTO_IKE, spi, ts)
+
+
+def child_choice_proposal(codec, choice, spi: bytes):
+    ts = [codec.Transform.make(A.TT_ENCR, choice.encr[0], choice.encr[1])]
+    if choice.integ is not None:
+        ts.append(codec.Transform.make(A.TT_INTEG, choice.integ))
+    if choice.dh:
+        ts.append(codec.Transform.make(A.TT_DH, choice.dh))
+    ts.append(codec.Transform.make(A.TT_ESN, choice.esn))
+    return codec.Proposal(choice.num, A.PROTO_ESP, spi, ts)
+
+
+def _ip4(text: str) -> int:
+    return int(ipaddress.IPv4Address(text))
+
+
+def narrow_ts(selectors, assigned: str | None):
+    """Responder narrowing (RFC 7296 §2.9) of the initiator's selectors for its own side (TSi): with an
+    address pushed by CFG_REPLY, the /32 of that address inside the first selector that contains it; without
+    one, the IPv4 selectors as proposed.  [] means TS_UNACCEPTABLE."""
+    from .state import TrafficSelector  # noqa: PLC0415
+
+    v4 = [s for s in selectors if s.ts_type == 7]
+    if assigned is None:
+        return v4
+    a = _ip4(assigned)
+    for s in v4:
+        try:
+            if _ip4(s.start) <= a <= _ip4(s.end):
+                return [TrafficSelector(7, s.protocol, s.start_port, s.end_port, assigned, assigned)]
+        except ValueError:
+            continue
+    return []
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# AUTH octets (auth.py)
+# ---------------------------------------------------------------------------------------------------------------
+
+
+def signed_octets(prf_alg, first_message: bytes, peer_nonce: bytes, sk_p: bytes, id_body: bytes) -> bytes:
+    """<message octets> | <peer's nonce> | prf(SK_p, ID body) (RFC 7296 §2.15), via auth.signed_octets."""
+    return _auth.signed_octets(first_message, peer_nonce, prf_alg, sk_p, id_body)
+
+
+def psk_auth(prf_alg, key: bytes, octets: bytes) -> bytes:
+    return _auth.psk_auth(prf_alg, key, octets)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The IKE SA
+# ---------------------------------------------------------------------------------------------------------------
+
+# phases
+INIT = "INIT"  # IKE_SA_INIT answered, waiting for IKE_AUTH
+EAP = "EAP"  # IKE_AUTH in progress with EAP (AAA issue)
+READY = "READY"
+DELETING = "DELETING"  # we sent DELETE, waiting for the answer
+DEAD = "DEAD"
+
+
+class SaError(Exception):
+    """Abort processing of one request and answer with `notify` (inside the SA)."""
+
+    def __init__(self, notify: int, data: bytes = b"", fatal: bool = False, reason: str = ""):
+        super().__init__(reason or A.notify_name(notify))
+        self.notify = notify
+        self.data = data
+        self.fatal = fatal
+
+
+class IkeSa:
+    """One IKE SA seen from the responder.  `eng` is the Responder (rng, router, stats, debug, tables)."""
+
+    __slots__ = (
+        "eng", "st", "phase", "prf", "encr", "integ", "sk_d", "c_in", "c_out", "sk_pi", "sk_pr",
+        "ni", "nr", "init_req", "init_resp", "init_digest", "peer_next", "cache", "my_next", "pending",
+        "last_rx", "ka_next", "frag_peer", "reasm", "profile", "settings", "cisco_peer", "pool", "half_key",
+        "dpd_next", "expires", "peer_addr_nat", "local_nat", "eap_state", "old_of",
+    )
+
+    def __init__(self, eng, st):
+        self.eng = eng
+        self.st = st
+        self.phase = INIT
+        self.prf = self.encr = self.integ = None
+        self.sk_d = self.sk_pi = self.sk_pr = b""
+        self.c_in = self.c_out = None
+        self.ni = self.nr = self.init_req = self.init_resp = b""
+        self.init_digest = b""
+        self.peer_next = 0  # lowest request ID of the peer not yet answered
+        self.cache: dict[int, tuple[object, list[bytes]]] = {}  # msg id -> (request digest(s), response datagrams)
+        self.my_next = 0
+        self.pending = None  # [msg_id, datagrams, next_due, tries, kind]
+        self.last_rx = 0.0
+        self.ka_next = None
+        self.frag_peer = False
+        self.reasm = None
+        self.profile = None
+        self.settings = None
+        self.cisco_peer = False  # peer sent CISCO-DELETE-REASON: it understands our DELETE_REASON notify
+        self.pool = None  # (pool name, address) handed out
+        self.half_key = None
+        self.dpd_next = None
+        self.expires = None
+        self.peer_addr_nat = False  # the peer is behind a NAT
+        self.local_nat = False  # we are behind a NAT
+        self.eap_state = None
+        self.old_of = None
+
+    # -- identity -----------------------------------------------------------------------------------------
+    @property
+    def spi_i(self) -> bytes:
+        return self.st.spi_i
+
+    @property
+    def spi_r(self) -> bytes:
+        return self.st.spi_r
+
+    @property
+    def natt(self) -> bool:
+        return self.st.local[1] == 4500
+
+    def _codec(self):
+        from . import codec  # noqa: PLC0415
+
+        return codec
+
+    # -- key setup ----------------------------------------------------------------------------------------
+    def set_keys(self, choice, keys) -> None:
+        c = self._codec()
+        self.prf = A.get_prf(choice.prf)
+        self.encr = A.get_encr(*choice.encr)
+        self.integ = A.get_integ(choice.integ) if choice.integ is not None else None
+        self.sk_d = keys.sk_d
+        self.sk_pi, self.sk_pr = keys.sk_pi, keys.sk_pr
+        self.c_in, self.c_out = c.sk_crypto(keys, self.encr, self.integ, initiator=self.st.initiator)
+        st = self.st
+        st.encr, st.prf, st.integ, st.dh_group = choice.encr, choice.prf, choice.integ, choice.dh
+
+    # -- sending ------------------------------------------------------------------------------------------
+    def _flags(self, response: bool) -> int:
+        f = A.FLAG_INITIATOR if self.st.initiator else 0
+        return f | (A.FLAG_RESPONSE if response else 0)
+
+    def seal(self, exchange: int, msg_id: int, payloads: list, response: bool, fragment: bool = False) -> list[bytes]:
+        """Encrypt `payloads` into datagrams (SKF fragments when the peer fragments or the message exceeds the
+        fragmentation MTU and fragmentation is on)."""
+        c = self._codec()
+        m = c.Message(self.st.spi_i, self.st.spi_r, exchange, self._flags(response), msg_id, payloads)
+        size = None
+        s = self.settings
+        if self.frag_peer and s is not None and s.fragmentation:
+            size = c.fragment_size(s.fragmentation_mtu, udp_encap=self.natt)
+            if fragment:
+                size = min(size, c.fragment_size(s.fragmentation_mtu, udp_encap=self.natt))
+        try:
+            return c.seal(m, self.c_out, self.eng.rng, fragment_size=size)
+        except ValueError:
+            return c.seal(m, self.c_out, self.eng.rng)
+
+    def datagrams(self, packets: list[bytes]) -> list[Datagram]:
+        local, remote = self.st.local, self.st.remote
+        return [Datagram(frame(p, local[1]), local, remote) for p in packets]
+
+    def request(self, payloads: list, now: float, kind: str, exchange: int = A.INFORMATIONAL) -> list[Datagram]:
+        """Send a request of ours (DPD, DELETE); retransmitted by `tick` until answered."""
+        if self.pending is not None:
+            return []
+        mid = self.my_next
+        self.my_next += 1
+        self.st.local_req_msgid = mid
+        self.st.local_next_msgid = self.my_next
+        packets = self.seal(exchange, mid, payloads, response=False)
+        self.pending = [mid, packets, now + RETRANSMIT_BASE, 0, kind]
+        self.eng.debug_packet(self, "send", exchange, mid, False, payloads, packets)
+        return self.datagrams(packets)
+
+    # -- receiving ----------------------------------------------------------------------------------------
+    def handle(self, msg, src, dst, now) -> list[Datagram]:
+        """A message for this SA (SPIs matched).  Never raises CodecError out: the caller catches the rest."""
+        c = self._codec()
+        eng = self.eng
+        if self.c_in is None or msg.encrypted is None:
+            if msg.exchange == A.IKE_SA_INIT and msg.is_request and self.phase == INIT:
+                return self._init_retransmit(msg, src, dst)
+            eng.stats.dropped_other += 1
+            return []
+        mid = msg.message_id
+        if msg.is_request:
+            if msg.from_initiator == self.st.initiator:
+                eng.stats.dropped_other += 1
+                return []
+            if mid < self.peer_next or mid in self.cache:
+                return self._retransmission(msg, mid)
+            window = self.settings.window if self.settings is not None and self.phase == READY else 1
+            if mid >= self.peer_next + max(window, 1):
+                eng.stats.dropped_other += 1
+                return []
+        else:
+            if self.pending is None or mid != self.pending[0]:
+                eng.stats.dropped_other += 1
+                return []
+        # authenticate and decrypt
+        try:
+            if isinstance(msg.encrypted, c.EncryptedFragment):
+                if self.reasm is None:
+                    self.reasm = c.FragmentReassembler()
+                inner = self.reasm.add(msg, self.c_in)
+                self.frag_peer = True
+                if inner is None:
+                    self.last_rx = now
+                    return []
+            else:
+                c.open_sk(msg, self.c_in)
+        except c.IntegrityError:
+            eng.stats.integrity_failed += 1
+            return []
+        except c.CodecError as e:
+            if e.notify == A.UNSUPPORTED_CRITICAL_PAYLOAD:
+                eng.stats.unsupported_critical += 1
+            else:
+                eng.stats.malformed += 1
+            if msg.is_request and self.phase == READY:
+                note = c.Notify(e.notify, e.data)
+                return self._respond(msg, [note], now, src, dst)
+            return []
+        self.last_rx = now
+        self._update_path(src, dst)
+        if msg.is_response:
+            return self._handle_response(msg, now)
+        eng.debug_packet(self, "recv", msg.exchange, mid, True, msg.inner or [], None, src=src, dst=dst)
+        try:
+            if msg.exchange == A.IKE_AUTH:
+                out = self._ike_auth(msg, now) if self.phase in (INIT, EAP) else None
+            elif self.phase != READY:
+                out = None
+            elif msg.exchange == A.CREATE_CHILD_SA:
+                out = self._create_child(msg, now)
+            elif msg.exchange == A.INFORMATIONAL:
+                out = self._informational(msg, now)
+            else:
+                out = None
+        except SaError as e:
+            out = [c.Notify(e.notify, e.data)]
+            if e.fatal:
+                dg = self._respond(msg, out, now, src, dst)
+                self.eng.remove_sa(self, now, reason=str(e))
+                return dg
+        if out is None:
+            eng.stats.dropped_other += 1
+            return []
+        dg = self._respond(msg, out, now, src, dst)
+        if self.phase == DEAD:
+            eng.remove_sa(self, now, reason="peer deleted", notify_peer=False)
+        return dg
+
+    def _update_path(self, src, dst) -> None:
+        """NAT-T: always answer where the last authenticated request came from (float to 4500, NAT rebinding)."""
+        st = self.st
+        if st.remote != src or st.local != dst:
+            st.remote = src
+            st.local = dst
+
+    def _respond(self, msg, payloads, now, src, dst) -> list[Datagram]:
+        mid = msg.message_id
+        packets = self.seal(msg.exchange, mid, payloads, response=True,
+                            fragment=isinstance(msg.encrypted, self._codec().EncryptedFragment))
+        digest = hashlib.sha1(msg.raw or b"").digest()[:8]
+        self.cache[mid] = (digest, packets)
+        while self.peer_next in self.cache:
+            self.peer_next += 1
+        window = self.settings.window if self.settings is not None else 1
+        for old in [k for k in self.cache if k < self.peer_next - max(window, 1)]:
+            del self.cache[old]
+        self.st.remote_req_msgid = mid
+        self.st.remote_next_msgid = self.peer_next
+        self.eng.debug_packet(self, "send", msg.exchange, mid, True, payloads, packets)
+        return self.datagrams(packets)
+
+    def _retransmission(self, msg, mid) -> list[Datagram]:
+        """A request we answered already: the cached response, byte for byte, without reprocessing.  Only an
+        identical retransmission (or fragment 1 of a fragmented one) is answered."""
+        entry = self.cache.get(mid)
+        if entry is None:
+            self.eng.stats.dropped_other += 1
+            return []
+        digest, packets = entry
+        c = self._codec()
+        enc = msg.encrypted
+        same = hashlib.sha1(msg.raw or b"").digest()[:8] == digest
+        if not same and isinstance(enc, c.EncryptedFragment) and enc.number == 1:
+            try:
+                c.open_skf(msg, self.c_in)
+                same = True
+            except c.CodecError:
+                same = False
+        if not same:
+            self.eng.stats.dropped_other += 1
+            return []
+        self.eng.debug_line(self, "Retransmitting packet ")
+        return self.datagrams(packets)
+
+    def _init_retransmit(self, msg, src, dst) -> list[Datagram]:
+        if hashlib.sha1(msg.raw or b"").digest()[:8] == self.init_digest and self.init_resp:
+            return [Datagram(frame(self.init_resp, dst[1]), dst, src)]
+        self.eng.stats.dropped_other += 1
+        return []
+
+    def _handle_response(self, msg, now) -> list[Datagram]:
+        kind = self.pending[4]
+        self.pending = None
+        self.eng.debug_packet(self, "recv", msg.exchange, msg.message_id, False, msg.inner or [], None)
+        if kind == "delete-ike":
+            self.eng.remove_sa(self, now, reason="deleted", notify_peer=False)
+        elif kind == "dpd":
+            self.dpd_next = None
+        elif kind.startswith("delete-child:"):
+            pass
+        return []
+
+    # -- IKE_AUTH (the chapter's Sequence of Events) --------------------------------------------------------
+    def _ike_auth(self, msg, now) -> list:
+        c = self._codec()
+        eng = self.eng
+        cfg = eng.router.config
+        st = self.st
+        idi = msg.get(c.IDi)
+        if idi is None:
+            raise SaError(A.INVALID_SYNTAX, fatal=True, reason="IKE_AUTH without IDi")
+        from . import policy  # noqa: PLC0415
+        from .state import Identity  # noqa: PLC0415
+
+        peer_id = Identity(idi.id_type, idi.data)
+        st.remote_id = peer_id
+        eng.debug_line(self, f"Searching policy based on peer's identity '{peer_id.text}' of type '{peer_id.type_name}'")
+        certs = [p for p in msg.get_all(c.Cert)]
+        peer_cert = eng.auth_peer_certificate(certs) if certs else None
+        profile = policy.select_profile(cfg, peer_id, st.local[0], None, peer_cert)
+        if profile is None or profile.shutdown:
+            eng.debug_error(self, "Failed to locate an item in the database")
+            eng.stats.rejected_other += 1
+            raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason="no profile")
+        self.profile = profile.name
+        st.profile = profile.name
+        self.settings = policy.sa_settings(cfg, profile)
+        local_m, remote_ms = policy.auth_methods(profile)
+        auth = msg.get(c.Auth)
+        if auth is None:
+            # EAP: IOS requires a certificate-based local method (chapter, "Configuring EAP")
+            if not any(m in ("eap", "anyconnect-eap") for m in remote_ms) or local_m not in ("rsa-sig", "ecdsa-sig"):
+                eng.debug_error(self, "Auth exchange failed")
+                eng.stats.rejected_other += 1
+                raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason="EAP not configured")
+            return eng.eap_start(self, msg, profile, now)  # AAA issue: raises SaError(AUTHENTICATION_FAILED) until then
+        method = auth.method
+        if method == A.AUTH_PSK:
+            if "pre-share" not in remote_ms:
+                raise self._auth_failed("peer used PSK, profile does not allow it")
+            eng.debug_line(self, "Peer's authentication method is 'PSK'")
+            _local_key, remote_key = policy.psk_for(cfg, profile, peer_id, st.remote[0])
+            if remote_key is None:
+                raise self._auth_failed("no pre-shared key for peer")
+            octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
+            if not ct_equal(psk_auth(self.prf, remote_key, octets), auth.data):
+                raise self._auth_failed("Verification of peer's authentication data FAILED")
+            st.auth_verify = "PSK"
+        else:
+            if not any(m in ("rsa-sig", "ecdsa-sig") for m in remote_ms):
+                raise self._auth_failed("peer used a signature, profile does not allow it")
+            octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
+            ok, kind = eng.auth_verify_signature(self, profile, method, auth.data, octets, certs, peer_id)
+            if not ok:
+                raise self._auth_failed("Verification of peer's authentication data FAILED")
+            st.auth_verify = kind
+        eng.debug_line(self, "Verification of peer's authenctication data PASSED")
+        return self._auth_success(msg, profile, now)
+
+    def _auth_failed(self, why: str) -> SaError:
+        self.eng.debug_error(self, why)
+        self.eng.stats.rejected_other += 1
+        return SaError(A.AUTHENTICATION_FAILED, fatal=True, reason=why)
+
+    def _our_auth(self, profile, idr) -> list:
+        """IDr [CERT] AUTH for our side."""
+        c = self._codec()
+        from . import policy  # noqa: PLC0415
+
+        cfg = self.eng.router.config
+        local_m, _ = policy.auth_methods(profile)
+        octets = signed_octets(self.prf, self.init_resp, self.ni, self.sk_pr, c.IDr(idr.id_type, idr.data).body)
+        if local_m == "pre-share":
+            local_key, _ = policy.psk_for(cfg, profile, self.st.remote_id, self.st.remote[0])
+            if local_key is None:
+                raise self._auth_failed("no local pre-shared key")
+            self.st.auth_sign = "PSK"
+            return [c.IDr(idr.id_type, idr.data), c.Auth(A.AUTH_PSK, psk_auth(self.prf, local_key, octets))]
+        payloads, kind = self.eng.auth_sign(self, profile, idr, octets)
+        self.st.auth_sign = kind
+        return payloads
+
+    def _auth_success(self, msg, profile, now) -> list:
+        c = self._codec()
+        eng = self.eng
+        cfg = eng.router.config
+        st = self.st
+        from . import policy  # noqa: PLC0415
+
+        # INITIAL_CONTACT: the peer restarted; its older SAs with the same identity go
+        if msg.notify(A.INITIAL_CONTACT) is not None:
+            eng.initial_contact(self, now)
+        idr = policy.local_identity(cfg, profile, st.local[0])
+        if idr.id_type == 9 and not idr.data:
+            idr = eng.local_dn_identity(profile) or idr
+        st.local_id = idr
+        out = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr)
+        # 1. authorization and 2. CFG_REQUEST: address from the merged attributes
+        cp_req = msg.get(c.CP)
+        if cp_req is None or cp_req.cfg_type != A.CFG_REQUEST or not self.settings.config_exchange_request:
+            cp_req = None
+        cp_reply, addr = eng.authorize(self, profile, cp_req)  # raises SaError: the session is terminated
+        st.pushed_ip = addr
+        # 3. virtual-access
+        if profile.virtual_template is not None:
+            st.virtual_access = eng.new_virtual_access(self, profile)
+        # 4. the IPsec SA proposal
+        child_out = self._child_from_request(msg, now, in_ike_auth=True)
+        # 5. CFG_REPLY
+        if cp_reply is not None:
+            out.append(cp_reply)
+        out.extend(child_out)
+        if child_out and isinstance(child_out[0], c.SA):
+            out += [c.Notify(A.SET_WINDOW_SIZE, (self.settings.window).to_bytes(4, "big")),
+                    c.Notify(A.ESP_TFC_PADDING_NOT_SUPPORTED), c.Notify(A.NON_FIRST_FRAGMENTS_ALSO)]
+        self.phase = READY
+        eng.established(self, now)
+        return out
+
+    # -- child SAs ----------------------------------------------------------------------------------------
+    def _child_from_request(self, msg, now, in_ike_auth: bool, rekey_of=None) -> list:
+        """Negotiate one child SA from SA/TSi/TSr (and Ni/Nr/KE in CREATE_CHILD_SA); returns the response
+        payloads (SA [Nr KE] TSi TSr [USE_TRANSPORT_MODE]) or [NOTIFY(error)]."""
+        c = self._codec()
+        eng = self.eng
+        cfg = eng.router.config
+        from . import policy  # noqa: PLC0415
+        from .state import ChildSa  # noqa: PLC0415
+
+        sa = msg.get(c.SA)
+        tsi, tsr = msg.get(c.TSi), msg.get(c.TSr)
+        if sa is None or tsi is None or tsr is None:
+            if in_ike_auth:
+                return []  # childless IKE SA
+            raise SaError(A.INVALID_SYNTAX)
+        prof = cfg.ikev2_profile.items.get(self.profile) if self.profile else None
+        cpol = policy.child_policy(cfg, prof)
+        offered = offered_proposals(sa, A.PROTO_ESP)
+        ke = msg.get(c.KE) if not in_ike_auth else None
+        pfs = cpol.pfs if not cpol.pfs_ike_group else self.st.dh_group
+        choice = policy.select_child_proposal(offered, cpol.proposals, pfs=pfs if not in_ike_auth else None,
+                                              ke_group=ke.group if ke else None, in_ike_auth=in_ike_auth)
+        if choice is None or len(choice.spi) != 4:
+            eng.debug_error(self, "There was no IPSEC policy found for received TS" if choice is None else "bad SPI")
+            return [c.Notify(A.NO_PROPOSAL_CHOSEN)]
+        if choice.dh and (ke is None or ke.group != choice.dh):
+            if ke is None:
+                return [c.Notify(A.NO_PROPOSAL_CHOSEN)]
+            return [c.Notify(A.INVALID_KE_PAYLOAD, choice.dh.to_bytes(2, "big"))]
+        ts_i = narrow_ts(tsi.selectors, self.st.pushed_ip)
+        ts_r = narrow_ts(tsr.selectors, None)
+        if not ts_i or not ts_r:
+            return [c.Notify(A.TS_UNACCEPTABLE)]
+        transport = msg.notify(A.USE_TRANSPORT_MODE) is not None and choice.mode == "transport"
+        # keys
+        ni = self.ni if in_ike_auth else msg.get(c.Nonce).data
+        nr = self.nr if in_ike_auth else eng.rng(32)
+        out_pre = []
+        g_ir = None
+        if choice.dh:
+            priv, pub = A.generate(choice.dh, eng.rng)
+            try:
+                g_ir = A.shared(choice.dh, priv, ke.data)
+            except A.InvalidKeyExchange:
+                raise SaError(A.INVALID_SYNTAX) from None
+            out_pre = [c.KE(choice.dh, pub)]
+        encr = A.get_encr(*choice.encr)
+        ei, ai, er, ar = A.child_keymat(self.prf, self.sk_d, ni, nr, encr, choice.integ, g_ir)
+        spi_in = eng.new_child_spi()
+        child = ChildSa(
+            spi_in=spi_in, spi_out=int.from_bytes(choice.spi, "big"), encr=choice.encr, integ=choice.integ,
+            dh_group=choice.dh, mode="transport" if transport else "tunnel", ts_local=ts_r, ts_remote=ts_i,
+            keys={"enc_in": ei, "integ_in": ai, "enc_out": er, "integ_out": ar}, created=now,
+            lifetime_s=cpol.lifetime_s, lifetime_kb=cpol.lifetime_kb,
+        )
+        self.st.children.append(child)
+        eng.child_added(self, child)
+        resp = [c.SA([child_choice_proposal(c, choice, spi_in.to_bytes(4, "big"))])]
+        if not in_ike_auth:
+            resp.append(c.Nonce(nr))
+            resp += out_pre
+        resp += [c.TSi(ts_i), c.TSr(ts_r)]
+        if transport:
+            resp.append(c.Notify(A.USE_TRANSPORT_MODE))
+        return resp
+
+    def find_child(self, spi_out: int):
+        for ch in self.st.children:
+            if ch.spi_out == spi_out:
+                return ch
+        return None
+
+    def _create_child(self, msg, now) -> list:
+        c = self._codec()
+        sa = msg.get(c.SA)
+        if sa is None or msg.get(c.Nonce) is None:
+            raise SaError(A.INVALID_SYNTAX)
+        if any(p.protocol == A.PROTO_IKE for p in sa.proposals):
+            return self._rekey_ike(msg, now)
+        rk = msg.notify(A.REKEY_SA)
+        if rk is not None:
+            old = self.find_child(int.from_bytes(rk.spi, "big")) if len(rk.spi) == 4 else None
+            if old is None:
+                return [c.Notify(A.CHILD_SA_NOT_FOUND, protocol=A.PROTO_ESP, spi=rk.spi)]
+            out = self._child_from_request(msg, now, in_ike_auth=False, rekey_of=old)
+            return out
+        return self._child_from_request(msg, now, in_ike_auth=False)
+
+    def _rekey_ike(self, msg, now) -> list:
+        """Responder side of an IKE SA rekey (RFC 7296 §1.3.2): new SPIs, SKEYSEED = prf(SK_d, g^ir | Ni | Nr);
+        the children move to the new SA; the old one goes when the peer deletes it."""
+        c = self._codec()
+        eng = self.eng
+        from . import policy  # noqa: PLC0415
+
+        ke = msg.get(c.KE)
+        if ke is None:
+            raise SaError(A.INVALID_SYNTAX)
+        offered = offered_proposals(msg.get(c.SA), A.PROTO_IKE)
+        ours = policy.ike_proposals(eng.router.config, self.st.local[0], None)
+        choice = policy.select_ike_proposal(offered, ours, ke.group)
+        if choice is None:
+            return [c.Notify(A.NO_PROPOSAL_CHOSEN)]
+        if choice.dh != ke.group:
+            return [c.Notify(A.INVALID_KE_PAYLOAD, choice.dh.to_bytes(2, "big"))]
+        peer_spi = next((p.spi for p in msg.get(c.SA).proposals if p.num == choice.num), b"")
+        if len(peer_spi) != 8:
+            raise SaError(A.INVALID_SYNTAX)
+        priv, pub = A.generate(choice.dh, eng.rng)
+        try:
+            g_ir = A.shared(choice.dh, priv, ke.data)
+        except A.InvalidKeyExchange:
+            raise SaError(A.INVALID_SYNTAX) from None
+        ni = msg.get(c.Nonce).data
+        nr = eng.rng(32)
+        new = eng.rekeyed_sa(self, peer_spi)
+        seed = A.rekey_skeyseed(self.prf, self.sk_d, g_ir, ni, nr)
+        keys = A.ike_keys(A.get_prf(choice.prf), A.get_encr(*choice.encr), choice.integ, ni, nr,
+                          new.st.spi_i, new.st.spi_r, seed=seed)
+        new.set_keys(choice, keys)
+        new.sk_pi = new.sk_pr = b""
+        new.phase = READY
+        eng.debug_line(self, "IKEV2 SA rekeyed; new SA inserted into database")
+        return [c.SA([ike_choice_proposal(c, choice, new.st.spi_r)]), c.Nonce(nr), c.KE(choice.dh, pub)]
+
+    # -- INFORMATIONAL ------------------------------------------------------------------------------------
+    def _informational(self, msg, now) -> list:
+        c = self._codec()
+        out = []
+        deletes = msg.get_all(c.Delete)
+        for d in deletes:
+            if d.protocol == A.PROTO_IKE:
+                self.eng.debug_line(self, "Received DELETE INFO message for IKEv2 SA")
+                self.phase = DEAD  # `handle` answers, then removes the SA
+                return []
+            if d.protocol in (A.PROTO_ESP, A.PROTO_AH):
+                mine = []
+                for spi in d.spis:
+                    ch = self.find_child(int.from_bytes(spi, "big")) if len(spi) == 4 else None
+                    if ch is not None:
+                        mine.append(ch.spi_in.to_bytes(4, "big"))
+                        self.eng.child_removed(self, ch)
+                        self.st.children.remove(ch)
+                if mine:
+                    out.append(c.Delete(d.protocol, mine))
+        return out  # empty: DPD (liveness check) or notifies we only note
+
+    # -- our own requests: DELETE, DPD --------------------------------------------------------------------
+    def delete(self, now, reason: int = DELETE_REASON_CLEAR) -> list[Datagram]:
+        """Send INFORMATIONAL DELETE for this IKE SA (with Cisco's DELETE_REASON when the peer understands
+        it); the SA goes when the peer answers or the retransmissions give up."""
+        c = self._codec()
+        if self.phase != READY or self.c_out is None:
+            return []
+        self.pending = None  # a DELETE supersedes an outstanding DPD
+        self.eng.debug_line(self, f"Sending DELETE INFO message for IKEv2 SA [ISPI: 0x{self.st.spi_i.hex().upper()} "
+                                  f"RSPI: 0x{self.st.spi_r.hex().upper()}]")
+        payloads = [c.Delete(A.PROTO_IKE, [])]
+        if self.cisco_peer:
+            payloads.append(c.Notify(A.CISCO_DELETE_REASON, reason.to_bytes(4, "big")))
+        self.phase = DELETING
+        self.st.status = "DELETE"
+        self.st.status_description = "Deleting IKE SA"
+        return self.request(payloads, now, "delete-ike")
+
+    def delete_child(self, child, now) -> list[Datagram]:
+        c = self._codec()
+        self.eng.debug_line(self, f"Sending DELETE INFO message for IPsec SA [SPI: 0x{child.spi_in:08X}]")
+        return self.request([c.Delete(A.PROTO_ESP, [child.spi_in.to_bytes(4, "big")])], now,
+                            f"delete-child:{child.spi_in}")
+
+    def tick(self, now) -> list[Datagram]:
+        """Timers: retransmission of our request, half-open expiry, lifetimes, DPD, NAT keepalives."""
+        out: list[Datagram] = []
+        eng = self.eng
+        if self.phase in (INIT, EAP):
+            if now - self.st.created > eng.half_open_timeout:
+                eng.remove_sa(self, now, reason="negotiation timed out", notify_peer=False)
+            return out
+        p = self.pending
+        if p is not None and now >= p[2]:
+            kind = p[4]
+            limit = RETRANSMIT_MAX
+            if p[3] >= limit:
+                self.pending = None
+                eng.remove_sa(self, now, reason="peer not responding", notify_peer=False)
+                return out
+            p[3] += 1
+            wait = (self.settings.dpd_retry or RETRANSMIT_BASE) if kind == "dpd" and self.settings else \
+                RETRANSMIT_BASE * (2 ** p[3])
+            p[2] = now + wait
+            eng.debug_line(self, "Retransmitting packet ")
+            out += self.datagrams(p[1])
+        if self.phase != READY:
+            return out
+        if self.expires is not None and now >= self.expires:
+            eng.debug_line(self, "IKEv2 SA lifetime expired")
+            out += self.delete(now, DELETE_REASON_EXPIRED)
+            return out
+        for ch in list(self.st.children):
+            if ch.lifetime_s and now - ch.created >= ch.lifetime_s + 30 and self.pending is None:
+                self.st.children.remove(ch)
+                eng.child_removed(self, ch)
+                out += self.delete_child(ch, now)
+        s = self.settings
+        if s is not None and s.dpd_interval and self.pending is None and s.dpd_mode == "periodic":
+            if now - self.last_rx >= s.dpd_interval:
+                eng.debug_line(self, "Sending DPD/liveness query")
+                out += self.request([], now, "dpd")
+                if self.pending is not None and s.dpd_retry:
+                    self.pending[2] = now + s.dpd_retry
+        if s is not None and s.nat_keepalive and (self.peer_addr_nat or self.local_nat) and self.natt:
+            if self.ka_next is None:
+                self.ka_next = now + s.nat_keepalive
+            elif now >= self.ka_next:
+                self.ka_next = now + s.nat_keepalive
+                out.append(Datagram(b"\xff", self.st.local, self.st.remote))
+        return out
+
+    def drop_init_material(self) -> None:
+        """After IKE_AUTH: the IKE_SA_INIT copies, nonces and SK_p are needed no more (memory)."""
+        self.init_req = self.init_resp = b""
+        self.ni = self.nr = b""
+        self.sk_pi = self.sk_pr = b""
+        self.init_digest = b""
+        self.reasm = None

@@ -1,0 +1,638 @@
+"""The IKEv2 responder engine: datagrams in, datagrams out (sans-I/O; the clock and RNG are passed in).
+
+`Responder(router, rng, now)`; `receive(data, src, dst, now) -> [Datagram]`; `tick(now) -> [Datagram]`;
+`clear(remote=None)`.  `router.crypto` is this object (set by the driver or by whoever builds it), so the CLI
+reads `sas()`, `sessions`, `stats` and calls `clear`.
+
+Tables:
+* `sas`: our SPI (the responder SPI) -> IkeSa; an SA whose IKE_SA_INIT was answered is in it at once so the
+  IKE_AUTH finds it.
+* `half_open`: (peer address, peer port, SPIi) -> IkeSa, so that a retransmitted IKE_SA_INIT gets the very same
+  response (same SPIr, same nonce) and never a second SA.  Its size is the "half-open" count compared with
+  `crypto ikev2 cookie-challenge N`.
+* `children`: our inbound ESP SPI -> (IkeSa, ChildSa), for the data plane's lookup of ESP-in-UDP on 4500.
+* `sessions`: session id -> CryptoSession (`show crypto session`).
+
+Unknown SPIs: a *request* with a non-zero responder SPI we do not know gets an unprotected INFORMATIONAL with
+INVALID_IKE_SPI (RFC 7296 §2.21.4 allows it), at most `invalid_spi_rate` per second overall; responses and
+everything over the rate are dropped silently.  Every malformed input is counted in `stats` and dropped, or
+answered as RFC 7296 says; `receive` never raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+import hmac
+import os
+import time
+
+from . import algorithms as A
+from . import codec as C
+from . import debug as D
+from . import policy
+from .ikesa import (
+    CISCO_VIDS,
+    DEAD,
+    DELETE_REASON_CLEAR,
+    INIT,
+    READY,
+    Datagram,
+    IkeSa,
+    SaError,
+    frame,
+    ike_choice_proposal,
+    offered_proposals,
+)
+from .state import CryptoSession, IkeSaState
+from .stats import IkeStats
+
+__all__ = ["Datagram", "Responder"]
+
+COOKIE_ROTATE = 120.0  # seconds between cookie secrets (strongSwan's value); the previous one stays valid
+HALF_OPEN_TIMEOUT = 30.0
+
+
+class Responder:
+    def __init__(self, router, rng=os.urandom, now=time.monotonic):
+        self.router = router
+        self.rng = rng
+        self.now = now
+        self.sas: dict[bytes, IkeSa] = {}
+        self.half_open: dict[tuple[str, int, bytes], IkeSa] = {}
+        self.children: dict[int, tuple[IkeSa, object]] = {}
+        self.sessions: dict[int, CryptoSession] = {}
+        self.stats = IkeStats()
+        self.driver = None
+        self.half_open_timeout = HALF_OPEN_TIMEOUT
+        self.invalid_spi_rate = 10  # INVALID_IKE_SPI answers per second
+        self._spi_budget = (0.0, 0)
+        self._next_session = 1
+        self._free_tunnel: list[int] = []
+        self._next_tunnel = 1
+        self._next_vaccess = 1
+        self._free_vaccess: list[int] = []
+        self._cookie = [(0, rng(32), 0.0)]  # (version, secret, created) newest first
+        self.esp_dropped = 0
+        self.keepalives = 0
+        self.eap_backend = None  # AAA issue: an object with start(sa, msg, profile, now)
+        self.by_peer: dict[tuple, set] = {}  # (peer address, ID type, ID data) -> established SAs (INITIAL_CONTACT)
+        self._bus = None
+
+    # ------------------------------------------------------------------------------------------------------
+    # CLI interface
+    # ------------------------------------------------------------------------------------------------------
+    def sa_states(self) -> list[IkeSaState]:
+        """Every IKE SA's state for `show crypto ikev2 sa`, by tunnel id."""
+        return sorted((sa.st for sa in self.sas.values() if sa.phase != DEAD), key=lambda s: s.tunnel_id)
+
+    def session_list(self) -> list[CryptoSession]:
+        return [self.sessions[k] for k in sorted(self.sessions)]
+
+    def clear(self, remote: str | None = None, now: float | None = None) -> list[Datagram]:
+        """`clear crypto session [remote A]` / `clear crypto ikev2 sa`: our DELETE (with Cisco's reason) for
+        each established SA, then the SA goes at once (IOS does not wait for the answer either)."""
+        now = self.now() if now is None else now
+        out: list[Datagram] = []
+        for sa in list(self.sas.values()):
+            if remote is not None and sa.st.remote[0] != remote:
+                continue
+            if sa.phase == READY:
+                out += sa.delete(now, DELETE_REASON_CLEAR)
+            self.remove_sa(sa, now, reason="cleared", notify_peer=False)
+        if self.driver is not None and out:
+            self.driver.send(out)
+            return []
+        return out
+
+    # ------------------------------------------------------------------------------------------------------
+    # input
+    # ------------------------------------------------------------------------------------------------------
+    def receive(self, data: bytes, src: tuple[str, int], dst: tuple[str, int], now: float) -> list[Datagram]:
+        try:
+            return self._receive(bytes(data), tuple(src), tuple(dst), now)
+        except Exception:  # noqa: BLE001  hostile input must never take the engine down
+            self.stats.malformed += 1
+            self.debug_raw(f"IKEv2-ERROR:Dropping malformed packet from {src[0]}:{src[1]}")
+            return []
+
+    def _receive(self, data, src, dst, now) -> list[Datagram]:
+        if dst[1] == 4500:
+            kind, payload = C.classify_udp4500(data)
+            if kind == "keepalive":
+                self.keepalives += 1
+                return []
+            if kind == "esp":
+                self._esp(payload, src, dst)
+                return []
+            if kind != "ike":
+                self.stats.malformed += 1
+                return []
+            data = payload
+        if len(data) < C.HEADER_LEN:
+            self.stats.malformed += 1
+            return []
+        try:
+            msg = C.parse_header(data)
+        except C.CodecError as e:
+            if e.notify == A.INVALID_MAJOR_VERSION:
+                return self._invalid_major(data, src, dst)
+            self.stats.malformed += 1
+            return []
+        if msg.spi_r == bytes(8):
+            if msg.exchange != A.IKE_SA_INIT or msg.is_response or msg.message_id != 0:
+                self.stats.malformed += 1
+                return []
+            return self._sa_init(data, src, dst, now)
+        sa = self.sas.get(msg.spi_r)
+        if sa is None or sa.st.spi_i != msg.spi_i:
+            return self._unknown_spi(msg, src, dst, now)
+        try:
+            msg = C.parse_message(data)
+        except C.CodecError as e:
+            if e.notify == A.UNSUPPORTED_CRITICAL_PAYLOAD:
+                self.stats.unsupported_critical += 1
+            else:
+                self.stats.malformed += 1
+            return []
+        try:
+            return sa.handle(msg, src, dst, now)
+        except SaError as e:
+            self.stats.dropped_other += 1
+            self.debug_error(sa, str(e))
+            return []
+
+    def _esp(self, data: bytes, src, dst) -> None:
+        """ESP-in-UDP: the data plane is a later issue; find the child SA (counted) and drop."""
+        spi = int.from_bytes(data[:4], "big")
+        hit = self.children.get(spi)
+        if hit is not None:
+            hit[1].pkts_in += 1
+            hit[1].bytes_in += len(data)
+        self.esp_dropped += 1
+
+    def _invalid_major(self, data, src, dst) -> list[Datagram]:
+        """RFC 7296 §2.5: an unprotected INVALID_MAJOR_VERSION for a request with a higher major version."""
+        self.stats.malformed += 1
+        if (len(data) < C.HEADER_LEN or data[17] >> 4 <= 2 or data[:8] == bytes(8) or data[19] & A.FLAG_RESPONSE
+                or not self._rate_ok()):
+            return []
+        spi_i, spi_r = data[:8], data[8:16]
+        m = C.Message(spi_i, spi_r, data[18], A.FLAG_RESPONSE, int.from_bytes(data[20:24], "big"),
+                      [C.Notify(A.INVALID_MAJOR_VERSION, bytes((A.IKE_VERSION,)))])
+        return [Datagram(frame(m.encode(), dst[1]), dst, src)]
+
+    def _rate_ok(self) -> bool:
+        t, n = self._spi_budget
+        now = self.now()
+        if now - t >= 1.0:
+            self._spi_budget = (now, 1)
+            return True
+        if n < self.invalid_spi_rate:
+            self._spi_budget = (t, n + 1)
+            return True
+        return False
+
+    def _unknown_spi(self, msg, src, dst, now) -> list[Datagram]:
+        self.stats.invalid_spi += 1
+        if msg.is_response or not self._rate_ok():
+            return []
+        m = C.Message(msg.spi_i, msg.spi_r, A.INFORMATIONAL, A.FLAG_RESPONSE | (0 if msg.from_initiator else A.FLAG_INITIATOR),
+                      msg.message_id, [C.Notify(A.INVALID_IKE_SPI)])
+        return [Datagram(frame(m.encode(), dst[1]), dst, src)]
+
+    # ------------------------------------------------------------------------------------------------------
+    # IKE_SA_INIT
+    # ------------------------------------------------------------------------------------------------------
+    def _plain_reply(self, req, payloads, src, dst, spi_r=bytes(8)) -> list[Datagram]:
+        m = C.Message(req.spi_i, spi_r, A.IKE_SA_INIT, A.FLAG_RESPONSE, 0, payloads)
+        data = m.encode()
+        self.debug_packet(None, "send", A.IKE_SA_INIT, 0, True, payloads, [data], spi=(req.spi_i, spi_r),
+                          src=dst, dst=src)
+        return [Datagram(frame(data, dst[1]), dst, src)]
+
+    def _cookie_value(self, version: int, secret: bytes, ni: bytes, ip: str, spi_i: bytes) -> bytes:
+        return bytes((version,)) + hashlib.sha256(ni + ip.encode() + spi_i + secret).digest()[:16]
+
+    def _rotate_cookie(self, now: float) -> None:
+        v, _, created = self._cookie[0]
+        if now - created >= COOKIE_ROTATE:
+            self._cookie = [((v + 1) & 0xFF, self.rng(32), now), self._cookie[0]]
+
+    def _cookie_ok(self, cookie: bytes, ni: bytes, ip: str, spi_i: bytes) -> bool:
+        if not cookie:
+            return False
+        for v, secret, _ in self._cookie:
+            if cookie[0] == v and hmac.compare_digest(cookie, self._cookie_value(v, secret, ni, ip, spi_i)):
+                return True
+        return False
+
+    def _sa_init(self, data, src, dst, now) -> list[Datagram]:
+        key = (src[0], src[1], data[:8])
+        old = self.half_open.get(key)
+        if old is not None:  # retransmitted IKE_SA_INIT: the very same answer (no reprocessing)
+            return self._init_again(old, data, src, dst)
+        try:
+            req = C.parse_message(data)
+        except C.CodecError as e:
+            if e.notify == A.UNSUPPORTED_CRITICAL_PAYLOAD:
+                self.stats.unsupported_critical += 1
+                hdr = C.parse_header(data)
+                return self._plain_reply(hdr, [C.Notify(A.UNSUPPORTED_CRITICAL_PAYLOAD, e.data)], src, dst)
+            self.stats.malformed += 1
+            return []
+        self.debug_packet(None, "recv", A.IKE_SA_INIT, 0, True, req.payloads, None, spi=(req.spi_i, bytes(8)),
+                          src=src, dst=dst)
+        sa_p, ke, nonce = req.get(C.SA), req.get(C.KE), req.get(C.Nonce)
+        if sa_p is None or ke is None or nonce is None or not 16 <= len(nonce.data) <= 256:
+            self.stats.malformed += 1
+            return self._plain_reply(req, [C.Notify(A.INVALID_SYNTAX)], src, dst)
+        cfg = self.router.config
+        settings = policy.sa_settings(cfg)
+        self.stats.incoming_requests += 1
+        # limits, then the stateless COOKIE (before any state is allocated)
+        if settings.max_sa is not None and len(self.sas) >= settings.max_sa:
+            self.stats.rejected_sa_limit += 1
+            return []
+        if settings.max_in_negotiation is not None and len(self.half_open) >= settings.max_in_negotiation:
+            self.stats.rejected_rsrc_low += 1
+            return []
+        if settings.cookie_challenge is not None and len(self.half_open) >= settings.cookie_challenge:
+            self._rotate_cookie(now)
+            first = req.payloads[0] if req.payloads else None
+            if isinstance(first, C.Notify) and first.type == A.COOKIE:
+                if not self._cookie_ok(first.data, nonce.data, src[0], req.spi_i):
+                    self.stats.cookie_rejected += 1
+                    return []
+                self.stats.cookie_accepted += 1
+            else:
+                self.stats.cookie_challenged += 1
+                if req.notify(A.COOKIE) is not None:
+                    self.stats.cookie_rejected += 1
+                else:
+                    self.stats.cookie_rejected_no_cookie += 1
+                v, secret, _ = self._cookie[0]
+                return self._plain_reply(
+                    req, [C.Notify(A.COOKIE, self._cookie_value(v, secret, nonce.data, src[0], req.spi_i))], src, dst)
+        # proposal
+        ours = policy.ike_proposals(cfg, dst[0], None)
+        choice = policy.select_ike_proposal(offered_proposals(sa_p, A.PROTO_IKE), ours, ke.group)
+        if choice is None or not A.dh_supported(choice.dh) or not A.encr_supported(*choice.encr):
+            self.stats.incoming_rejected += 1
+            self.stats.rejected_other += 1
+            self.debug_raw("IKEv2-ERROR:Received no proposal chosen notify")
+            return self._plain_reply(req, [C.Notify(A.NO_PROPOSAL_CHOSEN)], src, dst)
+        if choice.dh != ke.group:
+            self.stats.incoming_rejected += 1
+            return self._plain_reply(req, [C.Notify(A.INVALID_KE_PAYLOAD, choice.dh.to_bytes(2, "big"))], src, dst)
+        # DH and keys
+        try:
+            priv, pub = A.generate(choice.dh, self.rng)
+            g_ir = A.shared(choice.dh, priv, ke.data)
+        except A.InvalidKeyExchange:
+            self.stats.malformed += 1
+            return self._plain_reply(req, [C.Notify(A.INVALID_SYNTAX)], src, dst)
+        spi_r = self.new_ike_spi()
+        nr = self.rng(32)
+        keys = A.ike_keys(A.get_prf(choice.prf), A.get_encr(*choice.encr), choice.integ, nonce.data, nr,
+                          req.spi_i, spi_r, g_ir)
+        sa = self._new_sa(req.spi_i, spi_r, src, dst, now)
+        sa.set_keys(choice, keys)
+        sa.settings = settings
+        sa.ni, sa.nr = nonce.data, nr
+        sa.init_req = data
+        sa.peer_next = 1  # IKE_SA_INIT was message 0
+        sa.st.remote_next_msgid = 1
+        sa.frag_peer = req.notify(A.IKEV2_FRAGMENTATION_SUPPORTED) is not None
+        sa.cisco_peer = any(isinstance(p, C.VendorID) and p.data == CISCO_VIDS[0] for p in req.payloads)
+        # NAT detection
+        nat_src = [n.data for n in req.notifies() if n.type == A.NAT_DETECTION_SOURCE_IP]
+        nat_dst = req.notify(A.NAT_DETECTION_DESTINATION_IP)
+        if nat_src:
+            sa.peer_addr_nat = C.nat_detection_hash(req.spi_i, bytes(8), src[0], src[1]) not in nat_src
+        if nat_dst is not None:
+            sa.local_nat = nat_dst.data != C.nat_detection_hash(req.spi_i, bytes(8), dst[0], dst[1])
+        sa.st.nat_t = "detected outside" if sa.peer_addr_nat else ("detected inside" if sa.local_nat else "not detected")
+        # response: SA KE N VID VID VID VID NOTIFY(NAT_DETECTION_SOURCE_IP) NOTIFY(NAT_DETECTION_DESTINATION_IP) ...
+        payloads = [C.SA([ike_choice_proposal(C, choice)]), C.KE(choice.dh, pub), C.Nonce(nr)]
+        payloads += [C.VendorID(v) for v in CISCO_VIDS]
+        payloads += [C.Notify(A.NAT_DETECTION_SOURCE_IP, C.nat_detection_hash(req.spi_i, spi_r, dst[0], dst[1])),
+                     C.Notify(A.NAT_DETECTION_DESTINATION_IP, C.nat_detection_hash(req.spi_i, spi_r, src[0], src[1]))]
+        certreq = self.certreq_payload()
+        if certreq is not None:
+            payloads.append(certreq)
+            if cfg.ikev2_global.http_url_cert:
+                payloads.append(C.Notify(A.HTTP_CERT_LOOKUP_SUPPORTED))
+        if settings.fragmentation:
+            payloads.append(C.Notify(A.IKEV2_FRAGMENTATION_SUPPORTED))
+        payloads.append(C.Notify(A.SIGNATURE_HASH_ALGORITHMS, b"\x00\x02\x00\x03\x00\x04"))
+        resp = C.Message(req.spi_i, spi_r, A.IKE_SA_INIT, A.FLAG_RESPONSE, 0, payloads).encode()
+        sa.init_resp = resp
+        sa.init_digest = hashlib.sha1(data).digest()[:8]
+        sa.half_key = key
+        self.half_open[key] = sa
+        self.debug_packet(sa, "send", A.IKE_SA_INIT, 0, True, payloads, [resp])
+        if sa.peer_addr_nat or sa.local_nat:
+            self.debug_line(sa, "NAT detected float to init port 4500" if dst[1] == 500 else "NAT detected")
+        else:
+            self.debug_line(sa, "NAT not found")
+        return [Datagram(frame(resp, dst[1]), dst, src)]
+
+    def _init_again(self, sa, data, src, dst) -> list[Datagram]:
+        if hashlib.sha1(data).digest()[:8] == sa.init_digest and sa.init_resp:
+            return [Datagram(frame(sa.init_resp, dst[1]), dst, src)]
+        self.stats.dropped_other += 1
+        return []
+
+    # ------------------------------------------------------------------------------------------------------
+    # tables
+    # ------------------------------------------------------------------------------------------------------
+    def new_ike_spi(self) -> bytes:
+        while True:
+            spi = self.rng(8)
+            if spi != bytes(8) and spi not in self.sas:
+                return spi
+
+    def new_child_spi(self) -> int:
+        while True:
+            spi = int.from_bytes(self.rng(4), "big")
+            if spi >= 256 and spi not in self.children:
+                return spi
+
+    def _tunnel_id(self) -> int:
+        """IOS's Tunnel-id / SA ID: the lowest free number (so `SA ID = 1` for one peer)."""
+        if self._free_tunnel:
+            return heapq.heappop(self._free_tunnel)
+        n = self._next_tunnel
+        self._next_tunnel += 1
+        return n
+
+    def _new_sa(self, spi_i, spi_r, src, dst, now) -> IkeSa:
+        st = IkeSaState(tunnel_id=self._tunnel_id(), session_id=self._next_session, spi_i=spi_i, spi_r=spi_r,
+                        local=dst, remote=src, created=now)
+        self._next_session += 1
+        sa = IkeSa(self, st)
+        sa.last_rx = now
+        self.sas[spi_r] = sa
+        return sa
+
+    def rekeyed_sa(self, old: IkeSa, peer_spi: bytes) -> IkeSa:
+        """The new IKE SA of an IKE rekey: same tunnel, session and children, new SPIs."""
+        import dataclasses  # noqa: PLC0415
+
+        spi_r = self.new_ike_spi()
+        st = dataclasses.replace(old.st, spi_i=peer_spi, spi_r=spi_r, children=old.st.children,
+                                 local_next_msgid=0, remote_next_msgid=0, local_req_msgid=0, remote_req_msgid=0)
+        new = IkeSa(self, st)
+        new.profile, new.settings, new.cisco_peer = old.profile, old.settings, old.cisco_peer
+        new.frag_peer, new.peer_addr_nat, new.local_nat = old.frag_peer, old.peer_addr_nat, old.local_nat
+        new.pool, old.pool = old.pool, None
+        new.last_rx = old.last_rx
+        new.expires = (old.st.established or 0) and None
+        old.st = dataclasses.replace(old.st, children=[])
+        old.old_of = new
+        for spi, (owner, ch) in list(self.children.items()):
+            if owner is old:
+                self.children[spi] = (new, ch)
+        self.sas[spi_r] = new
+        peers = self.by_peer.get(self._peer_key(old))
+        if peers is not None:
+            peers.discard(old)
+            peers.add(new)
+        sess = self.sessions.get(st.session_id)
+        if sess is not None:
+            sess.ike_sa = st
+        new.expires = None if not new.settings or not new.settings.lifetime else self.now() + new.settings.lifetime
+        return new
+
+    def established(self, sa: IkeSa, now: float) -> None:
+        st = sa.st
+        st.status = "READY"
+        st.status_description = "Negotiation done"
+        st.established = now
+        s = sa.settings
+        st.lifetime = s.lifetime
+        st.dpd_interval, st.dpd_retry = s.dpd_interval, s.dpd_retry
+        st.fragmentation = s.fragmentation
+        st.window_local = s.window
+        sa.expires = now + s.lifetime if s.lifetime else None
+        self.half_open.pop(sa.half_key, None)
+        sa.half_key = None
+        sa.drop_init_material()
+        self.stats.incoming_accepted += 1
+        self.debug_line(sa, f"IKEV2 SA created; inserting SA into database. SA lifetime timer ({s.lifetime} sec) started")
+        if sa.st.children:
+            self.debug_raw(f"IKEv2:(SA ID = {st.tunnel_id}):[IPsec -> IKEv2] Creation of IPsec SA into IPsec database PASSED")
+        self.by_peer.setdefault(self._peer_key(sa), set()).add(sa)
+        self.sessions[st.session_id] = CryptoSession(
+            session_id=st.session_id, peer=st.remote, interface=st.virtual_access, profile=st.profile, ike_sa=st,
+            created=now, phase1_id=st.remote_id.text if st.remote_id else "")
+        if st.virtual_access:
+            self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {st.virtual_access}, changed state to up")
+        self.debug_line(sa, f"Session with IKE ID PAIR ({st.remote_id.text if st.remote_id else ''}, "
+                            f"{st.local_id.text if st.local_id else ''}) is UP")
+
+    def child_added(self, sa, child) -> None:
+        self.children[child.spi_in] = (sa, child)
+
+    def child_removed(self, sa, child) -> None:
+        self.children.pop(child.spi_in, None)
+
+    def remove_sa(self, sa: IkeSa, now: float, reason: str = "", notify_peer: bool = False) -> None:
+        """Forget an SA (and, unless it was rekeyed into a new one, its session, children and address)."""
+        if self.sas.get(sa.st.spi_r) is sa:
+            del self.sas[sa.st.spi_r]
+        if sa.half_key is not None:
+            self.half_open.pop(sa.half_key, None)
+            sa.half_key = None
+        was_ready = sa.phase != INIT and sa.st.established is not None
+        if was_ready:
+            peers = self.by_peer.get(self._peer_key(sa))
+            if peers is not None:
+                peers.discard(sa)
+                if not peers:
+                    del self.by_peer[self._peer_key(sa)]
+        sa.phase = DEAD
+        if sa.old_of is not None:  # rekeyed: the new SA carries on with the tunnel id and session
+            return
+        for ch in sa.st.children:
+            self.children.pop(ch.spi_in, None)
+        if any(s.st.tunnel_id == sa.st.tunnel_id for s in self.sas.values()):
+            pass
+        else:
+            heapq.heappush(self._free_tunnel, sa.st.tunnel_id)
+        self.release_address(sa)
+        if sa.st.virtual_access:
+            self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {sa.st.virtual_access}, changed state to down")
+            try:
+                self._free_vaccess.append(int(sa.st.virtual_access.rsplit("s", 1)[1]))
+            except (ValueError, IndexError):
+                pass
+        self.sessions.pop(sa.st.session_id, None)
+        if was_ready:
+            self.debug_line(sa, "Delete all IKE SAs" if reason != "cleared" else "Delete all IKE SAs")
+
+    def initial_contact(self, sa: IkeSa, now: float) -> None:
+        """INITIAL_CONTACT: older SAs between the same identities are stale (the peer rebooted)."""
+        for other in list(self.by_peer.get(self._peer_key(sa), ())):
+            if other is not sa and other.phase == READY:
+                self.remove_sa(other, now, reason="initial contact")
+
+    @staticmethod
+    def _peer_key(sa) -> tuple:
+        rid = sa.st.remote_id
+        return (sa.st.remote[0], rid.id_type if rid else 0, rid.data if rid else b"")
+
+    def new_virtual_access(self, sa, profile) -> str:
+        """The virtual-access name for this session (the interfaces issue clones the interface itself)."""
+        if self._free_vaccess:
+            self._free_vaccess.sort()
+            n = self._free_vaccess.pop(0)
+        else:
+            n = self._next_vaccess
+            self._next_vaccess += 1
+        return f"Virtual-Access{n}"
+
+    # ------------------------------------------------------------------------------------------------------
+    # authorization (config payload) and authentication hooks
+    # ------------------------------------------------------------------------------------------------------
+    def authorize(self, sa: IkeSa, profile, cp_req):
+        """Authorization (chapter step 1) and the address for a CFG_REQUEST (step 2) through authorization.py:
+        returns (CFG_REPLY payload or None, pushed address).  A failed authorization raises SaError with the
+        notify authorization.py chose (the session is terminated)."""
+        from . import authorization as Z  # noqa: PLC0415
+
+        req = [a.type for a in cp_req.attrs] if cp_req is not None else []
+        res = Z.authorize(self.router, profile, sa.st.remote_id, sa.st.auth_verify or "PSK", request_attrs=req)
+        if not res.ok:
+            self.debug_error(sa, f"Authorization failed: {res.error}")
+            self.stats.rejected_other += 1
+            raise SaError(res.notify or A.AUTHENTICATION_FAILED, fatal=True, reason=res.error or "authorization")
+        sa.pool = res
+        if cp_req is None:
+            return None, None
+        attrs = Z.cfg_reply_attributes(res, req)
+        return C.CP(A.CFG_REPLY, [C.CPAttr(t, v) for t, v in attrs]), res.address
+
+    def release_address(self, sa: IkeSa) -> None:
+        if sa.pool is None:
+            return
+        from . import authorization as Z  # noqa: PLC0415
+
+        Z.release_result(self.router, sa.pool)
+        sa.pool = None
+
+    def certreq_payload(self):
+        """CERTREQ naming our trustpoints' CAs when certificate authentication is possible (auth.py)."""
+        try:
+            from . import auth  # noqa: PLC0415
+        except ImportError:
+            return None
+        fn = getattr(auth, "certreq_payload", None)
+        return fn(self.router.config) if fn else None
+
+    def auth_peer_certificate(self, certs):
+        try:
+            from . import auth  # noqa: PLC0415
+        except ImportError:
+            return None
+        fn = getattr(auth, "peer_certificate", None)
+        return fn(certs) if fn else None
+
+    def auth_verify_signature(self, sa, profile, method, data, octets, certs, peer_id):
+        """(ok, 'RSA'|'ECDSA') through auth.py; without it signatures cannot be verified: refused."""
+        try:
+            from . import auth  # noqa: PLC0415
+        except ImportError:
+            self.debug_error(sa, "certificate authentication unavailable (auth.py missing)")
+            return False, None
+        fn = getattr(auth, "verify_peer", None)
+        if fn is None:
+            return False, None
+        return fn(self.router.config, profile, method, data, octets, certs, peer_id)
+
+    def auth_sign(self, sa, profile, idr, octets):
+        try:
+            from . import auth  # noqa: PLC0415
+        except ImportError:
+            auth = None
+        fn = getattr(auth, "sign_local", None) if auth else None
+        if fn is None:
+            raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason="no local certificate signer")
+        return fn(self.router.config, profile, idr, octets)
+
+    def local_dn_identity(self, profile):
+        return None
+
+    def eap_start(self, sa, msg, profile, now):
+        """EAP (AAA issue): `eap_backend.start(sa, msg, profile, now)` returns the IKE_AUTH response payloads
+        (IDr CERT AUTH EAP) and later resumes the SA.  Without a backend the peer is refused."""
+        if self.eap_backend is None:
+            self.debug_error(sa, "EAP authentication not available")
+            self.stats.rejected_other += 1
+            raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason="no EAP backend")
+        return self.eap_backend.start(sa, msg, profile, now)
+
+    # ------------------------------------------------------------------------------------------------------
+    # timers
+    # ------------------------------------------------------------------------------------------------------
+    def tick(self, now: float) -> list[Datagram]:
+        out: list[Datagram] = []
+        for sa in list(self.sas.values()):
+            if sa.phase == DEAD:
+                continue
+            try:
+                out += sa.tick(now)
+            except Exception:  # noqa: BLE001
+                self.remove_sa(sa, now, reason="internal error")
+        return out
+
+    # ------------------------------------------------------------------------------------------------------
+    # debug and log
+    # ------------------------------------------------------------------------------------------------------
+    def _debug_on(self) -> bool:
+        dbg = getattr(self.router, "debug", None)
+        return bool(dbg) and D.enabled(self.router)
+
+    def log(self, text: str) -> None:
+        if self._bus is None:
+            from ..logbus import bus  # noqa: PLC0415
+
+            self._bus = bus(self.router)
+        self._bus.log(text)
+
+    def debug_raw(self, text: str) -> None:
+        if self._debug_on():
+            D.emit(self.router, [text])
+
+    def debug_line(self, sa, text: str) -> None:
+        if self._debug_on():
+            D.emit(self.router, [D.prefix(sa.st if sa is not None else None) + text.rstrip()])
+
+    def debug_error(self, sa, text: str) -> None:
+        if self._debug_on():
+            D.emit(self.router, [D.prefix(sa.st if sa is not None else None).replace("IKEv2:", "IKEv2-ERROR:", 1) + text])
+
+    def debug_packet(self, sa, direction, exchange, msg_id, request, payloads, packets, spi=None, src=None,
+                     dst=None) -> None:
+        """The packet block of `debug crypto ikev2` (formats.md §1.2) through debug.py's builders.
+        `request`: for "recv" whether the message is a request, for "send" whether it is a response."""
+        if not self._debug_on():
+            return
+        st = sa.st if sa is not None else None
+        spi_i, spi_r = spi if spi is not None else (st.spi_i, st.spi_r)
+        if src is None:
+            src, dst = (st.local, st.remote) if direction == "send" else (st.remote, st.local)
+        names = C.payload_tokens(payloads)
+        xname = A.EXCHANGE_NAMES.get(exchange, str(exchange))
+        if direction == "recv":
+            lines = D.packet_received(st, src, dst, spi_i, spi_r, msg_id, xname, not request, names,
+                                      internal=D.internal(self.router))
+        else:
+            lines = []
+            plain = exchange == A.IKE_SA_INIT
+            if not plain:
+                lines += D.building_packet(st, names)
+            lines += D.packet_sent(st, src, dst, spi_i, spi_r, msg_id, xname, bool(request),
+                                   names if plain else ["ENCR"])
+        D.emit(self.router, lines + [""])
