@@ -389,3 +389,22 @@ def test_cfg_reply_honours_request(requested, types):
     r = router(AUTHZ)
     res = authz.authorize(r, r.config.ikev2_profile.items["default"], fqdn("a.domain1"), "PSK", request_attrs=requested)
     assert [t for t, _ in authz.cfg_reply_attributes(res, requested)] == types
+
+
+def test_pool_allocation_lowest_free_reuse_and_exhaustion():
+    from iosflex.crypto.authorization import allocate, release
+    from iosflex.router import Router
+
+    r = Router(None)
+    r.apply_config("ip local pool P 10.0.0.1 10.0.0.3\nip local pool P 10.0.1.1\n")
+    cfg = r.config
+    got = [allocate(cfg, "P") for _ in range(4)]
+    assert got == ["10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.1"]
+    assert allocate(cfg, "P") is None
+    release(cfg, "P", "10.0.0.2")
+    release(cfg, "P", "10.0.0.1")
+    assert allocate(cfg, "P") == "10.0.0.1"
+    assert allocate(cfg, "P") == "10.0.0.2"
+    cfg.ip_local_pool.in_use["P"].discard("10.0.0.3")  # freed behind the allocator's back: still found
+    assert allocate(cfg, "P") == "10.0.0.3"
+    assert cfg.ip_local_pool.in_use["P"] == {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.1"}

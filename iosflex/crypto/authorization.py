@@ -22,7 +22,9 @@ IOS behaviours decided here:
 
 from __future__ import annotations
 
+import heapq
 import ipaddress
+import socket
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -350,6 +352,29 @@ def _interface_address(cfg, profile, name: str | None) -> str | None:
 # ---- ip local pool ---------------------------------------------------------------------------------------------
 
 
+class _PoolCursor:
+    """Where the next never-used address of each range is, and the addresses given back (a min-heap), so
+    that handing out an address costs O(log n) however many are in use.  Rebuilt when the ranges change."""
+
+    def __init__(self, ranges):
+        self.key = tuple((r.low, r.size) for r in ranges)
+        self.bases = [int.from_bytes(socket.inet_aton(r.low), "big") for r in ranges]
+        self.next = [0] * len(ranges)
+        self.freed: list[int] = []
+
+
+def _cursor(pools, pool: str, ranges) -> _PoolCursor:
+    table = pools.__dict__.setdefault("_cursors", {})
+    cur = table.get(pool)
+    if cur is None or cur.key != tuple((r.low, r.size) for r in ranges):
+        cur = table[pool] = _PoolCursor(ranges)
+    return cur
+
+
+def _text(n: int) -> str:
+    return socket.inet_ntoa(n.to_bytes(4, "big"))
+
+
 def allocate(cfg, pool: str, preferred: str | None = None) -> str | None:
     """The lowest free address of `ip local pool NAME` (or `preferred` when free and in the pool); None
     when the pool is exhausted or missing.  Marks it in use."""
@@ -361,10 +386,22 @@ def allocate(cfg, pool: str, preferred: str | None = None) -> str | None:
     if preferred and preferred not in used and any(r.contains(preferred) for r in ranges):
         used.add(preferred)
         return preferred
-    for r in ranges:
-        lo = int(ipaddress.IPv4Address(r.low))
-        for n in range(lo, lo + r.size):
-            a = str(ipaddress.IPv4Address(n))
+    cur = _cursor(pools, pool, ranges)
+    while cur.freed:  # given back: all lower than any never-used address of the same range
+        a = _text(heapq.heappop(cur.freed))
+        if a not in used and any(r.contains(a) for r in ranges):
+            used.add(a)
+            return a
+    for i, r in enumerate(ranges):
+        while cur.next[i] < r.size:
+            a = _text(cur.bases[i] + cur.next[i])
+            cur.next[i] += 1
+            if a not in used:
+                used.add(a)
+                return a
+    for i, r in enumerate(ranges):  # exhausted: a last full look, in case addresses left `in_use` directly
+        for n in range(cur.bases[i], cur.bases[i] + r.size):
+            a = _text(n)
             if a not in used:
                 used.add(a)
                 return a
@@ -375,9 +412,13 @@ def release(cfg, pool: str | None, address: str | None) -> None:
     """Return an address to its pool (no error if the pool or address is gone)."""
     if not pool or not address:
         return
-    used = cfg.ip_local_pool.in_use.get(pool)
-    if used is not None:
+    pools = cfg.ip_local_pool
+    used = pools.in_use.get(pool)
+    if used is not None and address in used:
         used.discard(address)
+        cur = pools.__dict__.get("_cursors", {}).get(pool)
+        if cur is not None:
+            heapq.heappush(cur.freed, int.from_bytes(socket.inet_aton(address), "big"))
 
 
 def release_result(router, res: AuthzResult) -> None:
