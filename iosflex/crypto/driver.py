@@ -167,7 +167,8 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
     if host_addresses:
         addrs = list(host_addresses)
     elif binds:
-        addrs = resolve_binds(router, binds, set_address)
+        # pyroute2's synchronous IPRoute refuses to run inside an event loop: look the devices up in a thread
+        addrs = await asyncio.get_running_loop().run_in_executor(None, resolve_binds, router, binds, set_address)
     else:
         addrs = interface_addresses(router)
     if not addrs:
