@@ -2,7 +2,9 @@
 
 Format (docs/HACKING.md): the console text exactly as printed; lines starting with `;;` are comments or
 directives: `;;@config default|FILE` picks the startup-config (blank router otherwise), `;;@type TEXT` gives
-the text typed at the next prompt that does not echo (a password).
+the text typed at the next prompt that does not echo (a password), `;;@seed N` seeds the simulated network,
+and `;;@ikev2 ...` / `;;@clock ...` drive simulated peers on it (iosflex/simnet.py) at that point of the
+session; what the router logs then (debug output) is expected on the lines that follow.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import difflib
 import sys
 from pathlib import Path
 
+from . import logbus
 from .router import Router, default_config_text
 
 
@@ -19,6 +22,8 @@ def replay(text: str, base: Path | None = None) -> tuple[list[str], list[str]]:
     router = Router(None)
     hidden: list[str] = []
     expected: list[str] = []
+    events: dict[int, list[str]] = {}  # directives to run once the output reaches that many lines
+    seed = 1
     for line in text.splitlines():
         if line.startswith(";;@config "):
             what = line.split(None, 1)[1].strip()
@@ -27,11 +32,27 @@ def replay(text: str, base: Path | None = None) -> tuple[list[str], list[str]]:
                 raise ValueError(f"startup-config line {rej.lineno} rejected: {rej.line!r} {rej.error}")
         elif line.startswith(";;@type "):
             hidden.append(line[len(";;@type ") :])
+        elif line.startswith(";;@seed "):
+            seed = int(line.split()[1])
+        elif line.startswith((";;@ikev2 ", ";;@clock ")):
+            events.setdefault(len(expected), []).append(line[3:])
         elif not line.startswith(";;"):
             expected.append(line)
-    session = router.session(length=0)
+    net = None
     actual: list[str] = []
-    while len(actual) < len(expected) and not session.closed:
+    if events:
+        from .simnet import SimNet
+
+        net = SimNet(router, seed=seed)
+        logbus.bus(router).attach("transcript", actual.append)
+    session = router.session(length=0)
+    while not session.closed:
+        if len(actual) in events:
+            for directive in events.pop(len(actual)):
+                net.directive(directive)
+            continue
+        if len(actual) >= len(expected):
+            break
         line = expected[len(actual)]
         prompt = session.prompt
         if not line.startswith(prompt):

@@ -1,0 +1,118 @@
+"""A simulated network for golden transcripts and tests: the router's IKEv2 responder and the package's own
+initiators exchange datagrams in-process, with a fake clock and seeded random numbers, so that debug and show
+output is the same on every run.
+
+Used by transcript directives (iosflex/transcript.py):
+
+    ;;@ikev2 connect NAME [from=IP[:PORT]] [psk=KEY] [id=fqdn:NAME|email:X|keyid:X|address:IP]
+                          [groups=19,14] [encr=aes-cbc-256] [no-cfg]
+    ;;@ikev2 delete NAME          the initiator deletes its IKE SA
+    ;;@ikev2 dpd NAME             the initiator sends an empty INFORMATIONAL
+    ;;@clock +SECONDS             time passes; timers on both sides run
+"""
+
+from __future__ import annotations
+
+import random
+import shlex
+
+from .crypto import algorithms as A
+from .crypto.client import Initiator
+from .crypto.ikesa import Datagram
+from .crypto.responder import Responder
+
+ID_TYPES = {"fqdn": A.ID_FQDN, "email": A.ID_RFC822_ADDR, "keyid": A.ID_KEY_ID}
+ENCR = {"aes-cbc-128": (A.ENCR_AES_CBC, 128), "aes-cbc-256": (A.ENCR_AES_CBC, 256),
+        "aes-gcm-128": (A.ENCR_AES_GCM_16, 128), "aes-gcm-256": (A.ENCR_AES_GCM_16, 256)}
+
+
+class SimError(Exception):
+    """A directive that cannot be carried out (bad arguments, unknown peer)."""
+
+
+def _seeded(seed: int):
+    rnd = random.Random(seed)
+    return lambda n: rnd.randbytes(n)
+
+
+class SimNet:
+    def __init__(self, router, seed: int = 1, start: float = 1000.0):
+        self.router = router
+        self.now = start
+        self.seed = seed
+        self.responder = Responder(router, rng=_seeded(seed), now=lambda: self.now)
+        router.crypto = self.responder
+        self.peers: dict[str, Initiator] = {}
+        self._n = 0
+
+    def _router_address(self) -> str:
+        for iface in self.router.config.interfaces.ordered():
+            if iface.ip_address:
+                return iface.ip_address[0]
+        raise SimError("the router has no interface address for IKE")
+
+    def deliver(self, datagrams: list[Datagram], limit: int = 500) -> None:
+        queue = list(datagrams)
+        for _ in range(limit):
+            if not queue:
+                return
+            d = queue.pop(0)
+            peer = next((p for p in self.peers.values() if p.local[0] == d.dst[0]), None)
+            if peer is None:
+                queue += self.responder.receive(d.data, d.src, d.dst, self.now)
+            else:
+                queue += peer.receive(d.data, d.src, d.dst, self.now)
+
+    def directive(self, text: str) -> None:
+        words = shlex.split(text)
+        if not words:
+            raise SimError("empty directive")
+        if words[0] == "clock":
+            self.advance(float(words[1].lstrip("+")))
+            return
+        if words[0] != "ikev2" or len(words) < 3:
+            raise SimError(f"unknown directive {text!r}")
+        verb, name, opts = words[1], words[2], dict(w.split("=", 1) if "=" in w else (w, "") for w in words[3:])
+        if verb == "connect":
+            self.connect(name, opts)
+        elif name not in self.peers:
+            raise SimError(f"no IKEv2 peer named {name}")
+        elif verb == "delete":
+            self.deliver(self.peers[name].delete(self.now))
+        elif verb == "dpd":
+            self.deliver(self.peers[name].dpd(self.now))
+        else:
+            raise SimError(f"unknown ikev2 verb {verb}")
+
+    def connect(self, name: str, opts: dict[str, str]) -> Initiator:
+        self._n += 1
+        host, _, port = opts.get("from", f"172.16.1.{self._n}").partition(":")
+        kind, _, value = opts.get("id", "fqdn:router1.domain1").partition(":")
+        if kind == "address":
+            import socket
+
+            identity = (A.ID_IPV4_ADDR, socket.inet_aton(value))
+        elif kind in ID_TYPES:
+            identity = (ID_TYPES[kind], value.encode())
+        else:
+            raise SimError(f"unknown identity type {kind}")
+        kw = {}
+        if "groups" in opts:
+            kw["groups"] = [int(g) for g in opts["groups"].split(",")]
+        if "encr" in opts:
+            kw["encr"] = [ENCR[e] for e in opts["encr"].split(",")]
+        ini = Initiator((host, int(port or 500)), (self._router_address(), 500), identity,
+                        psk=opts.get("psk", "pre_shared_key").encode(), rng=_seeded(self.seed * 1000 + self._n),
+                        cfg_request="no-cfg" not in opts, **kw)
+        self.peers[name] = ini
+        self.deliver(ini.start(self.now))
+        return ini
+
+    def advance(self, seconds: float, step: float = 1.0) -> None:
+        end = self.now + seconds
+        while self.now < end:
+            self.now = min(end, self.now + step)
+            out = self.responder.tick(self.now)
+            for p in self.peers.values():
+                out += p.tick(self.now)
+            self.deliver(out)
