@@ -3,7 +3,11 @@ AUTH code with the responder, plus an asyncio `connect()` and a command line tha
 
     iosflex client --peer 172.16.1.2 --psk pre_shared_key --id fqdn:router1.domain1 --cfg-request --count 10
 
-It plays the chapter's clients: PSK (certificates through auth.py when given --cert/--key), CFG_REQUEST,
+    iosflex client --peer 172.16.1.2 --cert client.pem --key client.key --ca ca.pem [--auth-method 1]
+
+It plays the chapter's clients: PSK or certificates (RSA / ECDSA: RFC 7427 method 14 by default with the
+SIGNATURE_HASH_ALGORITHMS notify, as strongSwan; `--auth-method 1` classic RSA, 9/10/11 classic ECDSA; the
+responder's CERT chain, identity and signature checked against --ca), CFG_REQUEST,
 NAT-T (floats to 4500 when a NAT is detected), COOKIE and INVALID_KE_PAYLOAD retries, child and IKE rekey,
 DPD, DELETE from either side.
 """
@@ -30,7 +34,7 @@ ANY_TS = TrafficSelector(7, 0, 0, 65535, "0.0.0.0", "255.255.255.255")
 
 
 def parse_identity(text: str) -> tuple[int, bytes]:
-    """`fqdn:router1.domain1`, `email:a@b`, `address:1.2.3.4`, `key-id:x`."""
+    """`fqdn:router1.domain1`, `email:a@b`, `address:1.2.3.4`, `key-id:x`, `dn:CN=client,O=Example`."""
     kind, _, value = text.partition(":")
     if kind == "fqdn":
         return A.ID_FQDN, value.encode()
@@ -40,7 +44,9 @@ def parse_identity(text: str) -> tuple[int, bytes]:
         return A.ID_IPV4_ADDR, ipaddress.IPv4Address(value).packed
     if kind == "key-id":
         return A.ID_KEY_ID, value.encode()
-    raise ValueError(f"identity {text!r}: use fqdn:|email:|address:|key-id:")
+    if kind == "dn":
+        return A.ID_DER_ASN1_DN, AU.dn_der(value)
+    raise ValueError(f"identity {text!r}: use fqdn:|email:|address:|key-id:|dn:")
 
 
 class Initiator:
@@ -53,7 +59,8 @@ class Initiator:
                  integ=(A.AUTH_HMAC_SHA2_256_128, A.AUTH_HMAC_SHA2_384_192, A.AUTH_HMAC_SHA2_512_256),
                  prf=(A.PRF_HMAC_SHA2_256, A.PRF_HMAC_SHA2_384, A.PRF_HMAC_SHA2_512), cfg_request: bool = True,
                  cert=None, key=None, natt_port: int = 4500, transport: bool = False, esp_encr=None,
-                 fragmentation: bool = False, initial_contact: bool = True):
+                 fragmentation: bool = False, initial_contact: bool = True, ca=None,
+                 auth_method: int | None = None):
         self.local = local
         self.peer = peer
         self.identity = identity
@@ -65,6 +72,13 @@ class Initiator:
         self.prf_ids = list(prf)
         self.cfg_request = cfg_request
         self.cert, self.key = cert, key
+        # certificates: `ca` (list of CA certificates) checks the responder; `auth_method` None = RFC 7427
+        # method 14 announced with SIGNATURE_HASH_ALGORITHMS (strongSwan's way), 1 / 9 / 10 / 11 classic
+        self.ca = list(ca) if ca is not None else None
+        self.auth_method = auth_method
+        self.peer_hashes: list[int] | None = None  # the responder's SIGNATURE_HASH_ALGORITHMS
+        self.peer_auth_method: int | None = None  # the responder's AUTH method
+        self.peer_cert = None
         self.natt_port = natt_port
         self.transport = transport
         self.esp_encr = list(esp_encr or [(A.ENCR_AES_CBC, 256), (A.ENCR_AES_CBC, 128)])
@@ -151,6 +165,8 @@ class Initiator:
                      C.Notify(A.NAT_DETECTION_DESTINATION_IP, C.nat_detection_hash(self.spi_i, bytes(8), *self.peer))]
         if self.fragmentation:
             payloads.append(C.Notify(A.IKEV2_FRAGMENTATION_SUPPORTED))
+        if self.key is not None and self.auth_method in (None, A.AUTH_DIGITAL_SIGNATURE):
+            payloads.append(C.Notify(A.SIGNATURE_HASH_ALGORITHMS, AU.signature_hash_algorithms_data()))
         m = C.Message(self.spi_i, bytes(8), A.IKE_SA_INIT, A.FLAG_INITIATOR, 0, payloads)
         self.init_req = m.encode()
         self.state = "init"
@@ -197,6 +213,8 @@ class Initiator:
         self.c_in, self.c_out = C.sk_crypto(self.keys, self.encr_alg, self.integ_alg, initiator=True)
         self.init_resp = msg.raw
         self.peer_vids = [p.data for p in msg.payloads if isinstance(p, C.VendorID)]
+        sha = msg.notify(A.SIGNATURE_HASH_ALGORITHMS)
+        self.peer_hashes = AU.parse_signature_hash_algorithms(sha.data) if sha is not None else None
         # NAT detection: float to 4500 when either side is behind a NAT
         src_hashes = [n.data for n in msg.notifies() if n.type == A.NAT_DETECTION_SOURCE_IP]
         dst = msg.notify(A.NAT_DETECTION_DESTINATION_IP)
@@ -213,8 +231,12 @@ class Initiator:
         idi = C.IDi(*self.identity)
         octets = AU.signed_octets(self.init_req, self.nr, self.prf, self.keys.sk_pi, idi)
         if self.key is not None:
-            data = AU.sign(self.key, octets)
-            auth = C.Auth(*data) if isinstance(data, tuple) else C.Auth(A.AUTH_DIGITAL_SIGNATURE, data)
+            if self.auth_method in (None, A.AUTH_DIGITAL_SIGNATURE):
+                method, hash_alg, _ = AU.choose_signature(self.key, self.peer_hashes or AU.SUPPORTED_SIGNATURE_HASHES,
+                                                          classic=False)
+                auth = C.Auth(*AU.sign(self.key, octets, method, hash_alg))
+            else:
+                auth = C.Auth(*AU.sign(self.key, octets, self.auth_method))
         else:
             auth = C.Auth(A.AUTH_PSK, AU.psk_auth(self.prf, self.psk, octets))
         self.child_spi = self.rng(4)
@@ -223,6 +245,8 @@ class Initiator:
             payloads.append(C.Cert(4, AU.cert_der(self.cert)))
         if self.initial_contact:
             payloads.append(C.Notify(A.INITIAL_CONTACT))
+        if self.ca:
+            payloads.append(C.CertReq(*AU.certreq_data(self.ca)))
         payloads.append(auth)
         if self.cfg_request:
             payloads.append(C.CP(A.CFG_REQUEST, [C.CPAttr(A.INTERNAL_IP4_ADDRESS), C.CPAttr(A.INTERNAL_IP4_DNS)]))
@@ -245,12 +269,13 @@ class Initiator:
             self.state = "failed"
             return []
         octets = AU.signed_octets(self.init_resp, self.ni, self.prf, self.keys.sk_pr, idr)
+        self.peer_auth_method = auth.method
         if auth.method == A.AUTH_PSK:
             ok = AU.verify_psk(self.prf, self.psk or b"", octets, auth.data)
         else:
-            ok = True  # certificate check of the responder: left to --ca when given (not in the tests)
+            ok = self._check_responder_cert(msg, idr, auth, octets)
         if not ok:
-            self.failed = "responder AUTH invalid"
+            self.failed = self.failed or "responder AUTH invalid"
             self.state = "failed"
             return []
         self.idr = idr
@@ -264,6 +289,37 @@ class Initiator:
         self.state = "ready"
         self.init_req = self.init_resp = b""
         return []
+
+    def _check_responder_cert(self, msg, idr, auth, octets) -> bool:
+        """The responder's signature AUTH: with `ca`, its CERT chain, EKU, IDr against the certificate and the
+        signature; without `ca`, the signature against its CERT only (no trust decision)."""
+        from .state import Identity  # noqa: PLC0415
+
+        certs = []
+        for p in msg.get_all(C.Cert):
+            if p.encoding == A.CERT_X509_SIGNATURE:
+                try:
+                    certs.append(AU.load_certificate(p.data))
+                except AU.CertificateError:
+                    self.failed = "responder certificate unreadable"
+                    return False
+        if not certs:
+            self.failed = "no responder certificate"
+            return False
+        self.peer_cert = certs[0]
+        if self.ca:
+            try:
+                AU.verify_chain(certs[0], certs[1:], self.ca, time.time())
+            except AU.CertificateError as e:
+                self.failed = f"responder certificate: {e}"
+                return False
+            if not AU.check_eku(certs[0]) or not AU.identity_matches_cert(Identity(idr.id_type, idr.data), certs[0]):
+                self.failed = "responder identity does not match its certificate"
+                return False
+        try:
+            return AU.verify(certs[0], auth.method, auth.data, octets)
+        except AU.AuthError:
+            return False
 
     def _add_child(self, msg, spi_in, ni, nr, g_ir, replaces=None):
         sa = msg.get(C.SA)
@@ -512,9 +568,14 @@ def _build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--port", type=int, default=500)
     ap.add_argument("--natt-port", type=int, default=4500)
     ap.add_argument("--psk")
-    ap.add_argument("--id", default="fqdn:router1.domain1")
-    ap.add_argument("--cert")
-    ap.add_argument("--key")
+    ap.add_argument("--id", help="fqdn:NAME, email:A@B, address:A.B.C.D, key-id:X, dn:CN=..,O=.. (default: "
+                    "the certificate's subject with --cert, else fqdn:router1.domain1)")
+    ap.add_argument("--cert", help="our certificate (PEM or DER)")
+    ap.add_argument("--key", help="our private key (PEM or DER)")
+    ap.add_argument("--key-password", help="password of an encrypted --key")
+    ap.add_argument("--ca", help="CA certificate(s) (PEM) that must sign the responder's certificate")
+    ap.add_argument("--auth-method", type=int, choices=(1, 9, 10, 11, 14), default=None,
+                    help="signature AUTH method (default 14, RFC 7427, with SIGNATURE_HASH_ALGORITHMS)")
     ap.add_argument("--cfg-request", action="store_true")
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--groups", default="19")
@@ -525,13 +586,26 @@ def _build_parser() -> argparse.ArgumentParser:
 
 
 async def _run(args) -> int:
-    ident = parse_identity(args.id)
     groups = tuple(int(g) for g in args.groups.split(","))
     encr = tuple(ENCR_NAMES[e] for e in args.encr.split(","))
     kw = {}
-    if args.cert and args.key:
-        kw["cert"] = AU.load_certificate(open(args.cert, "rb").read())
-        kw["key"] = AU.load_private_key(open(args.key, "rb").read())
+    if bool(args.cert) != bool(args.key):
+        raise SystemExit("iosflex client: --cert and --key go together")
+    if args.cert:
+        with open(args.cert, "rb") as f:
+            kw["cert"] = AU.load_certificate(f.read())
+        with open(args.key, "rb") as f:
+            kw["key"] = AU.load_private_key(f.read(), args.key_password)
+        kw["auth_method"] = args.auth_method
+    if args.ca:
+        with open(args.ca, "rb") as f:
+            kw["ca"] = AU.load_certificates(f.read())
+    if args.id:
+        ident = parse_identity(args.id)
+    elif args.cert:
+        ident = (A.ID_DER_ASN1_DN, kw["cert"].subject.public_bytes())
+    else:
+        ident = parse_identity("fqdn:router1.domain1")
     t0 = time.monotonic()
     res = await asyncio.gather(*[
         connect(args.peer, args.port, args.natt_port, psk=args.psk.encode() if args.psk else None, identity=ident,

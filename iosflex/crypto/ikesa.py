@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from . import algorithms as A
 from . import auth as _auth
+from . import certs as _certs
 from . import codec as _codec
 
 HEADER = struct.Struct("!8s8sBBBBII")
@@ -106,19 +107,14 @@ def offered_proposals(sa_payload, protocol: int) -> list:
     for p in sa_payload.proposals if sa_payload is not None else ():
         if p.protocol != protocol:
             continue
-        pp = PolProposal(num=p.num, spi=p.spi)
+        encr, prf, integ, dh, esn = [], [], [], [], []
+        by_type = {A.TT_PRF: prf, A.TT_INTEG: integ, A.TT_DH: dh, A.TT_ESN: esn}
         for t in p.transforms:
             if t.type == A.TT_ENCR:
-                pp.encr.append((t.id, t.key_bits))
-            elif t.type == A.TT_PRF:
-                pp.prf.append(t.id)
-            elif t.type == A.TT_INTEG:
-                pp.integ.append(t.id)
-            elif t.type == A.TT_DH:
-                pp.dh.append(t.id)
-            elif t.type == A.TT_ESN:
-                pp.esn.append(t.id)
-        out.append(pp)
+                encr.append((t.id, t.key_bits if t.attrs else None))
+            elif t.type in by_type:
+                by_type[t.type].append(t.id)
+        out.append(PolProposal(encr, prf, integ, dh, esn, p.num, p.spi))
     return out
 
 
@@ -143,7 +139,10 @@ def child_choice_proposal(codec, choice, spi: bytes):
 
 
 def _ip4(text: str) -> int:
-    return int(ipaddress.IPv4Address(text))
+    try:
+        return int.from_bytes(socket.inet_pton(socket.AF_INET, text), "big")
+    except OSError:
+        raise ValueError(f"{text!r} is not an IPv4 address") from None
 
 
 def narrow_ts(selectors, assigned: str | None):
@@ -254,9 +253,7 @@ class IkeSa:
         return self.st.local[1] == 4500
 
     def _codec(self):
-        from . import codec  # noqa: PLC0415
-
-        return codec
+        return _codec
 
     # -- key setup ----------------------------------------------------------------------------------------
     def set_keys(self, choice, keys) -> None:
@@ -466,8 +463,8 @@ class IkeSa:
         peer_id = Identity(idi.id_type, idi.data)
         st.remote_id = peer_id
         eng.debug_line(self, f"Searching policy based on peer's identity '{peer_id.text}' of type '{peer_id.type_name}'")
-        certs = [p for p in msg.get_all(c.Cert)]
-        peer_cert = eng.auth_peer_certificate(certs) if certs else None
+        certs = msg.get_all(c.Cert)
+        peer_cert = _certs.peer_certificates(certs)[0] if certs else None  # for `match certificate`
         profile = policy.select_profile(cfg, peer_id, st.local[0], None, peer_cert)
         if profile is None or profile.shutdown:
             eng.debug_error(self, "Failed to locate an item in the database")
@@ -501,9 +498,12 @@ class IkeSa:
             if not any(m in ("rsa-sig", "ecdsa-sig") for m in remote_ms):
                 raise self._auth_failed("peer used a signature, profile does not allow it")
             octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
-            ok, kind = eng.auth_verify_signature(self, profile, method, auth.data, octets, certs, peer_id)
-            if not ok:
-                raise self._auth_failed("Verification of peer's authentication data FAILED")
+            try:
+                kind = _certs.verify_peer(cfg, profile, remote_ms, method, auth.data, octets, certs, peer_id,
+                                          log=lambda t: eng.debug_line(self, t))
+            except _certs.CertAuthError as e:
+                raise self._auth_failed(str(e)) from None
+            eng.debug_line(self, f"Peer's authentication method is '{kind}'")
             st.auth_verify = kind
         eng.debug_line(self, "Verification of peer's authenctication data PASSED")
         return self._auth_success(msg, profile, now)
@@ -513,7 +513,7 @@ class IkeSa:
         self.eng.stats.rejected_other += 1
         return SaError(A.AUTHENTICATION_FAILED, fatal=True, reason=why)
 
-    def _our_auth(self, profile, idr) -> list:
+    def _our_auth(self, profile, idr, msg=None) -> list:
         """IDr [CERT] AUTH for our side."""
         c = self._codec()
         from . import policy  # noqa: PLC0415
@@ -527,9 +527,19 @@ class IkeSa:
                 raise self._auth_failed("no local pre-shared key")
             self.st.auth_sign = "PSK"
             return [c.IDr(idr.id_type, idr.data), c.Auth(A.AUTH_PSK, psk_auth(self.prf, local_key, octets))]
-        payloads, kind = self.eng.auth_sign(self, profile, idr, octets)
+        try:
+            certs, auth, kind = _certs.sign_local(self.eng.router, profile, local_m, octets,
+                                                  _certs.peer_hash_algorithms(self.init_req),
+                                                  self._peer_ca_hashes(msg))
+        except _certs.CertAuthError as e:
+            raise self._auth_failed(str(e)) from None
         self.st.auth_sign = kind
-        return payloads
+        return [c.IDr(idr.id_type, idr.data)] + certs + [auth]
+
+    def _peer_ca_hashes(self, msg) -> list[bytes]:
+        """The CA key hashes of the peer's CERTREQ payloads (IKE_AUTH), to pick our trustpoint."""
+        c = self._codec()
+        return [h for p in (msg.get_all(c.CertReq) if msg is not None else ()) for h in p.hashes]
 
     def _auth_success(self, msg, profile, now) -> list:
         c = self._codec()
@@ -542,10 +552,11 @@ class IkeSa:
         if msg.notify(A.INITIAL_CONTACT) is not None:
             eng.initial_contact(self, now)
         idr = policy.local_identity(cfg, profile, st.local[0])
-        if idr.id_type == 9 and not idr.data:
-            idr = eng.local_dn_identity(profile) or idr
+        if idr.id_type == 9 and not idr.data:  # `identity local dn`: the subject of our certificate
+            idr = _certs.local_dn(eng.router, profile, policy.auth_methods(profile)[0],
+                                  self._peer_ca_hashes(msg)) or idr
         st.local_id = idr
-        out = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr)
+        out = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr, msg)
         # 1. authorization and 2. CFG_REQUEST: address from the merged attributes
         cp_req = msg.get(c.CP)
         if cp_req is None or cp_req.cfg_type != A.CFG_REQUEST or not self.settings.config_exchange_request:

@@ -420,17 +420,20 @@ class Responder:
         sa.half_key = None
         sa.drop_init_material()
         self.stats.incoming_accepted += 1
-        self.debug_line(sa, f"IKEV2 SA created; inserting SA into database. SA lifetime timer ({s.lifetime} sec) started")
-        if sa.st.children:
-            self.debug_raw(f"IKEv2:(SA ID = {st.tunnel_id}):[IPsec -> IKEv2] Creation of IPsec SA into IPsec database PASSED")
+        debug = self._debug_on()  # the debug texts are only built when they are printed
+        if debug:
+            self.debug_line(sa, f"IKEV2 SA created; inserting SA into database. SA lifetime timer ({s.lifetime} sec) started")
+            if sa.st.children:
+                self.debug_raw(f"IKEv2:(SA ID = {st.tunnel_id}):[IPsec -> IKEv2] Creation of IPsec SA into IPsec database PASSED")
         self.by_peer.setdefault(self._peer_key(sa), set()).add(sa)
         self.sessions[st.session_id] = CryptoSession(
             session_id=st.session_id, peer=st.remote, interface=st.virtual_access, profile=st.profile, ike_sa=st,
             created=now, phase1_id=st.remote_id.text if st.remote_id else "")
         if st.virtual_access:
             self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {st.virtual_access}, changed state to up")
-        self.debug_line(sa, f"Session with IKE ID PAIR ({st.remote_id.text if st.remote_id else ''}, "
-                            f"{st.local_id.text if st.local_id else ''}) is UP")
+        if debug:
+            self.debug_line(sa, f"Session with IKE ID PAIR ({st.remote_id.text if st.remote_id else ''}, "
+                                f"{st.local_id.text if st.local_id else ''}) is UP")
 
     def child_added(self, sa, child) -> None:
         self.children[child.spi_in] = (sa, child)
@@ -523,46 +526,10 @@ class Responder:
         sa.pool = None
 
     def certreq_payload(self):
-        """CERTREQ naming our trustpoints' CAs when certificate authentication is possible (auth.py)."""
-        try:
-            from . import auth  # noqa: PLC0415
-        except ImportError:
-            return None
-        fn = getattr(auth, "certreq_payload", None)
-        return fn(self.router.config) if fn else None
+        """CERTREQ naming the trustpoint CAs of the certificate profiles, or None (certs.py)."""
+        from . import certs  # noqa: PLC0415
 
-    def auth_peer_certificate(self, certs):
-        try:
-            from . import auth  # noqa: PLC0415
-        except ImportError:
-            return None
-        fn = getattr(auth, "peer_certificate", None)
-        return fn(certs) if fn else None
-
-    def auth_verify_signature(self, sa, profile, method, data, octets, certs, peer_id):
-        """(ok, 'RSA'|'ECDSA') through auth.py; without it signatures cannot be verified: refused."""
-        try:
-            from . import auth  # noqa: PLC0415
-        except ImportError:
-            self.debug_error(sa, "certificate authentication unavailable (auth.py missing)")
-            return False, None
-        fn = getattr(auth, "verify_peer", None)
-        if fn is None:
-            return False, None
-        return fn(self.router.config, profile, method, data, octets, certs, peer_id)
-
-    def auth_sign(self, sa, profile, idr, octets):
-        try:
-            from . import auth  # noqa: PLC0415
-        except ImportError:
-            auth = None
-        fn = getattr(auth, "sign_local", None) if auth else None
-        if fn is None:
-            raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason="no local certificate signer")
-        return fn(self.router.config, profile, idr, octets)
-
-    def local_dn_identity(self, profile):
-        return None
+        return certs.certreq_payload(self.router.config)
 
     def eap_start(self, sa, msg, profile, now):
         """EAP (AAA issue): `eap_backend.start(sa, msg, profile, now)` returns the IKE_AUTH response payloads

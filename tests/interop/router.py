@@ -184,7 +184,9 @@ class IosflexRouter:
         self.control_path.unlink(missing_ok=True)
         (self.workdir / "ready").unlink(missing_ok=True)
         log = open(self.log_path, "wb")
-        env = dict(os.environ, IOSFLEX_HOME=str(self.workdir), PYTHONUNBUFFERED="1")
+        repo = str(Path(__file__).resolve().parents[2])  # the checkout under test, installed or not
+        env = dict(os.environ, IOSFLEX_HOME=str(self.workdir), PYTHONUNBUFFERED="1",
+                   PYTHONPATH=os.pathsep.join(filter(None, [repo, os.environ.get("PYTHONPATH")])))
         args = [sys.executable, str(Path(__file__).resolve()), "--workdir", str(self.workdir),
                 "--bind", f"Ethernet0/0={self.host.dev}"]
         if self.debug:
