@@ -538,8 +538,19 @@ _CBC_BITS = (128, 192, 256)
 _GCM_BITS = (128, 192, 256)
 
 
+_ENCR_CACHE: dict[tuple[int, int | None], Encr] = {}
+
+
 def get_encr(encr_id: int, key_bits: int | None = None) -> Encr:
-    """The ENCR transform `encr_id` with KEY_LENGTH attribute `key_bits` (required for AES)."""
+    """The ENCR transform `encr_id` with KEY_LENGTH attribute `key_bits` (required for AES).  Encr is frozen:
+    one shared instance per (id, key bits)."""
+    e = _ENCR_CACHE.get((encr_id, key_bits))
+    if e is None:
+        e = _ENCR_CACHE[(encr_id, key_bits)] = _make_encr(encr_id, key_bits)
+    return e
+
+
+def _make_encr(encr_id: int, key_bits: int | None) -> Encr:
     if encr_id == ENCR_AES_CBC:
         if key_bits not in _CBC_BITS:
             raise AlgorithmError(f"AES-CBC key length {key_bits}")
@@ -645,6 +656,7 @@ _MODP_P = {MODP_768: _OAKLEY1, MODP_1024: _OAKLEY2, MODP_1536: _P1536, MODP_2048
 # Private exponent lengths (bits): twice the group's strength (RFC 3526 §8 / strongSwan's exponent sizes).
 _MODP_XBITS = {MODP_768: 160, MODP_1024: 160, MODP_1536: 192, MODP_2048: 256, MODP_3072: 256, MODP_4096: 304}
 _EC_CURVES = {ECP_256: _ec.SECP256R1, ECP_384: _ec.SECP384R1, ECP_521: _ec.SECP521R1}
+_EC_CURVE = {g: c() for g, c in _EC_CURVES.items()}  # instances, made once
 _EC_ORDER = {
     ECP_256: 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551,
     ECP_384: int("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF"
@@ -704,6 +716,13 @@ def generate(group: int | DhGroup, rng: Rng):
     """A fresh key pair for `group` drawn from `rng`: returns (private, KE data bytes).  `private` is opaque
     (a `cryptography` private key object); pass it to `shared`."""
     g = group if isinstance(group, DhGroup) else get_dh(group)
+    if rng is os.urandom or rng is default_rng:  # the system RNG anyway: let OpenSSL draw the key (faster)
+        if g.kind == "ecp":
+            key = _ec.generate_private_key(_EC_CURVE[g.id])
+            return key, key.public_key().public_bytes(_ser.Encoding.X962, _ser.PublicFormat.UncompressedPoint)[1:]
+        if g.kind == "x25519":
+            key = _x25519.X25519PrivateKey.generate()
+            return key, key.public_key().public_bytes_raw()
     if g.kind == "ecp":
         order = _EC_ORDER[g.id]
         nbytes = (order.bit_length() + 7) // 8 + 8  # 64 extra bits: negligible modulo bias
@@ -726,7 +745,7 @@ def load_private(group: int | DhGroup, secret: int | bytes):
     if isinstance(secret, (bytes, bytearray)):
         secret = int.from_bytes(secret, "big")
     if g.kind == "ecp":
-        key = _ec.derive_private_key(secret, _EC_CURVES[g.id]())
+        key = _ec.derive_private_key(secret, _EC_CURVE[g.id])
         pub = key.public_key().public_bytes(_ser.Encoding.X962, _ser.PublicFormat.UncompressedPoint)
         return key, pub[1:]
     m = _modp(g.id)
@@ -748,7 +767,7 @@ def shared(group: int | DhGroup, private, peer_public: bytes) -> bytes:
         raise InvalidKeyExchange(f"KE length {len(peer_public)} != {g.ke_len} for group {g.id}")
     if g.kind == "ecp":
         try:
-            pk = _ec.EllipticCurvePublicKey.from_encoded_point(_EC_CURVES[g.id](), b"\x04" + peer_public)
+            pk = _ec.EllipticCurvePublicKey.from_encoded_point(_EC_CURVE[g.id], b"\x04" + peer_public)
             return private.exchange(_ec.ECDH(), pk)
         except ValueError as e:
             raise InvalidKeyExchange(f"invalid ECP point: {e}") from None

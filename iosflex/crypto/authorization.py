@@ -357,16 +357,28 @@ class _PoolCursor:
     that handing out an address costs O(log n) however many are in use.  Rebuilt when the ranges change."""
 
     def __init__(self, ranges):
-        self.key = tuple((r.low, r.size) for r in ranges)
-        self.bases = [int.from_bytes(socket.inet_aton(r.low), "big") for r in ranges]
+        self.key = _ranges_key(ranges)
+        self.bases = [_num(r.low) for r in ranges]
+        self.sizes = [_num(r.high or r.low) - _num(r.low) + 1 for r in ranges]
         self.next = [0] * len(ranges)
         self.freed: list[int] = []
+
+    def contains(self, n: int) -> bool:
+        return any(b <= n < b + size for b, size in zip(self.bases, self.sizes))
+
+
+def _ranges_key(ranges) -> tuple:
+    return tuple((r.low, r.high) for r in ranges)
+
+
+def _num(a: str) -> int:
+    return int.from_bytes(socket.inet_aton(a), "big")
 
 
 def _cursor(pools, pool: str, ranges) -> _PoolCursor:
     table = pools.__dict__.setdefault("_cursors", {})
     cur = table.get(pool)
-    if cur is None or cur.key != tuple((r.low, r.size) for r in ranges):
+    if cur is None or cur.key != _ranges_key(ranges):
         cur = table[pool] = _PoolCursor(ranges)
     return cur
 
@@ -388,19 +400,20 @@ def allocate(cfg, pool: str, preferred: str | None = None) -> str | None:
         return preferred
     cur = _cursor(pools, pool, ranges)
     while cur.freed:  # given back: all lower than any never-used address of the same range
-        a = _text(heapq.heappop(cur.freed))
-        if a not in used and any(r.contains(a) for r in ranges):
+        n = heapq.heappop(cur.freed)
+        a = _text(n)
+        if a not in used and cur.contains(n):
             used.add(a)
             return a
-    for i, r in enumerate(ranges):
-        while cur.next[i] < r.size:
+    for i, size in enumerate(cur.sizes):
+        while cur.next[i] < size:
             a = _text(cur.bases[i] + cur.next[i])
             cur.next[i] += 1
             if a not in used:
                 used.add(a)
                 return a
-    for i, r in enumerate(ranges):  # exhausted: a last full look, in case addresses left `in_use` directly
-        for n in range(cur.bases[i], cur.bases[i] + r.size):
+    for i, size in enumerate(cur.sizes):  # exhausted: a last full look, in case addresses left `in_use` directly
+        for n in range(cur.bases[i], cur.bases[i] + size):
             a = _text(n)
             if a not in used:
                 used.add(a)
@@ -432,7 +445,10 @@ def release_result(router, res: AuthzResult) -> None:
 
 
 def _ip(a: str) -> bytes:
-    return ipaddress.IPv4Address(a).packed
+    try:
+        return socket.inet_pton(socket.AF_INET, a)
+    except OSError:
+        return ipaddress.IPv4Address(a).packed  # raises the same ValueError as before
 
 
 def cfg_reply_attributes(res: AuthzResult, requested=(), app_version: str | None = None) -> list[tuple[int, bytes]]:

@@ -427,37 +427,63 @@ def _enc_ts(p: _TS) -> bytes:
     return b"".join(out)
 
 
+def _enc_notify(p: Notify) -> bytes:
+    return _NOTIFY_HEAD.pack(p.protocol, len(p.spi), p.type) + p.spi + p.data
+
+
+def _enc_raw(p) -> bytes:
+    return p.data
+
+
+def _enc_ke(p: KE) -> bytes:
+    return _KE_HEAD.pack(p.group, 0) + p.data
+
+
+def _enc_id(p: _ID) -> bytes:
+    return p.body
+
+
+def _enc_auth(p: Auth) -> bytes:
+    return bytes((p.method, 0, 0, 0)) + p.data
+
+
+def _enc_cert(p) -> bytes:
+    return bytes((p.encoding,)) + p.data
+
+
+def _enc_cp(p: CP) -> bytes:
+    return bytes((p.cfg_type, 0, 0, 0)) + b"".join(
+        _U16.pack(a.type & 0x7FFF) + _U16.pack(len(a.value)) + a.value for a in p.attrs)
+
+
+def _enc_delete(p: Delete) -> bytes:
+    size = p.spi_size if p.spi_size is not None else (0 if p.protocol == A.PROTO_IKE else 4)
+    return struct.pack("!BBH", p.protocol, size, len(p.spis)) + b"".join(p.spis)
+
+
+def _enc_encrypted(p: Encrypted) -> bytes:
+    return p.body
+
+
+def _enc_fragment(p: EncryptedFragment) -> bytes:
+    return struct.pack("!HH", p.number, p.total) + p.body
+
+
+_NOTIFY_HEAD = struct.Struct("!BBH")
+_KE_HEAD = struct.Struct("!HH")
+_ENCODERS = {
+    Notify: _enc_notify, VendorID: _enc_raw, Nonce: _enc_raw, EAP: _enc_raw, Unknown: _enc_raw, SA: _enc_sa,
+    KE: _enc_ke, IDi: _enc_id, IDr: _enc_id, Auth: _enc_auth, Cert: _enc_cert, CertReq: _enc_cert,
+    TSi: _enc_ts, TSr: _enc_ts, CP: _enc_cp, Delete: _enc_delete, Encrypted: _enc_encrypted,
+    EncryptedFragment: _enc_fragment,
+}
+
+
 def _enc_body(p) -> bytes:
-    t = type(p)
-    if t is Notify:
-        return struct.pack("!BBH", p.protocol, len(p.spi), p.type) + p.spi + p.data
-    if t is VendorID or t is Nonce or t is EAP:
-        return p.data
-    if t is SA:
-        return _enc_sa(p)
-    if t is KE:
-        return struct.pack("!HH", p.group, 0) + p.data
-    if t is IDi or t is IDr:
-        return p.body
-    if t is Auth:
-        return struct.pack("!B3x", p.method) + p.data
-    if t is Cert or t is CertReq:
-        return bytes((p.encoding,)) + p.data
-    if t is TSi or t is TSr:
-        return _enc_ts(p)
-    if t is CP:
-        return struct.pack("!B3x", p.cfg_type) + b"".join(
-            struct.pack("!HH", a.type & 0x7FFF, len(a.value)) + a.value for a in p.attrs)
-    if t is Delete:
-        size = p.spi_size if p.spi_size is not None else (0 if p.protocol == A.PROTO_IKE else 4)
-        return struct.pack("!BBH", p.protocol, size, len(p.spis)) + b"".join(p.spis)
-    if t is Encrypted:
-        return p.body
-    if t is EncryptedFragment:
-        return struct.pack("!HH", p.number, p.total) + p.body
-    if t is Unknown:
-        return p.data
-    raise TypeError(f"cannot encode {t.__name__}")
+    enc = _ENCODERS.get(type(p))
+    if enc is None:
+        raise TypeError(f"cannot encode {type(p).__name__}")
+    return enc(p)
 
 
 def encode_payloads(payloads: Iterable) -> tuple[int, bytes]:
@@ -467,14 +493,15 @@ def encode_payloads(payloads: Iterable) -> tuple[int, bytes]:
     if not payloads:
         return A.PT_NONE, b""
     out = []
+    gen = _GEN.pack
     n = len(payloads)
     for i, p in enumerate(payloads):
         body = _enc_body(p)
-        if isinstance(p, (Encrypted, EncryptedFragment)):
+        if type(p) is Encrypted or type(p) is EncryptedFragment:
             nxt = p.next_inner
         else:
             nxt = payloads[i + 1].TYPE if i + 1 < n else A.PT_NONE
-        out.append(_GEN.pack(nxt, 0x80 if p.critical else 0, 4 + len(body)))
+        out.append(gen(nxt, 0x80 if p.critical else 0, 4 + len(body)))
         out.append(body)
     return payloads[0].TYPE, b"".join(out)
 
@@ -973,10 +1000,18 @@ def spi_hex(spi: bytes) -> str:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+def packed_ip(ip: str) -> bytes:
+    """The 4 or 16 bytes of an address in text form (socket.inet_pton: no `ipaddress` object per call)."""
+    try:
+        return socket.inet_pton(_AF_INET, ip)
+    except OSError:
+        return ipaddress.ip_address(ip).packed  # IPv6 (or a ValueError, as before)
+
+
 def nat_detection_hash(spi_i: bytes, spi_r: bytes, ip: str, port: int) -> bytes:
     """SHA-1(SPIi | SPIr | IP | port) for NAT_DETECTION_SOURCE_IP / _DESTINATION_IP (SPIr zero in the
     IKE_SA_INIT request)."""
-    return hashlib.sha1(spi_i + spi_r + ipaddress.ip_address(ip).packed + _U16.pack(port)).digest()
+    return hashlib.sha1(spi_i + spi_r + packed_ip(ip) + _U16.pack(port)).digest()
 
 
 NON_ESP_MARKER = b"\0\0\0\0"

@@ -175,8 +175,40 @@ def ike_policy(cfg, local_addr: str | None, fvrf: str | None = None):
     return best
 
 
+_IKE_PROPOSALS_MEMO: dict[tuple, list[Proposal]] = {}
+
+
+def _ike_proposals_key(cfg, local_addr, fvrf) -> tuple | None:
+    """Everything `ike_proposals` reads, as a tuple (cheap next to the conversion itself), or None when a
+    policy matches on an interface's address (that depends on the interface configuration too)."""
+    pols = []
+    for pol in cfg.ikev2_policy.items.values():
+        for e in pol.match_address_local:
+            if e.startswith("interface "):
+                return None
+        pols.append((pol.name, pol.match_fvrf, tuple(pol.match_address_local), tuple(pol.proposals)))
+    props = tuple((p.name, tuple(p.encryption), tuple(p.integrity), tuple(p.prf), tuple(p.group))
+                  for p in cfg.ikev2_proposal.items.values())
+    return local_addr, fvrf, tuple(pols), props
+
+
 def ike_proposals(cfg, local_addr: str | None, fvrf: str | None = None) -> list[Proposal]:
-    """Our IKE proposals, in preference order, for a peer reaching `local_addr` in `fvrf` (empty: none)."""
+    """Our IKE proposals, in preference order, for a peer reaching `local_addr` in `fvrf` (empty: none).
+
+    Memoized on the content of the policies and proposals it reads (per SA this is the costly part of
+    IKE_SA_INIT otherwise); a configuration change gives a new key.  The Proposal objects are shared: read only."""
+    key = _ike_proposals_key(cfg, local_addr, fvrf)
+    if key is not None:
+        hit = _IKE_PROPOSALS_MEMO.get(key)
+        if hit is None:
+            if len(_IKE_PROPOSALS_MEMO) >= 64:
+                _IKE_PROPOSALS_MEMO.clear()
+            hit = _IKE_PROPOSALS_MEMO[key] = _ike_proposals(cfg, local_addr, fvrf)
+        return list(hit)
+    return _ike_proposals(cfg, local_addr, fvrf)
+
+
+def _ike_proposals(cfg, local_addr: str | None, fvrf: str | None) -> list[Proposal]:
     pol = ike_policy(cfg, local_addr, fvrf)
     if pol is None:
         return []
@@ -266,10 +298,28 @@ def ipsec_profile_for(cfg, profile) -> str:
     return "default"
 
 
+_CHILD_POLICY_MEMO: dict[tuple, ChildPolicy] = {}
+
+
 def child_policy(cfg, profile) -> ChildPolicy:
+    """The IPsec side of `profile`'s sessions.  Memoized on the content of the IPsec profile and transform-sets
+    it reads (a configuration change gives a new key); the result is shared: read only."""
     name = ipsec_profile_for(cfg, profile)
     ip = cfg.ipsec_profile.items.get(name)
     sets = (ip.transform_sets if ip is not None else []) or ["default"]
+    items = cfg.ipsec_transform_set.items
+    key = (name, None if ip is None else (ip.pfs, ip.lifetime_seconds, ip.lifetime_kilobytes, ip.replay_disable,
+                                          ip.replay_window, ip.responder_only),
+           tuple((ts.name, ts.cipher, ts.keysize, ts.hmac, ts.mode) for ts in (items.get(x) for x in sets) if ts))
+    cp = _CHILD_POLICY_MEMO.get(key)
+    if cp is None:
+        if len(_CHILD_POLICY_MEMO) >= 64:
+            _CHILD_POLICY_MEMO.clear()
+        cp = _CHILD_POLICY_MEMO[key] = _child_policy(cfg, name, ip, sets)
+    return cp
+
+
+def _child_policy(cfg, name, ip, sets) -> ChildPolicy:
     proposals = [transform_set_proposal(cfg.ipsec_transform_set.items[s]) for s in sets
                  if s in cfg.ipsec_transform_set.items]
     cp = ChildPolicy(proposals, name)
