@@ -19,6 +19,7 @@ import struct
 from dataclasses import dataclass
 
 from . import algorithms as A
+from . import debug as D
 from . import auth as _auth
 from . import certs as _certs
 from . import codec as _codec
@@ -505,7 +506,8 @@ class IkeSa:
                 raise self._auth_failed(str(e)) from None
             eng.debug_line(self, f"Peer's authentication method is '{kind}'")
             st.auth_verify = kind
-        eng.debug_line(self, "Verification of peer's authenctication data PASSED")
+        if eng._debug_on():
+            D.emit(eng.router, D.verification(st))
         return self._auth_success(msg, profile, now)
 
     def _auth_failed(self, why: str) -> SaError:

@@ -58,6 +58,7 @@ class Responder:
         self.router = router
         self.rng = rng
         self.now = now
+        self._after_send: list = []  # announcements due once the current response has gone out
         self.sas: dict[bytes, IkeSa] = {}
         self.half_open: dict[tuple[str, int, bytes], IkeSa] = {}
         self.children: dict[int, tuple[IkeSa, object]] = {}
@@ -115,6 +116,14 @@ class Responder:
             self.stats.malformed += 1
             self.debug_raw(f"IKEv2-ERROR:Dropping malformed packet from {src[0]}:{src[1]}")
             return []
+        finally:
+            self._flush_after_send()
+
+    def _flush_after_send(self) -> None:
+        """Lines IOS logs once the response is on its way (SA created, line protocol up): the chapter prints
+        them after the `Sending Packet` block of the last IKE_AUTH response."""
+        while self._after_send:
+            self._after_send.pop(0)()
 
     def _receive(self, data, src, dst, now) -> list[Datagram]:
         if dst[1] == 4500:
@@ -420,15 +429,19 @@ class Responder:
         sa.half_key = None
         sa.drop_init_material()
         self.stats.incoming_accepted += 1
+        self.by_peer.setdefault(self._peer_key(sa), set()).add(sa)
+        self.sessions[st.session_id] = CryptoSession(
+            session_id=st.session_id, peer=st.remote, interface=st.virtual_access, profile=st.profile, ike_sa=st,
+            created=now, phase1_id=st.remote_id.text if st.remote_id else "")
+        self._after_send.append(lambda: self._announce_up(sa))
+
+    def _announce_up(self, sa: IkeSa) -> None:
+        st, s = sa.st, sa.settings
         debug = self._debug_on()  # the debug texts are only built when they are printed
         if debug:
             self.debug_line(sa, f"IKEV2 SA created; inserting SA into database. SA lifetime timer ({s.lifetime} sec) started")
             if sa.st.children:
                 self.debug_raw(f"IKEv2:(SA ID = {st.tunnel_id}):[IPsec -> IKEv2] Creation of IPsec SA into IPsec database PASSED")
-        self.by_peer.setdefault(self._peer_key(sa), set()).add(sa)
-        self.sessions[st.session_id] = CryptoSession(
-            session_id=st.session_id, peer=st.remote, interface=st.virtual_access, profile=st.profile, ike_sa=st,
-            created=now, phase1_id=st.remote_id.text if st.remote_id else "")
         if st.virtual_access:
             self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {st.virtual_access}, changed state to up")
         if debug:
@@ -602,4 +615,5 @@ class Responder:
                 lines += D.building_packet(st, names)
             lines += D.packet_sent(st, src, dst, spi_i, spi_r, msg_id, xname, bool(request),
                                    names if plain else ["ENCR"])
-        D.emit(self.router, lines + [""])
+            lines.append("")  # the chapter leaves an empty line after a sent block, none after a received one
+        D.emit(self.router, lines)
