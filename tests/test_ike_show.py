@@ -136,8 +136,7 @@ def test_ikev2_sa_gcm_and_ipv6_and_negotiating():
 
 
 def genie_parse(command, text):
-    pytest.importorskip("pyats")
-    from genie.conf.base import Device
+    from genie.conf.base import Device  # a test dependency: missing, the test fails
 
     dev = Device("R1", os="iosxe")
     dev.custom.setdefault("abstraction", {})["order"] = ["os"]
@@ -459,3 +458,23 @@ def test_exec_commands_without_engine():
     assert s.run("show crypto session") == ["Crypto session current status"]
     assert s.run("show crypto ikev2 stats")[1] == "                          Crypto IKEv2 SA Statistics"
     assert s.run("clear crypto session") == []
+
+
+def test_genie_parses_show_crypto_ikev2_sa_detail_over_a_live_session():
+    """A real session (the package's initiator against the responder, simulated network) shown by the CLI."""
+    from iosflex.router import Router
+    from iosflex.simnet import SimNet
+
+    r = Router(None, default_if_missing=True)
+    r.load_startup()
+    net = SimNet(r, seed=3)
+    net.directive("ikev2 connect c1 from=172.16.1.1 psk=pre_shared_key id=fqdn:router1.domain1 groups=19")
+    s = r.session(privileged=True, length=0)
+    text = "\n".join(s.feed("show crypto ikev2 sa detail"))
+    one = genie_parse("show crypto ikev2 sa detail", text)["tunnel_id"][1]
+    st = r.crypto.sa_states()[0]
+    assert (one["local"], one["remote"], one["status"]) == ("172.16.1.2/500", "172.16.1.1/500", "ready")
+    assert (one["encryption"], one["keysize"], one["dh_grp"]) == ("aes-cbc", 256, 19)
+    assert (one["auth_sign"], one["auth_verify"]) == ("psk", "psk")
+    assert (one["local_spi"], one["remote_spi"]) == (st.spi_r.hex().upper(), st.spi_i.hex().upper())
+    assert (one["local_id"], one["remote_id"], one["pushed_ip"]) == ("172.16.1.2", "router1.domain1", "10.10.10.1")
