@@ -170,7 +170,7 @@ def test_genie_parses_ikev2_sa_detail():
 def test_genie_parses_ikev2_sa_and_stats():
     parsed = genie_parse("show crypto ikev2 sa", "\n".join(show.ikev2_sa([pod_sa()], now=1003.0)))
     assert parsed["ipv4"][1]["status"] == "READY" and parsed["ipv4"][1]["dh_group"] == 5
-    st = IkeStats(incoming_requests=13, incoming_accepted=12, incoming_rejected=1, rejected_other=1, malformed=2,
+    st = IkeStats(incoming_requests=13, incoming_accepted=12, rejected_other=1, malformed=2,
                   cookie_challenged=4, cookie_accepted=3, cookie_rejected_no_cookie=1)
     text = "\n".join(show.ikev2_stats(st, [pod_sa()]))
     v2 = genie_parse("show crypto ikev2 stats", text)["ikev2_statistics"]

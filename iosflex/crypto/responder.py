@@ -287,12 +287,10 @@ class Responder:
         ours = policy.ike_proposals(cfg, dst[0], None)
         choice = policy.select_ike_proposal(offered_proposals(sa_p, A.PROTO_IKE), ours, ke.group)
         if choice is None or not A.dh_supported(choice.dh) or not A.encr_supported(*choice.encr):
-            self.stats.incoming_rejected += 1
             self.stats.rejected_other += 1
             self.debug_raw("IKEv2-ERROR:Received no proposal chosen notify")
             return self._plain_reply(req, [C.Notify(A.NO_PROPOSAL_CHOSEN)], src, dst)
         if choice.dh != ke.group:
-            self.stats.incoming_rejected += 1
             return self._plain_reply(req, [C.Notify(A.INVALID_KE_PAYLOAD, choice.dh.to_bytes(2, "big"))], src, dst)
         # DH and keys
         try:

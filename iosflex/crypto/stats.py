@@ -14,7 +14,6 @@ class IkeStats:
     # IKE_SA_INIT requests that would create an SA (incoming = peers' requests, outgoing = ours)
     incoming_requests: int = 0
     incoming_accepted: int = 0
-    incoming_rejected: int = 0
     outgoing_requests: int = 0
     outgoing_accepted: int = 0
     outgoing_rejected: int = 0
@@ -39,6 +38,11 @@ class IkeStats:
     reconnect_incoming: int = 0
     reconnect_success: int = 0
     reconnect_failed: int = 0
+
+    @property
+    def incoming_rejected(self) -> int:
+        """The responder only rejects peers' requests, so every rejection counts as an incoming one."""
+        return self.rejected_total
 
     @property
     def rejected_total(self) -> int:
