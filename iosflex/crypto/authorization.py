@@ -47,7 +47,7 @@ ATTR_NAMES = {INTERNAL_IP4_ADDRESS: "ipv4 addr", INTERNAL_IP4_NETMASK: "ipv4 mas
               UNITY_BACKUP_SERVERS: "backup-gateway", UNITY_PFS: "pfs", UNITY_LOCAL_LAN: "include-local-lan"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Attrs:
     """Attributes from one authorization source (an authorization policy, a RADIUS reply).  None / empty
     means "not given" (does not override an earlier source)."""
@@ -76,7 +76,7 @@ class Attrs:
     psk: bytes | None = None  # ipsec:tunnel-password (AAA-based PSK)
 
 
-@dataclass
+@dataclass(slots=True)
 class AuthzResult(Attrs):
     ok: bool = True
     error: str | None = None
@@ -207,20 +207,27 @@ def local_policy(cfg, name: str | None):
     return items.get(name) if name is not None and name in items else items.get("default")
 
 
+_MERGE_SCALARS = ("pool", "address", "netmask", "def_domain", "banner", "include_local_lan", "pfs", "session_lifetime",
+                  "route_set_interface", "route_set_interface_name", "route_accept", "route_accept_tag",
+                  "route_accept_distance", "flow_limit", "psk")
+_MERGE_LISTS = ("dns", "wins", "split_dns", "backup_gateways")
+
+
 def _merge(into: AuthzResult, src: Attrs) -> None:
-    for f in ("pool", "address", "netmask", "def_domain", "banner", "include_local_lan", "pfs", "session_lifetime",
-              "route_set_interface", "route_set_interface_name", "route_accept", "route_accept_tag",
-              "route_accept_distance", "flow_limit", "psk"):
+    for f in _MERGE_SCALARS:
         v = getattr(src, f)
         if v is not None:
             setattr(into, f, v)
-    for f in ("dns", "wins", "split_dns", "backup_gateways"):
+    for f in _MERGE_LISTS:
         v = getattr(src, f)
         if v:
             setattr(into, f, list(v))
-    for f in ("subnets", "subnets6"):
-        have = getattr(into, f)
-        have.extend(x for x in getattr(src, f) if x not in have)
+    if src.subnets:
+        have = into.subnets
+        have.extend(x for x in src.subnets if x not in have)
+    if src.subnets6:
+        have = into.subnets6
+        have.extend(x for x in src.subnets6 if x not in have)
     into.interface_config.extend(src.interface_config)
 
 

@@ -60,22 +60,29 @@ def _ca_hash(ca) -> bytes:
 
 
 def certreq_payload(cfg):
-    """CERTREQ for the IKE_SA_INIT response, or None when no profile takes certificates (or no CA is known)."""
+    """CERTREQ for the IKE_SA_INIT response, or None when no profile takes certificates (or no CA is known).
+    The hashes are those of AU.certreq_data, each computed once per CA certificate (`_ca_hash`)."""
     from . import codec as C  # noqa: PLC0415
 
-    seen, cas = set(), []
+    hashes: list[bytes] = []
     for prof in cfg.ikev2_profile.items.values():
-        if not prof.complete() or not any(m.method in KIND_OF_METHOD for m in prof.auth_remote):
+        if not _takes_certificates(prof) or not prof.complete():
             continue
-        for ca in verify_cas(cfg, prof):
-            h = _ca_hash(ca)
-            if h not in seen:
-                seen.add(h)
-                cas.append(ca)
-    if not cas:
+        for tp in profile_trustpoints(cfg, prof, "verify"):
+            for ca in tp.ca_certs:
+                h = _ca_hash(ca)
+                if h not in hashes:
+                    hashes.append(h)
+    if not hashes:
         return None
-    enc, data = AU.certreq_data(cas)
-    return C.CertReq(enc, data)
+    return C.CertReq(A.CERT_X509_SIGNATURE, b"".join(hashes))
+
+
+def _takes_certificates(profile) -> bool:
+    for m in profile.auth_remote:
+        if m.method in KIND_OF_METHOD:
+            return True
+    return False
 
 
 # ---------------------------------------------------------------------------------------------------------------

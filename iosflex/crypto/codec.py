@@ -308,6 +308,11 @@ class Unknown(Payload):
         return self.type
 
 
+# the concrete payload classes (Message.get looks these up in its index; base classes are scanned)
+_LEAF_PAYLOADS = frozenset((SA, KE, IDi, IDr, Cert, CertReq, Auth, Nonce, Notify, Delete, VendorID, TSi, TSr, CP,
+                            EAP, Encrypted, EncryptedFragment, Unknown))
+
+
 # ---------------------------------------------------------------------------------------------------------------
 # Message
 # ---------------------------------------------------------------------------------------------------------------
@@ -324,6 +329,9 @@ class Message:
     version: int = A.IKE_VERSION
     raw: bytes | None = None  # the parsed datagram (IKE header on), set by parse_message
     inner: list | None = None  # decrypted payloads, set by open_sk / FragmentReassembler
+    first_payload: int = field(default=A.PT_NONE, repr=False, compare=False)  # set by parse_header
+    # payload index for get/notify: (what it was built from, {type: first payload}, {notify type: first notify})
+    _index: tuple | None = field(default=None, init=False, repr=False, compare=False)
 
     # -- flags
     @property
@@ -346,8 +354,30 @@ class Message:
     def _all(self):
         return self.payloads if self.inner is None else self.payloads + self.inner
 
-    def get(self, cls):
+    def _lookup(self) -> tuple[dict, dict]:
+        """{payload class: first payload}, {notify type: first Notify} over the clear then decrypted payloads;
+        built once per message and rebuilt only when the payload lists change (e.g. `inner` set by open_sk)."""
+        pl, inner = self.payloads, self.inner
+        n = len(pl) if inner is None else len(pl) + len(inner)
+        idx = self._index
+        if idx is not None and idx[0] is pl and idx[1] is inner and idx[2] == n:
+            return idx[3], idx[4]
+        by_type: dict = {}
+        by_notify: dict = {}
         for p in self._all():
+            t = type(p)
+            for k in (t,) if t in _LEAF_PAYLOADS else [k for k in t.__mro__ if k in _LEAF_PAYLOADS]:
+                if k not in by_type:
+                    by_type[k] = p
+                if k is Notify and p.type not in by_notify:
+                    by_notify[p.type] = p
+        self._index = (pl, inner, n, by_type, by_notify)
+        return by_type, by_notify
+
+    def get(self, cls):
+        if cls in _LEAF_PAYLOADS:  # exact class: the index
+            return self._lookup()[0].get(cls)
+        for p in self._all():  # a base class (_ID, _TS, Payload): by isinstance
             if isinstance(p, cls):
                 return p
         return None
@@ -356,10 +386,7 @@ class Message:
         return [p for p in self._all() if isinstance(p, cls)]
 
     def notify(self, ntype: int) -> Notify | None:
-        for p in self._all():
-            if isinstance(p, Notify) and p.type == ntype:
-                return p
-        return None
+        return self._lookup()[1].get(ntype)
 
     def notifies(self) -> list[Notify]:
         return [p for p in self._all() if isinstance(p, Notify)]
@@ -385,13 +412,20 @@ class Message:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+_HH = struct.Struct("!HH")
+_TRANSFORM_HEAD = struct.Struct("!BBHBBH")
+_PROPOSAL_HEAD = struct.Struct("!BBHBBBB")
+
+
 def _enc_attrs(attrs) -> bytes:
+    if not attrs:
+        return b""
     out = []
     for t, v in attrs:
         if isinstance(v, int):
-            out.append(struct.pack("!HH", 0x8000 | t, v))
+            out.append(_HH.pack(0x8000 | t, v))
         else:
-            out.append(struct.pack("!HH", t & 0x7FFF, len(v)) + v)
+            out.append(_HH.pack(t & 0x7FFF, len(v)) + v)
     return b"".join(out)
 
 
@@ -403,10 +437,10 @@ def _enc_sa(p: SA) -> bytes:
         nt = len(prop.transforms)
         for j, t in enumerate(prop.transforms):
             a = _enc_attrs(t.attrs)
-            tparts.append(struct.pack("!BBHBBH", 0 if j == nt - 1 else 3, 0, 8 + len(a), t.type, 0, t.id) + a)
+            tparts.append(_TRANSFORM_HEAD.pack(0 if j == nt - 1 else 3, 0, 8 + len(a), t.type, 0, t.id) + a)
         tb = b"".join(tparts)
-        out.append(struct.pack("!BBHBBBB", 0 if i == n - 1 else 2, 0, 8 + len(prop.spi) + len(tb), prop.num,
-                               prop.protocol, len(prop.spi), nt) + prop.spi + tb)
+        out.append(_PROPOSAL_HEAD.pack(0 if i == n - 1 else 2, 0, 8 + len(prop.spi) + len(tb), prop.num,
+                                       prop.protocol, len(prop.spi), nt) + prop.spi + tb)
     return b"".join(out)
 
 
@@ -423,7 +457,7 @@ def _enc_ts(p: _TS) -> bytes:
     out = [struct.pack("!B3x", len(p.selectors))]
     for ts in p.selectors:
         a = _ts_addr(ts, ts.start) + _ts_addr(ts, ts.end)
-        out.append(struct.pack("!BBHHH", ts.ts_type, ts.protocol, 8 + len(a), ts.start_port, ts.end_port) + a)
+        out.append(_TS_HEAD.pack(ts.ts_type, ts.protocol, 8 + len(a), ts.start_port, ts.end_port) + a)
     return b"".join(out)
 
 
@@ -470,6 +504,7 @@ def _enc_fragment(p: EncryptedFragment) -> bytes:
 
 
 _NOTIFY_HEAD = struct.Struct("!BBH")
+_TS_HEAD = struct.Struct("!BBHHH")
 _KE_HEAD = struct.Struct("!HH")
 _ENCODERS = {
     Notify: _enc_notify, VendorID: _enc_raw, Nonce: _enc_raw, EAP: _enc_raw, Unknown: _enc_raw, SA: _enc_sa,
@@ -489,18 +524,22 @@ def _enc_body(p) -> bytes:
 def encode_payloads(payloads: Iterable) -> tuple[int, bytes]:
     """Chain-encode payloads: returns (type of the first payload, bytes).  An SK/SKF payload must be last; its
     next-payload field carries its `next_inner`."""
-    payloads = list(payloads)
+    if type(payloads) is not list:
+        payloads = list(payloads)
     if not payloads:
         return A.PT_NONE, b""
     out = []
     gen = _GEN.pack
-    n = len(payloads)
+    encoders = _ENCODERS
+    last = len(payloads) - 1
     for i, p in enumerate(payloads):
-        body = _enc_body(p)
-        if type(p) is Encrypted or type(p) is EncryptedFragment:
+        t = type(p)
+        enc = encoders.get(t)
+        body = enc(p) if enc is not None else _enc_body(p)
+        if t is Encrypted or t is EncryptedFragment:
             nxt = p.next_inner
         else:
-            nxt = payloads[i + 1].TYPE if i + 1 < n else A.PT_NONE
+            nxt = payloads[i + 1].TYPE if i < last else A.PT_NONE
         out.append(gen(nxt, 0x80 if p.critical else 0, 4 + len(body)))
         out.append(body)
     return payloads[0].TYPE, b"".join(out)
@@ -516,7 +555,7 @@ def _parse_attrs(b: bytes, o: int, end: int) -> list:
     while o < end:
         if o + 4 > end:
             raise _syntax("truncated attribute")
-        t, v = struct.unpack_from("!HH", b, o)
+        t, v = _HH.unpack_from(b, o)
         if t & 0x8000:
             attrs.append((t & 0x7FFF, v))
             o += 4
@@ -534,7 +573,7 @@ def _parse_sa(b: bytes) -> SA:
     while o < end:
         if o + 8 > end:
             raise _syntax("truncated proposal")
-        last, _, plen, num, proto, spisz, ntr = struct.unpack_from("!BBHBBBB", b, o)
+        last, _, plen, num, proto, spisz, ntr = _PROPOSAL_HEAD.unpack_from(b, o)
         if plen < 8 + spisz or o + plen > end or last not in (0, 2):
             raise _syntax("proposal length")
         pend = o + plen
@@ -544,10 +583,10 @@ def _parse_sa(b: bytes) -> SA:
         while q < pend:
             if q + 8 > pend:
                 raise _syntax("truncated transform")
-            tlast, _, tlen, ttype, _, tid = struct.unpack_from("!BBHBBH", b, q)
+            tlast, _, tlen, ttype, _, tid = _TRANSFORM_HEAD.unpack_from(b, q)
             if tlen < 8 or q + tlen > pend or tlast not in (0, 3):
                 raise _syntax("transform length")
-            trs.append(Transform(ttype, tid, _parse_attrs(b, q + 8, q + tlen)))
+            trs.append(Transform(ttype, tid, _parse_attrs(b, q + 8, q + tlen) if tlen > 8 else []))
             q += tlen
         if len(trs) != ntr:
             raise _syntax("transform count")
@@ -567,7 +606,7 @@ def _parse_ts(b: bytes, cls):
     for _ in range(n):
         if o + 8 > len(b):
             raise _syntax("truncated TS")
-        tt, proto, slen, sp, ep = struct.unpack_from("!BBHHH", b, o)
+        tt, proto, slen, sp, ep = _TS_HEAD.unpack_from(b, o)
         if slen < 8 or o + slen > len(b):
             raise _syntax("TS length")
         if tt == A.TS_IPV4_ADDR_RANGE:
@@ -598,7 +637,7 @@ def _parse_cp(b: bytes) -> CP:
     while o < end:
         if o + 4 > end:
             raise _syntax("truncated CP attribute")
-        t, ln = struct.unpack_from("!HH", b, o)
+        t, ln = _HH.unpack_from(b, o)
         if o + 4 + ln > end:
             raise _syntax("CP attribute length")
         attrs.append(CPAttr(t & 0x7FFF, b[o + 4:o + 4 + ln]))
@@ -610,7 +649,7 @@ def _parse_body(ptype: int, b: bytes):
     if ptype == A.PT_NOTIFY:
         if len(b) < 4:
             raise _syntax("notify header")
-        proto, spisz, nt = struct.unpack_from("!BBH", b)
+        proto, spisz, nt = _NOTIFY_HEAD.unpack_from(b)
         if 4 + spisz > len(b):
             raise _syntax("notify SPI size")
         return Notify(nt, b[4 + spisz:], proto, b[4:4 + spisz])
@@ -723,20 +762,20 @@ def parse_header(data: bytes) -> Message:
         raise CodecError(INVALID_MAJOR_VERSION, f"IKE major version {ver >> 4}")
     if length != len(data):
         raise _syntax("IKE header length mismatch")
-    m = Message(spi_i, spi_r, xch, flags, mid, [], ver, data)
-    m._first = nxt  # type: ignore[attr-defined]
-    return m
+    return Message(spi_i, spi_r, xch, flags, mid, [], ver, data, None, nxt)
 
 
-def parse_message(data: bytes) -> Message:
-    """Header and clear payload chain; an SK/SKF payload is kept raw (see open_sk).  Raises CodecError only."""
-    try:
-        data = bytes(data)
-    except Exception:
-        raise _syntax("not bytes") from None
-    m = parse_header(data)
-    m.payloads = parse_payloads(m._first, data, HEADER_LEN)  # type: ignore[attr-defined]
-    return m
+def parse_message(data: bytes, header: Message | None = None) -> Message:
+    """Header and clear payload chain; an SK/SKF payload is kept raw (see open_sk).  Raises CodecError only.
+    `header`: what `parse_header(data)` returned already (its payloads are filled in, no second header parse)."""
+    if header is None:
+        try:
+            data = bytes(data)
+        except Exception:
+            raise _syntax("not bytes") from None
+        header = parse_header(data)
+    header.payloads = parse_payloads(header.first_payload, header.raw, HEADER_LEN)
+    return header
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -23,12 +23,17 @@ from . import debug as D
 from . import auth as _auth
 from . import certs as _certs
 from . import codec as _codec
+from . import policy
+from .policy import Proposal as PolProposal
+from .state import ChildSa, Identity, TrafficSelector
 
 HEADER = struct.Struct("!8s8sBBBBII")
 NON_ESP_MARKER = b"\0\0\0\0"
 ZERO_SPI = bytes(8)
 
 # The four vendor IDs of IOS's IKE_SA_INIT and the one of its IKE_AUTH (codec.py owns them).
+TT_ENCR, TT_PRF, TT_INTEG, TT_DH, TT_ESN = A.TT_ENCR, A.TT_PRF, A.TT_INTEG, A.TT_DH, A.TT_ESN
+
 CISCO_VIDS = _codec.CISCO_SA_INIT_VIDS
 CISCO_AUTH_VID = _codec.CISCO_AUTH_VID
 
@@ -102,19 +107,23 @@ def ct_equal(a: bytes, b: bytes) -> bool:
 
 def offered_proposals(sa_payload, protocol: int) -> list:
     """The initiator's proposals of `protocol` as policy.Proposal (lists of acceptable transforms)."""
-    from .policy import Proposal as PolProposal  # noqa: PLC0415
-
     out = []
     for p in sa_payload.proposals if sa_payload is not None else ():
         if p.protocol != protocol:
             continue
         encr, prf, integ, dh, esn = [], [], [], [], []
-        by_type = {A.TT_PRF: prf, A.TT_INTEG: integ, A.TT_DH: dh, A.TT_ESN: esn}
         for t in p.transforms:
-            if t.type == A.TT_ENCR:
+            tt = t.type
+            if tt == TT_ENCR:
                 encr.append((t.id, t.key_bits if t.attrs else None))
-            elif t.type in by_type:
-                by_type[t.type].append(t.id)
+            elif tt == TT_PRF:
+                prf.append(t.id)
+            elif tt == TT_INTEG:
+                integ.append(t.id)
+            elif tt == TT_DH:
+                dh.append(t.id)
+            elif tt == TT_ESN:
+                esn.append(t.id)
         out.append(PolProposal(encr, prf, integ, dh, esn, p.num, p.spi))
     return out
 
@@ -150,8 +159,6 @@ def narrow_ts(selectors, assigned: str | None):
     """Responder narrowing (RFC 7296 §2.9) of the initiator's selectors for its own side (TSi): with an
     address pushed by CFG_REPLY, the /32 of that address inside the first selector that contains it; without
     one, the IPv4 selectors as proposed.  [] means TS_UNACCEPTABLE."""
-    from .state import TrafficSelector  # noqa: PLC0415
-
     v4 = [s for s in selectors if s.ts_type == 7]
     if assigned is None:
         return v4
@@ -458,12 +465,10 @@ class IkeSa:
         idi = msg.get(c.IDi)
         if idi is None:
             raise SaError(A.INVALID_SYNTAX, fatal=True, reason="IKE_AUTH without IDi")
-        from . import policy  # noqa: PLC0415
-        from .state import Identity  # noqa: PLC0415
-
         peer_id = Identity(idi.id_type, idi.data)
         st.remote_id = peer_id
-        eng.debug_line(self, f"Searching policy based on peer's identity '{peer_id.text}' of type '{peer_id.type_name}'")
+        if eng._debug_on():  # the debug texts are only built when they are printed
+            eng.debug_line(self, f"Searching policy based on peer's identity '{peer_id.text}' of type '{peer_id.type_name}'")
         certs = msg.get_all(c.Cert)
         peer_cert = _certs.peer_certificates(certs)[0] if certs else None  # for `match certificate`
         profile = policy.select_profile(cfg, peer_id, st.local[0], None, peer_cert)
@@ -518,8 +523,6 @@ class IkeSa:
     def _our_auth(self, profile, idr, msg=None) -> list:
         """IDr [CERT] AUTH for our side."""
         c = self._codec()
-        from . import policy  # noqa: PLC0415
-
         cfg = self.eng.router.config
         local_m, _ = policy.auth_methods(profile)
         octets = signed_octets(self.prf, self.init_resp, self.ni, self.sk_pr, c.IDr(idr.id_type, idr.data).body)
@@ -548,8 +551,6 @@ class IkeSa:
         eng = self.eng
         cfg = eng.router.config
         st = self.st
-        from . import policy  # noqa: PLC0415
-
         # INITIAL_CONTACT: the peer restarted; its older SAs with the same identity go
         if msg.notify(A.INITIAL_CONTACT) is not None:
             eng.initial_contact(self, now)
@@ -588,9 +589,6 @@ class IkeSa:
         c = self._codec()
         eng = self.eng
         cfg = eng.router.config
-        from . import policy  # noqa: PLC0415
-        from .state import ChildSa  # noqa: PLC0415
-
         sa = msg.get(c.SA)
         tsi, tsr = msg.get(c.TSi), msg.get(c.TSr)
         if sa is None or tsi is None or tsr is None:
@@ -675,8 +673,6 @@ class IkeSa:
         the children move to the new SA; the old one goes when the peer deletes it."""
         c = self._codec()
         eng = self.eng
-        from . import policy  # noqa: PLC0415
-
         ke = msg.get(c.KE)
         if ke is None:
             raise SaError(A.INVALID_SYNTAX)
@@ -737,8 +733,9 @@ class IkeSa:
         if self.phase != READY or self.c_out is None:
             return []
         self.pending = None  # a DELETE supersedes an outstanding DPD
-        self.eng.debug_line(self, f"Sending DELETE INFO message for IKEv2 SA [ISPI: 0x{self.st.spi_i.hex().upper()} "
-                                  f"RSPI: 0x{self.st.spi_r.hex().upper()}]")
+        if self.eng._debug_on():
+            self.eng.debug_line(self, f"Sending DELETE INFO message for IKEv2 SA [ISPI: 0x{self.st.spi_i.hex().upper()} "
+                                      f"RSPI: 0x{self.st.spi_r.hex().upper()}]")
         payloads = [c.Delete(A.PROTO_IKE, [])]
         if self.cisco_peer:
             payloads.append(c.Notify(A.CISCO_DELETE_REASON, reason.to_bytes(4, "big")))
@@ -749,7 +746,8 @@ class IkeSa:
 
     def delete_child(self, child, now) -> list[Datagram]:
         c = self._codec()
-        self.eng.debug_line(self, f"Sending DELETE INFO message for IPsec SA [SPI: 0x{child.spi_in:08X}]")
+        if self.eng._debug_on():
+            self.eng.debug_line(self, f"Sending DELETE INFO message for IPsec SA [SPI: 0x{child.spi_in:08X}]")
         return self.request([c.Delete(A.PROTO_ESP, [child.spi_in.to_bytes(4, "big")])], now,
                             f"delete-child:{child.spi_in}")
 

@@ -28,6 +28,8 @@ import os
 import time
 
 from . import algorithms as A
+from . import authorization as Z
+from . import certs
 from . import codec as C
 from . import debug as D
 from . import policy
@@ -152,12 +154,12 @@ class Responder:
             if msg.exchange != A.IKE_SA_INIT or msg.is_response or msg.message_id != 0:
                 self.stats.malformed += 1
                 return []
-            return self._sa_init(data, src, dst, now)
+            return self._sa_init(data, src, dst, now, msg)
         sa = self.sas.get(msg.spi_r)
         if sa is None or sa.st.spi_i != msg.spi_i:
             return self._unknown_spi(msg, src, dst, now)
         try:
-            msg = C.parse_message(data)
+            msg = C.parse_message(data, msg)
         except C.CodecError as e:
             if e.notify == A.UNSUPPORTED_CRITICAL_PAYLOAD:
                 self.stats.unsupported_critical += 1
@@ -236,13 +238,14 @@ class Responder:
                 return True
         return False
 
-    def _sa_init(self, data, src, dst, now) -> list[Datagram]:
+    def _sa_init(self, data, src, dst, now, header=None) -> list[Datagram]:
+        """`header`: the message as `C.parse_header(data)` gave it (payloads not parsed yet)."""
         key = (src[0], src[1], data[:8])
         old = self.half_open.get(key)
         if old is not None:  # retransmitted IKE_SA_INIT: the very same answer (no reprocessing)
             return self._init_again(old, data, src, dst)
         try:
-            req = C.parse_message(data)
+            req = C.parse_message(data, header)
         except C.CodecError as e:
             if e.notify == A.UNSUPPORTED_CRITICAL_PAYLOAD:
                 self.stats.unsupported_critical += 1
@@ -514,8 +517,6 @@ class Responder:
         """Authorization (chapter step 1) and the address for a CFG_REQUEST (step 2) through authorization.py:
         returns (CFG_REPLY payload or None, pushed address).  A failed authorization raises SaError with the
         notify authorization.py chose (the session is terminated)."""
-        from . import authorization as Z  # noqa: PLC0415
-
         req = [a.type for a in cp_req.attrs] if cp_req is not None else []
         res = Z.authorize(self.router, profile, sa.st.remote_id, sa.st.auth_verify or "PSK", request_attrs=req)
         if not res.ok:
@@ -531,15 +532,11 @@ class Responder:
     def release_address(self, sa: IkeSa) -> None:
         if sa.pool is None:
             return
-        from . import authorization as Z  # noqa: PLC0415
-
         Z.release_result(self.router, sa.pool)
         sa.pool = None
 
     def certreq_payload(self):
         """CERTREQ naming the trustpoint CAs of the certificate profiles, or None (certs.py)."""
-        from . import certs  # noqa: PLC0415
-
         return certs.certreq_payload(self.router.config)
 
     def eap_start(self, sa, msg, profile, now):
@@ -569,8 +566,7 @@ class Responder:
     # debug and log
     # ------------------------------------------------------------------------------------------------------
     def _debug_on(self) -> bool:
-        dbg = getattr(self.router, "debug", None)
-        return bool(dbg) and D.enabled(self.router)
+        return bool(getattr(self.router, "debug", None)) and D.enabled(self.router)
 
     def log(self, text: str) -> None:
         if self._bus is None:

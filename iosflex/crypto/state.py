@@ -4,10 +4,11 @@ engine was given (seconds, float)."""
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)
 class TrafficSelector:
     ts_type: int  # 7 = TS_IPV4_ADDR_RANGE, 8 = TS_IPV6_ADDR_RANGE
     protocol: int  # 0 = any
@@ -17,7 +18,7 @@ class TrafficSelector:
     end: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Identity:
     id_type: int  # 1 IPV4_ADDR, 2 FQDN, 3 RFC822_ADDR, 5 IPV6_ADDR, 9 DER_ASN1_DN, 11 KEY_ID
     data: bytes
@@ -25,8 +26,8 @@ class Identity:
     @property
     def text(self) -> str:
         """As IOS prints it (`Remote id: router1.domain1`)."""
-        import ipaddress
-
+        if self.id_type == 2:  # FQDN, the common case
+            return self.data.decode(errors="replace")
         if self.id_type == 1 and len(self.data) == 4:
             return str(ipaddress.IPv4Address(self.data))
         if self.id_type == 5 and len(self.data) == 16:
@@ -45,7 +46,7 @@ class Identity:
         )
 
 
-@dataclass
+@dataclass(slots=True)
 class ChildSa:
     spi_in: int  # our inbound SPI (chosen by us)
     spi_out: int  # the peer's SPI
@@ -66,7 +67,7 @@ class ChildSa:
     bytes_out: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class IkeSaState:
     tunnel_id: int  # `Tunnel-id`, also `SA ID` in debug
     session_id: int  # `Session-id`, `SESSION ID` in debug
@@ -109,7 +110,7 @@ class IkeSaState:
     ce_id: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class CryptoSession:
     """One peer's session, as `show crypto session` lists it."""
 
