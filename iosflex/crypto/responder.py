@@ -121,6 +121,11 @@ class Responder:
         finally:
             self._flush_after_send()
 
+    def _wire_port(self, port: int) -> int:
+        """Our UDP port as the peer sees it: the driver may listen on other ports than 500/4500
+        (`--ike-ports`), and NAT detection hashes the real one."""
+        return self.driver._real_port(port) if self.driver is not None else port
+
     def _flush_after_send(self) -> None:
         """Lines IOS logs once the response is on its way (SA created, line protocol up): the chapter prints
         them after the `Sending Packet` block of the last IKE_AUTH response."""
@@ -321,12 +326,13 @@ class Responder:
         if nat_src:
             sa.peer_addr_nat = C.nat_detection_hash(req.spi_i, bytes(8), src[0], src[1]) not in nat_src
         if nat_dst is not None:
-            sa.local_nat = nat_dst.data != C.nat_detection_hash(req.spi_i, bytes(8), dst[0], dst[1])
+            sa.local_nat = nat_dst.data != C.nat_detection_hash(req.spi_i, bytes(8), dst[0], self._wire_port(dst[1]))
         sa.st.nat_t = "detected outside" if sa.peer_addr_nat else ("detected inside" if sa.local_nat else "not detected")
         # response: SA KE N VID VID VID VID NOTIFY(NAT_DETECTION_SOURCE_IP) NOTIFY(NAT_DETECTION_DESTINATION_IP) ...
         payloads = [C.SA([ike_choice_proposal(C, choice)]), C.KE(choice.dh, pub), C.Nonce(nr)]
         payloads += [C.VendorID(v) for v in CISCO_VIDS]
-        payloads += [C.Notify(A.NAT_DETECTION_SOURCE_IP, C.nat_detection_hash(req.spi_i, spi_r, dst[0], dst[1])),
+        payloads += [C.Notify(A.NAT_DETECTION_SOURCE_IP,
+                              C.nat_detection_hash(req.spi_i, spi_r, dst[0], self._wire_port(dst[1]))),
                      C.Notify(A.NAT_DETECTION_DESTINATION_IP, C.nat_detection_hash(req.spi_i, spi_r, src[0], src[1]))]
         certreq = self.certreq_payload()
         if certreq is not None:
