@@ -28,6 +28,20 @@ def handler(*names: str):
     return deco
 
 
+def named_block(ctx, items: dict, mode: str, factory: Callable, name: str | None = None):
+    """A named configuration block (`radius server NAME`, `crypto ikev2 keyring NAME`, ...): the `no` form
+    deletes it; otherwise it is created if new and its sub-mode entered.  Returns the block (None when deleted)."""
+    name = ctx.args.get("name") if name is None else name
+    if ctx.no:
+        items.pop(name, None)
+        return None
+    block = items.get(name)
+    if block is None:
+        block = items[name] = factory(name)
+    ctx.enter(mode, block)
+    return block
+
+
 def load_all() -> dict[str, Callable]:
     for info in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{info.name}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..config.aaa import (DA_DEFAULT_PORT, AcctUpdate, AttrList, Attribute, DAClient, Key, MethodList,
                           PrivateServer, RadiusGroup, RadiusServer)
-from . import CommandError, handler
+from . import CommandError, handler, named_block
 
 MAX_LIST_NAME = 31  # "Named ... list (max 31 characters, longer will be rejected)."
 MAX_METHODS = 4
@@ -155,15 +155,7 @@ def acct_group(ctx):
 
 @handler("aaa_group_server_radius")
 def aaa_group_server_radius(ctx):
-    name = ctx.args.get("name")
-    groups = ctx.cfg.aaa_groups.radius
-    if ctx.no:
-        groups.pop(name, None)
-        return
-    group = groups.get(name)
-    if group is None:
-        group = groups[name] = RadiusGroup(name)
-    ctx.enter("sg-radius", group)
+    named_block(ctx, ctx.cfg.aaa_groups.radius, "sg-radius", RadiusGroup)
 
 
 @handler("sg_server_name")
@@ -218,15 +210,7 @@ def sg_deadtime(ctx):
 
 @handler("aaa_attribute_list")
 def aaa_attribute_list(ctx):
-    name = ctx.args.get("name")
-    lists = ctx.cfg.aaa_attr_lists.lists
-    if ctx.no:
-        lists.pop(name, None)
-        return
-    al = lists.get(name)
-    if al is None:
-        al = lists[name] = AttrList(name)
-    ctx.enter("attr-list", al)
+    named_block(ctx, ctx.cfg.aaa_attr_lists.lists, "attr-list", AttrList)
 
 
 @handler("attr_type")
@@ -299,15 +283,7 @@ def da_ignore(ctx):
 
 @handler("radius_server")
 def radius_server(ctx):
-    name = ctx.args.get("name")
-    servers = ctx.cfg.radius_servers.servers
-    if ctx.no:
-        servers.pop(name, None)
-        return
-    server = servers.get(name)
-    if server is None:
-        server = servers[name] = RadiusServer(name)
-    ctx.enter("radius-server", server)
+    named_block(ctx, ctx.cfg.radius_servers.servers, "radius-server", RadiusServer)
 
 
 @handler("rs_address")

@@ -4,7 +4,7 @@ keyring (and peer), authorization-policy and name-mangler sub-modes.  Every chec
 from __future__ import annotations
 
 from ..config import ikev2 as M
-from . import CommandError, handler
+from . import CommandError, handler, named_block
 
 
 # ---- helpers -----------------------------------------------------------------------------------------
@@ -96,12 +96,7 @@ def ikev2_policy(ctx):
 
 @handler("ikev2_keyring")
 def ikev2_keyring(ctx):
-    name = ctx.args.get("name")
-    items = ctx.cfg.ikev2_keyring.items
-    if ctx.no:
-        items.pop(name, None)
-        return
-    ctx.enter("ikev2-keyring", items.setdefault(name, M.Keyring(name)))
+    named_block(ctx, ctx.cfg.ikev2_keyring.items, "ikev2-keyring", M.Keyring)
 
 
 @handler("ikev2_author_policy")
@@ -119,12 +114,7 @@ def ikev2_author_policy(ctx):
 
 @handler("ikev2_name_mangler")
 def ikev2_name_mangler(ctx):
-    name = ctx.args.get("name")
-    items = ctx.cfg.ikev2_name_mangler.items
-    if ctx.no:
-        items.pop(name, None)
-        return
-    ctx.enter("ikev2-name-mangler", items.setdefault(name, M.NameMangler(name)))
+    named_block(ctx, ctx.cfg.ikev2_name_mangler.items, "ikev2-name-mangler", M.NameMangler)
 
 
 @handler("ikev2_global_fragmentation")

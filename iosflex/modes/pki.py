@@ -12,7 +12,7 @@ import datetime as _dt
 import hashlib
 
 from ..config import pki as M
-from . import CommandError, handler
+from . import CommandError, handler, named_block
 
 
 def _keywords_after(args, keyword: str) -> list[str]:
@@ -29,12 +29,7 @@ def _keywords_after(args, keyword: str) -> list[str]:
 
 @handler("pki_trustpoint")
 def pki_trustpoint(ctx):
-    name = ctx.args.get("name")
-    items = ctx.cfg.pki.trustpoints
-    if ctx.no:
-        items.pop(name, None)
-        return
-    ctx.enter("ca-trustpoint", items.setdefault(name, M.Trustpoint(name)))
+    named_block(ctx, ctx.cfg.pki.trustpoints, "ca-trustpoint", M.Trustpoint)
 
 
 @handler("pki_certificate_map")
