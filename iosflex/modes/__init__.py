@@ -28,12 +28,17 @@ def handler(*names: str):
     return deco
 
 
-def named_block(ctx, items: dict, mode: str, factory: Callable, name: str | None = None):
+def named_block(ctx, items: dict, mode: str, factory: Callable, name: str | None = None,
+                smart_default: bool = False):
     """A named configuration block (`radius server NAME`, `crypto ikev2 keyring NAME`, ...): the `no` form
-    deletes it; otherwise it is created if new and its sub-mode entered.  Returns the block (None when deleted)."""
+    deletes it; otherwise it is created if new and its sub-mode entered.  Returns the block (None when deleted).
+    With `smart_default`, IOS's built-in block `default` is never deleted: `no` puts its defaults back."""
     name = ctx.args.get("name") if name is None else name
     if ctx.no:
-        items.pop(name, None)
+        if smart_default and name == "default":
+            items["default"] = factory("default")
+        else:
+            items.pop(name, None)
         return None
     block = items.get(name)
     if block is None:

@@ -7,19 +7,6 @@ from ..config import ikev2 as M
 from . import CommandError, handler, named_block
 
 
-# ---- helpers -----------------------------------------------------------------------------------------
-
-def _keywords_after(args, keyword: str) -> list[str]:
-    """Keywords typed after `keyword` (the `X...` lists of proposals and friends), in typed order."""
-    out, seen = [], False
-    for node, _ in args.path:
-        if not node.tok.is_keyword or node.negate:
-            continue
-        if seen:
-            out.append(node.tok.text)
-        elif node.tok.text.lower() == keyword:
-            seen = True
-    return out
 
 
 def _key(args, name: str) -> M.Key | None:
@@ -101,15 +88,8 @@ def ikev2_keyring(ctx):
 
 @handler("ikev2_author_policy")
 def ikev2_author_policy(ctx):
-    name = ctx.args.get("name") or "default"
-    items = ctx.cfg.ikev2_author_policy.items
-    if ctx.no:
-        if name == "default":
-            items["default"] = M.AuthorPolicy("default")
-        else:
-            items.pop(name, None)
-        return
-    ctx.enter("ikev2-author-policy", items.setdefault(name, M.AuthorPolicy(name)))
+    named_block(ctx, ctx.cfg.ikev2_author_policy.items, "ikev2-author-policy", M.AuthorPolicy,
+                name=ctx.args.get("name") or "default", smart_default=True)
 
 
 @handler("ikev2_name_mangler")
@@ -431,7 +411,7 @@ def profile_shutdown(ctx):
 def proposal_algorithms(ctx):
     prop = ctx.obj
     kind = _first(ctx.args, *M.PROPOSAL_KINDS)
-    values = _keywords_after(ctx.args, kind)
+    values = ctx.args.keywords_after(kind)
     current = getattr(prop, kind)
     if ctx.no:
         setattr(prop, kind, [v for v in current if v not in values] if values else [])

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from ..config import ipsec as M
-from . import handler
+from . import handler, named_block
 
 _CIPHERS = ("esp-aes", "esp-gcm", "esp-3des", "esp-des")
 _HMACS = ("esp-sha-hmac", "esp-sha256-hmac", "esp-sha384-hmac", "esp-sha512-hmac", "esp-md5-hmac")
@@ -46,15 +46,7 @@ def transform_set_mode(ctx):
 
 @handler("ipsec_profile")
 def ipsec_profile(ctx):
-    name = ctx.args.get("name")
-    items = ctx.cfg.ipsec_profile.items
-    if ctx.no:
-        if name == "default":
-            items["default"] = M.IpsecProfile("default")
-        else:
-            items.pop(name, None)
-        return
-    ctx.enter("ipsec-profile", items.setdefault(name, M.IpsecProfile(name)))
+    named_block(ctx, ctx.cfg.ipsec_profile.items, "ipsec-profile", M.IpsecProfile, smart_default=True)
 
 
 @handler("ipsec_profile_description")

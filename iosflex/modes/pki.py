@@ -15,16 +15,6 @@ from ..config import pki as M
 from . import CommandError, handler, named_block
 
 
-def _keywords_after(args, keyword: str) -> list[str]:
-    out, seen = [], False
-    for node, _ in args.path:
-        if not node.tok.is_keyword or node.negate:
-            continue
-        if seen:
-            out.append(node.tok.text)
-        elif node.tok.text.lower() == keyword:
-            seen = True
-    return out
 
 
 @handler("pki_trustpoint")
@@ -93,12 +83,12 @@ def trustpoint_value(ctx):
 
 @handler("trustpoint_revocation")
 def trustpoint_revocation(ctx):
-    ctx.obj.revocation_check = [] if ctx.no else list(dict.fromkeys(_keywords_after(ctx.args, "revocation-check")))
+    ctx.obj.revocation_check = [] if ctx.no else list(dict.fromkeys(ctx.args.keywords_after("revocation-check")))
 
 
 @handler("trustpoint_eku")
 def trustpoint_eku(ctx):
-    ctx.obj.eku_request = [] if ctx.no else list(dict.fromkeys(_keywords_after(ctx.args, "request")))
+    ctx.obj.eku_request = [] if ctx.no else list(dict.fromkeys(ctx.args.keywords_after("request")))
 
 
 @handler("certmap_rule")

@@ -62,6 +62,19 @@ class Args:
                 return self.path[i + 1][1]
         return None
 
+    def keywords_after(self, keyword: str) -> list[str]:
+        """Keywords typed after `keyword` (the `X...` lists: proposal algorithms, revocation methods), in
+        typed order and as declared; the leading `no`/`default` is not one of them."""
+        out, seen = [], False
+        for node, _ in self.path:
+            if not node.tok.is_keyword or node.negate:
+                continue
+            if seen:
+                out.append(node.tok.text)
+            elif node.tok.text.lower() == keyword.lower():
+                seen = True
+        return out
+
     def ifname(self, after: str | None = None) -> tuple[str, str] | None:
         """(interface type keyword as declared, number) of the first interface name in the path."""
         start = 0
