@@ -4,6 +4,10 @@ against a headless iosflex on loopback; prints session set-up time and per-comma
 Targets (issue 3): set-up under 200 ms, p99 command latency under 50 ms at 50 sessions.  This prints figures;
 it asserts nothing about time (tests/test_remote.py checks that such a load completes without error).
 
+Set-up is measured twice: for the 50 load sessions, which all connect at the same instant (a burst of 50 key
+exchanges on one router process), and for new sessions that arrive one at a time while the 50 run their
+commands, from a process of their own (as a user's ssh client would be).
+
     python bench/bench_sessions.py [--sessions 50] [--commands 100]
 """
 
@@ -74,24 +78,51 @@ async def probe(port: int) -> float:
 async def load(port: int, sessions: int, n_cmds: int, probes: int = 0) -> tuple[list[float], list[float], float,
                                                                                list[float]]:
     """`sessions` sessions start at once (the burst: their set-up times); once all are up and running
-    commands, `probes` more sessions arrive one after another (set-up time under that load)."""
+    commands, `probes` more sessions arrive one after another (set-up time under that load).  The newcomers
+    come from a process of their own, as a user's ssh client would: what they measure is the router's
+    delay, not the wait in this process's event loop behind the 50 load clients."""
     setups: list[float] = []
     lats: list[float] = []
     under_load: list[float] = []
+    prober = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--probe-port", str(port), "--probes", str(probes),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+    await prober.stdout.readline()      # "ready": its start-up is over before the burst begins
     t0 = time.perf_counter()
     tasks = [asyncio.ensure_future(one_session(port, n_cmds, setups, lats)) for _ in range(sessions)]
 
-    async def prober():
+    async def newcomers():
         while len(setups) < sessions:
             await asyncio.sleep(0.005)
-        for _ in range(probes):
-            if all(t.done() for t in tasks):
+        prober.stdin.write(b"go\n")
+        await prober.stdin.drain()
+        while True:                 # one line per new session: its set-up time, or "end"
+            line = (await prober.stdout.readline()).decode().strip()
+            if not line or line == "end":
                 break
-            under_load.append(await probe(port))
-            await asyncio.sleep(0.05)
+            if all(t.done() for t in tasks):
+                break               # the load is over: later figures would not be "under load"
+            under_load.append(float(line))
+        prober.stdin.close()
+        await prober.wait()
 
-    await asyncio.gather(prober(), *tasks)
+    await asyncio.gather(newcomers(), *tasks)
     return setups, lats, time.perf_counter() - t0, under_load
+
+
+async def probe_main(port: int, probes: int) -> None:
+    """The newcomers' process: waits for "go", then opens `probes` sessions one after another."""
+    loop = asyncio.get_running_loop()
+    print("ready", flush=True)
+    await loop.run_in_executor(None, sys.stdin.readline)
+    for _ in range(probes):
+        try:
+            took = await probe(port)
+        except (OSError, asyncssh.Error):
+            break
+        print(took, flush=True)
+        await asyncio.sleep(0.05)
+    print("end", flush=True)
 
 
 def start_router(home: Path, sessions: int) -> tuple[subprocess.Popen, int]:
@@ -122,7 +153,11 @@ def main():
     ap.add_argument("--sessions", type=int, default=50)
     ap.add_argument("--commands", type=int, default=100)
     ap.add_argument("--probes", type=int, default=10, help="new sessions opened while the load runs")
+    ap.add_argument("--probe-port", type=int, help=argparse.SUPPRESS)  # internal: the newcomers' process
     args = ap.parse_args()
+    if args.probe_port:
+        asyncio.run(probe_main(args.probe_port, args.probes))
+        return
     with tempfile.TemporaryDirectory() as d:
         proc, port = start_router(Path(d), args.sessions)
         try:

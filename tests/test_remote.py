@@ -467,3 +467,37 @@ def test_fifty_concurrent_ssh_sessions_share_one_router(tmp_path):
         assert table(r).vty == {}
 
     asyncio.run(main())
+
+
+def test_typed_input_runs_in_slices_so_other_events_are_not_kept_waiting(monkeypatch):
+    """Input from the vtys is handled a slice at a time: a callback that became ready (a newcomer's key
+    exchange, say) runs between two commands, not after the whole backlog; each session keeps its order."""
+    from iosflex.remote import conn as C
+
+    class FakeConn:
+        def __init__(self, name, log):
+            self.name, self.log = name, log
+
+        def _handle(self, text):
+            self.log.append((self.name, text))
+
+    async def scenario(slice_s):
+        monkeypatch.setattr(C, "SLICE", slice_s)
+        loop = asyncio.get_running_loop()
+        q = C.InputQueue(loop)
+        log: list = []
+        a, b = FakeConn("a", log), FakeConn("b", log)
+        for i in range(3):
+            q.put(a, f"a{i}")
+            q.put(b, f"b{i}")
+        loop.call_soon(log.append, ("other", "event"))
+        while q.items or q.scheduled:
+            await asyncio.sleep(0)
+        return log
+
+    sliced = asyncio.run(scenario(0.0))
+    assert sliced.index(("other", "event")) == 1          # after one command, not after six
+    assert [t for n, t in sliced if n == "a"] == ["a0", "a1", "a2"]
+    assert [t for n, t in sliced if n == "b"] == ["b0", "b1", "b2"]
+    whole = asyncio.run(scenario(10.0))
+    assert whole.index(("other", "event")) == 6

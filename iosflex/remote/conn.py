@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+import weakref
+from collections import deque
 from typing import Callable
 
 from .. import logbus
@@ -17,7 +20,54 @@ from .login import VtyShell
 from .vty import Entry, exec_timeout_seconds, table
 
 LOGIN_TIMEOUT = 30.0
+SLICE = 0.002  # seconds of typed input handled per event-loop turn before sockets are read again
 log = logging.getLogger("iosflex.remote")
+
+
+class InputQueue:
+    """What the vtys type is handled in arrival order, a slice of at most `SLICE` seconds per turn of the event
+    loop.  Commands run on the loop that also does every SSH and telnet handshake and IKE exchange: when many
+    sessions each send a command at once, running them all inside one turn would keep a newcomer's key exchange
+    waiting for every one of them at each of its round trips.  In slices, the loop reads its sockets again
+    between them, so a set-up waits for one slice, not for the whole backlog; each session's input keeps its
+    order (one queue, first in, first out)."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self.items: deque[tuple["VtyConnection", str]] = deque()
+        self.scheduled = False
+
+    def put(self, conn: "VtyConnection", text: str):
+        self.items.append((conn, text))
+        if not self.scheduled:
+            self.scheduled = True
+            self.loop.call_soon(self._run)
+
+    def _run(self):
+        end = time.perf_counter() + SLICE
+        items = self.items
+        while items:
+            conn, text = items.popleft()
+            try:
+                conn._handle(text)
+            except Exception:  # noqa: BLE001  one session's fault must not stall the others
+                log.exception("vty input")
+            if time.perf_counter() >= end:
+                break
+        if items:
+            self.loop.call_soon(self._run)
+        else:
+            self.scheduled = False
+
+
+_queues: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, InputQueue]" = weakref.WeakKeyDictionary()
+
+
+def input_queue(loop: asyncio.AbstractEventLoop) -> InputQueue:
+    q = _queues.get(loop)
+    if q is None:
+        q = _queues[loop] = InputQueue(loop)
+    return q
 
 
 class VtyConnection:
@@ -33,6 +83,7 @@ class VtyConnection:
         self._task: asyncio.Task | None = None
         self._timer: asyncio.TimerHandle | None = None
         self._loop = asyncio.get_running_loop()
+        self._queue = input_queue(self._loop)
         self._last = self._loop.time()
         entry.disconnect = self.close
         logbus.bus(router).attach(self, self._monitor_line, self._monitoring)
@@ -48,6 +99,11 @@ class VtyConnection:
         self._arm()
 
     def data(self, text: str):
+        """Input from the client: queued, handled in its turn (InputQueue)."""
+        if not self.closed:
+            self._queue.put(self, text)
+
+    def _handle(self, text: str):
         if self.closed:
             return
         self._last = self._loop.time()
