@@ -225,6 +225,14 @@ def drive(init: S.Charon, n: int, concurrency: int, timeout_ms: int = 60000) -> 
     return res
 
 
+def user_sys_ms(pid: int) -> tuple[float, float]:
+    """(utime, stime) of a process in milliseconds: what runs in the process itself and what the kernel does for it
+    (socket sends on the veth/bridge path are charged here)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) * 1000.0 / tick, int(fields[12]) * 1000.0 / tick
+
+
 def run_one(lab, kind: str, proposal: str, n: int, concurrency: int, tmp: Path) -> dict:
     work = tmp / f"{kind}-{proposal}"
     out = {"responder": kind, "proposal": proposal, "sas": n}
@@ -233,15 +241,17 @@ def run_one(lab, kind: str, proposal: str, n: int, concurrency: int, tmp: Path) 
         resp = start_strongswan(lab, work / "resp") if kind == "strongswan" else start_iosflex(lab, work / "resp")
         init = start_initiator(lab, work / "init", n, proposal)
         time.sleep(0.2)                  # let both settle after start-up before the CPU baseline
-        rss0, cpu0, icpu0 = resp.rss_kb(), resp.cpu_ms(), init.cpu_ms()
+        rss0, cpu0, icpu0, us0 = resp.rss_kb(), resp.cpu_ms(), init.cpu_ms(), user_sys_ms(resp.pid)
         r = drive(init, n, concurrency)
-        cpu1, icpu1, rss1 = resp.cpu_ms(), init.cpu_ms(), resp.rss_kb()
+        cpu1, icpu1, rss1, us1 = resp.cpu_ms(), init.cpu_ms(), resp.rss_kb(), user_sys_ms(resp.pid)
         est = r["established"]
         out.update(r)
         out.update({
             "rate_sa_s": round(est / r["seconds"], 1) if r["seconds"] else None,
             "resp_cpu_ms_per_sa": round((cpu1 - cpu0) / est, 3) if est else None,
             "init_cpu_ms_per_sa": round((icpu1 - icpu0) / est, 3) if est else None,
+            "resp_user_ms_per_sa": round((us1[0] - us0[0]) / est, 3) if est else None,
+            "resp_sys_ms_per_sa": round((us1[1] - us0[1]) / est, 3) if est else None,
             "rss_before_mb": round(rss0 / 1024, 1), "rss_after_mb": round(rss1 / 1024, 1),
             "kb_per_sa": round((rss1 - rss0) / est, 2) if est else None,
         })
@@ -295,6 +305,7 @@ def main(argv=None) -> int:
                 print(f"{kind:<11} {r['established']:>6} {r['failed']:>5} {r['seconds']:>7} {r['rate_sa_s']:>7} "
                       f"{r['resp_cpu_ms_per_sa']!s:>10} {r['init_cpu_ms_per_sa']!s:>10} "
                       f"{r['rss_before_mb']:>9} / {r['rss_after_mb']:<8} {r['kb_per_sa']!s:>7}")
+                print(f"{'':<11} responder user {r['resp_user_ms_per_sa']} + sys {r['resp_sys_ms_per_sa']} ms/SA")
                 if r.get("errors"):
                     print(f"{'':<11} first errors: {r['errors']}")
             print(f"crypto floor ({group}, cryptography, this run): DH {floor['dh_ms']} ms + PRF/AUTH/SK "
