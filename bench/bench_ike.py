@@ -135,8 +135,13 @@ def _prf_auth_round(shared: bytes):
     return run
 
 
-def crypto_floor(group: str, seconds: float = 1.0) -> dict:
-    """CPU ms per SA of the unavoidable responder crypto for `group` (process_time, one thread)."""
+def crypto_floor(group: str, seconds: float = 1.0, waits: int = 200) -> dict:
+    """CPU ms per SA of the unavoidable responder crypto for `group` (process_time, one thread).
+
+    `floor_ms` is measured in a tight loop (the issue's figure).  `after_wait_ms` is the same work with a 3 ms
+    sleep before each round: a responder meets every datagram after sleeping in its event loop, and on this
+    kind of machine (a virtual machine) code that runs right after a wake-up costs about twice as much as the
+    same code in a loop; printed so that the responders' figures can be read against both."""
     dh_run = _dh_round(group)
     shared = dh_run()
     rest = _prf_auth_round(shared)
@@ -149,8 +154,19 @@ def crypto_floor(group: str, seconds: float = 1.0) -> dict:
             n += 1
         return (time.process_time() - t0) * 1000 / n
 
+    def after_wait():
+        spent = 0.0
+        for _ in range(waits):
+            time.sleep(0.003)
+            t = time.process_time()
+            dh_run()
+            rest()
+            spent += time.process_time() - t
+        return spent * 1000 / waits
+
     dh_ms, rest_ms = measure(dh_run), measure(rest)
-    return {"dh_ms": round(dh_ms, 4), "prf_auth_ms": round(rest_ms, 4), "floor_ms": round(dh_ms + rest_ms, 4)}
+    return {"dh_ms": round(dh_ms, 4), "prf_auth_ms": round(rest_ms, 4), "floor_ms": round(dh_ms + rest_ms, 4),
+            "after_wait_ms": round(after_wait(), 4)}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -312,10 +328,14 @@ def main(argv=None) -> int:
                   f"{floor['prf_auth_ms']} ms = {floor['floor_ms']} ms/SA")
             ss, ix = rows.get("strongswan", {}), rows.get("iosflex", {})
             s_ms, i_ms = ss.get("resp_cpu_ms_per_sa"), ix.get("resp_cpu_ms_per_sa")
+            print(f"the same crypto, each round after a 3 ms sleep (as a responder meets each datagram): "
+                  f"{floor['after_wait_ms']} ms/SA")
             if s_ms:
-                print(f"strongswan / floor = {s_ms / floor['floor_ms']:.2f}")
+                print(f"strongswan / floor = {s_ms / floor['floor_ms']:.2f}  (/ after-sleep floor "
+                      f"{s_ms / floor['after_wait_ms']:.2f})")
             if i_ms:
-                print(f"iosflex / floor = {i_ms / floor['floor_ms']:.2f}   (target <= 2)")
+                print(f"iosflex / floor = {i_ms / floor['floor_ms']:.2f}   (target <= 2; / after-sleep floor "
+                      f"{i_ms / floor['after_wait_ms']:.2f})")
             if s_ms and i_ms:
                 print(f"iosflex / strongswan = {i_ms / s_ms:.2f}   (target <= 0.5)")
             else:
