@@ -501,3 +501,38 @@ def test_typed_input_runs_in_slices_so_other_events_are_not_kept_waiting(monkeyp
     assert [t for n, t in sliced if n == "b"] == ["b0", "b1", "b2"]
     whole = asyncio.run(scenario(10.0))
     assert whole.index(("other", "event")) == 6
+
+
+def test_a_port_in_use_is_one_clear_line_and_nothing_starts():
+    from iosflex.remote.server import serve
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    port = taken.getsockname()[1]
+    said: list[str] = []
+    try:
+        rc = asyncio.run(serve(Router(None), telnet=("127.0.0.1", port), console=False, announce=said.append))
+    finally:
+        taken.close()
+    assert rc == 1
+    assert said == [f"% Cannot listen for telnet on 127.0.0.1:{port}: address already in use"]
+
+
+def test_ike_ports_refused_to_an_unprivileged_user_suggest_other_ports(monkeypatch):
+    import errno as E
+
+    from iosflex.crypto import driver
+    from iosflex.remote.server import serve
+
+    async def refuse(router, **kw):
+        e = PermissionError(E.EACCES, "Permission denied")
+        e.filename = "172.16.1.2:500"
+        raise e
+
+    monkeypatch.setattr(driver, "start", refuse)
+    said: list[str] = []
+    rc = asyncio.run(serve(Router(None), console=False, announce=said.append, ike={}))
+    assert rc == 1
+    assert said == ["% Cannot listen for IKEv2 on 172.16.1.2:500: permission denied "
+                    "(unprivileged: --ike-ports 1500,14500)"]

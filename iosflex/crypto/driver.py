@@ -183,9 +183,13 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
         for addr in dict.fromkeys(addrs):
             for real in ports:
                 local = (addr, drv._engine_port(real))
-                _, proto = await loop.create_datagram_endpoint(
-                    lambda local=local: _Proto(drv, local), local_addr=(addr, real), reuse_port=False
-                )
+                try:
+                    _, proto = await loop.create_datagram_endpoint(
+                        lambda local=local: _Proto(drv, local), local_addr=(addr, real), reuse_port=False
+                    )
+                except OSError as e:
+                    e.filename = f"{addr}:{real}"  # which endpoint failed, for the error message
+                    raise
                 drv.endpoints[local] = proto
     except OSError:
         drv.close()

@@ -7,6 +7,8 @@ consistent running-config and a client that drops mid-command cannot leave a hal
 from __future__ import annotations
 
 import asyncio
+import errno
+import os
 import signal
 import sys
 from dataclasses import dataclass, field
@@ -118,19 +120,34 @@ async def serve(router, ssh: tuple[str, int] | None = None, telnet: tuple[str, i
     """Run until the console exits (with a console) or SIGTERM/SIGINT (headless).  `ike`: the keyword
     arguments of crypto.driver.start (binds, ports, host_addresses) to run the IKEv2 responder too."""
     ike_driver = None
-    if ike is not None:
-        from ..crypto import driver
-
-        ike_driver = await driver.start(router, **ike)
-        for host, port in sorted(ike_driver.endpoints):
-            announce(f"% IKEv2 listening on {host}:{ike_driver._real_port(port)}")
     srv = RemoteServer(router)
-    if telnet:
-        host, port = await srv.start_telnet(*telnet)
-        announce(f"% Telnet server listening on {host}:{port}")
-    if ssh:
-        host, port = await srv.start_ssh(*ssh)
-        announce(f"% SSH server listening on {host}:{port}")
+    what = ""
+    try:
+        if ike is not None:
+            from ..crypto import driver
+
+            what = "IKEv2"
+            ike_driver = await driver.start(router, **ike)
+            for host, port in sorted(ike_driver.endpoints):
+                announce(f"% IKEv2 listening on {host}:{ike_driver._real_port(port)}")
+        if telnet:
+            what = f"telnet on {telnet[0]}:{telnet[1]}"
+            host, port = await srv.start_telnet(*telnet)
+            announce(f"% Telnet server listening on {host}:{port}")
+        if ssh:
+            what = f"SSH on {ssh[0]}:{ssh[1]}"
+            host, port = await srv.start_ssh(*ssh)
+            announce(f"% SSH server listening on {host}:{port}")
+    except OSError as e:  # port in use, address not ours, no permission: say so in one line, start nothing
+        reason = os.strerror(e.errno) if e.errno else str(e)
+        if what == "IKEv2" and e.filename:
+            what += f" on {e.filename}"
+        hint = " (unprivileged: --ike-ports 1500,14500)" if what.startswith("IKEv2") and e.errno == errno.EACCES else ""
+        announce(f"% Cannot listen for {what}: {reason[:1].lower() + reason[1:]}{hint}")
+        await srv.stop()
+        if ike_driver is not None:
+            ike_driver.close()
+        return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT) if not console else (signal.SIGTERM,):
