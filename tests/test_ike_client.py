@@ -45,3 +45,27 @@ def test_udp_round_trip_many_clients():
     assert all(ini.established for ini in res), [ini.failed for ini in res]
     assert sorted(ini.address for ini in res) == ["10.10.10.1", "10.10.10.2", "10.10.10.3"]
     assert n == 3
+
+
+def test_client_command_numbers_identities_so_each_client_is_a_peer_of_its_own(capsys):
+    """`iosflex client --count 3 --id fqdn:user{n}.domain1`: three peers, three addresses from the pool."""
+    r = Router(None, default_if_missing=True)
+    r.load_startup()
+
+    async def go(ident, port):
+        drv = await driver.start(r, {}, ports=(port, port + 1), host_addresses=["127.0.0.1"])
+        try:
+            args = client._build_parser().parse_args(
+                ["--peer", "127.0.0.1", "--port", str(port), "--natt-port", str(port + 1), "--psk", "pre_shared_key",
+                 "--cfg-request", "--count", "3", "--id", ident, "--timeout", "10"])
+            rc = await client._run(args)
+            return rc, sorted(str(st.remote_id.data, "ascii") for st in r.crypto.sa_states())
+        finally:
+            drv.close()
+
+    rc, ids = asyncio.run(go("fqdn:user{n}.domain1", 15520))
+    out = capsys.readouterr().out
+    assert rc == 0 and "3/3 established" in out
+    assert ids == ["user1.domain1", "user2.domain1", "user3.domain1"]
+    assert {line.split("address ")[1].split()[0] for line in out.splitlines() if " UP " in line} == {
+        "10.10.10.1", "10.10.10.2", "10.10.10.3"}

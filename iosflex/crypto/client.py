@@ -569,7 +569,8 @@ def _build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--natt-port", type=int, default=4500)
     ap.add_argument("--psk")
     ap.add_argument("--id", help="fqdn:NAME, email:A@B, address:A.B.C.D, key-id:X, dn:CN=..,O=.. (default: "
-                    "the certificate's subject with --cert, else fqdn:router1.domain1)")
+                    "the certificate's subject with --cert, else fqdn:router1.domain1); with --count, {n} in it "
+                    "becomes each client's number (fqdn:user{n}.domain1), so that each is a peer of its own")
     ap.add_argument("--cert", help="our certificate (PEM or DER)")
     ap.add_argument("--key", help="our private key (PEM or DER)")
     ap.add_argument("--key-password", help="password of an encrypted --key")
@@ -600,17 +601,19 @@ async def _run(args) -> int:
     if args.ca:
         with open(args.ca, "rb") as f:
             kw["ca"] = AU.load_certificates(f.read())
-    if args.id:
-        ident = parse_identity(args.id)
-    elif args.cert:
-        ident = (A.ID_DER_ASN1_DN, kw["cert"].subject.public_bytes())
-    else:
-        ident = parse_identity("fqdn:router1.domain1")
+    def identity(n: int):
+        if args.id:
+            return parse_identity(args.id.replace("{n}", str(n)))
+        if args.cert:
+            return (A.ID_DER_ASN1_DN, kw["cert"].subject.public_bytes())
+        return parse_identity("fqdn:router1.domain1")
+
     t0 = time.monotonic()
     res = await asyncio.gather(*[
-        connect(args.peer, args.port, args.natt_port, psk=args.psk.encode() if args.psk else None, identity=ident,
-                timeout=args.timeout, groups=groups, encr=encr, cfg_request=args.cfg_request, **kw)
-        for _ in range(args.count)])
+        connect(args.peer, args.port, args.natt_port, psk=args.psk.encode() if args.psk else None,
+                identity=identity(n), timeout=args.timeout, groups=groups, encr=encr, cfg_request=args.cfg_request,
+                **kw)
+        for n in range(1, args.count + 1)])
     ok = 0
     for n, ini in enumerate(res, 1):
         if ini.established:
