@@ -536,3 +536,63 @@ def test_ike_ports_refused_to_an_unprivileged_user_suggest_other_ports(monkeypat
     assert rc == 1
     assert said == ["% Cannot listen for IKEv2 on 172.16.1.2:500: permission denied "
                     "(unprivileged: --ike-ports 1500,14500)"]
+
+
+def test_input_sent_before_the_end_of_data_runs_and_its_output_comes_back(tmp_path):
+    """`printf 'conf t\\nhostname X\\n...' | ssh router` (and the same over telnet): the client sends its lines
+    and its end of data at once; every line runs, in order, its output reaches the client, then the session
+    closes."""
+    import asyncssh
+
+    from iosflex.remote.server import RemoteServer
+
+    async def main():
+        r = Router(tmp_path / "startup-config", default_if_missing=True)
+        r.load_startup()
+        srv = RemoteServer(r)
+        _, sport = await srv.start_ssh("127.0.0.1", 0)
+        _, tport = await srv.start_telnet("127.0.0.1", 0)
+        try:
+            async with asyncssh.connect("127.0.0.1", sport, username="cisco", password="cisco", known_hosts=None,
+                                        client_keys=None) as conn:
+                proc = await conn.create_process()          # no pty, as `ssh` with a pipe on stdin
+                proc.stdin.write("configure terminal\nhostname PIPED\nend\nshow running-config | include ^hostname\n")
+                proc.stdin.write_eof()
+                out = await asyncio.wait_for(proc.stdout.read(), 5)
+            assert r.config.hostname.name == "PIPED"
+            assert "PIPED#show running-config | include ^hostname\r\nhostname PIPED\r\nPIPED#" in out, out
+            rd, wr = await asyncio.open_connection("127.0.0.1", tport)
+            wr.write(b"cisco\r\ncisco\r\nconfigure terminal\r\nhostname TELNET\r\nend\r\nshow clock\r\n")
+            wr.write_eof()
+            out = (await asyncio.wait_for(rd.read(), 5)).decode(errors="replace")
+            assert r.config.hostname.name == "TELNET"
+            assert re.search(r"TELNET#show clock\r\n\*\d\d:\d\d:\d\d\.\d{3} UTC .*\r\nTELNET#$", out), out
+            await asyncio.sleep(0.05)
+            assert table(r).vty == {}
+        finally:
+            await srv.stop()
+
+    asyncio.run(main())
+
+
+def test_a_dropped_connection_still_runs_what_arrived_before_the_drop_then_frees_the_vty():
+    """Input that reached the router before the connection dropped runs whole (its output goes nowhere);
+    then the line is free.  A half-typed line is dropped."""
+    from iosflex.remote.conn import VtyConnection
+
+    async def main():
+        r = Router(None, default_if_missing=True)
+        r.load_startup()
+        entry = table(r).allocate(r.config, "ssh", "192.0.2.9")
+        sent: list[str] = []
+        conn = VtyConnection(r, entry, sent.append, lambda: None, preauth=("cisco", 15))
+        conn.start()
+        conn.data("configure terminal\rhostname DROPPED\rend\rhostname HALF")
+        conn.connection_lost()
+        n = len(sent)
+        await conn.wait_closed()
+        assert r.config.hostname.name == "DROPPED"
+        assert len(sent) == n                     # nothing written after the drop
+        assert table(r).vty == {}
+
+    asyncio.run(main())

@@ -60,6 +60,9 @@ class InputQueue:
             self.scheduled = False
 
 
+_EOF = "\x00eof"    # queued after the input that came before the client's end of data: close then
+_LOST = "\x00lost"  # queued after the input that came before the connection went away: free the vty then
+
 _queues: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, InputQueue]" = weakref.WeakKeyDictionary()
 
 
@@ -84,6 +87,8 @@ class VtyConnection:
         self._timer: asyncio.TimerHandle | None = None
         self._loop = asyncio.get_running_loop()
         self._queue = input_queue(self._loop)
+        self._gone = False  # the transport is gone; queued input still runs, its output goes nowhere
+        self._closed_event = asyncio.Event()
         self._last = self._loop.time()
         entry.disconnect = self.close
         logbus.bus(router).attach(self, self._monitor_line, self._monitoring)
@@ -103,8 +108,20 @@ class VtyConnection:
         if not self.closed:
             self._queue.put(self, text)
 
+    def eof(self):
+        """The client sent all it will send (`printf 'show clock\n' | ssh router`): what it typed runs, its
+        output goes out, then the session closes."""
+        if not self.closed:
+            self._queue.put(self, _EOF)
+
     def _handle(self, text: str):
         if self.closed:
+            return
+        if text is _EOF:
+            self.close()
+            return
+        if text is _LOST:
+            self._teardown()
             return
         self._last = self._loop.time()
         self.entry.touch()
@@ -122,13 +139,16 @@ class VtyConnection:
             pass
 
     def connection_lost(self):
-        """The client went away.  A half-typed line is dropped; nothing half-applied remains because each
-        command runs whole, on one line end."""
-        if not self.closed:
-            self._teardown()
+        """The client went away.  What it sent before runs (output is dropped), then the vty is freed; a
+        half-typed line is dropped; nothing half-applied remains because each command runs whole, on one line
+        end."""
+        if not self.closed and not self._gone:
+            self._gone = True
+            self._queue.put(self, _LOST)
 
     def _teardown(self):
         self.closed = True
+        self._closed_event.set()
         logbus.bus(self.router).detach(self)
         table(self.router).release(self.entry)
         if self._timer:
@@ -136,8 +156,11 @@ class VtyConnection:
         if self._task and not self._task.done():
             self._task.cancel()
 
+    async def wait_closed(self):
+        await self._closed_event.wait()
+
     def send(self, text: str):
-        if text and not self.closed:
+        if text and not self.closed and not self._gone:
             try:
                 self._send(text)
             except Exception:  # noqa: BLE001  a transport closing under us

@@ -198,8 +198,11 @@ class _Session(asyncssh.SSHServerSession):
             self.vty.data(data)
 
     def eof_received(self):
+        """The client's end of data (`printf '...' | ssh router`): the channel stays half open until what it
+        sent has run and its output is out; then the vty closes it."""
         if self.vty is not None:
-            self.vty.close()
+            self.vty.eof()
+            return True
         return False
 
     def terminal_size_changed(self, width, height, pixwidth, pixheight):

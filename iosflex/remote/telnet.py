@@ -137,7 +137,9 @@ async def _handle(router, reader: asyncio.StreamReader, writer: asyncio.StreamWr
     try:
         while not conn.closed:
             data = await reader.read(4096)
-            if not data:
+            if not data:  # the client's end of data: what it sent runs and its output goes out first
+                conn.eof()
+                await conn.wait_closed()
                 break
             payload, reply = codec.receive(data)
             if reply:
