@@ -319,3 +319,26 @@ def test_fragmented_auth(router):
     assert len(skf) > 1 and all(isinstance(C.parse_message(d.data).encrypted, C.EncryptedFragment) for d in skf)
     back = [d for d in net.from_router if C.parse_message(d.data).exchange == A.IKE_AUTH]
     assert len(back) > 1  # the peer fragmented and the response exceeds the MTU: answered in fragments
+
+
+def test_the_timer_skips_sas_with_nothing_due_and_still_fires_dpd_on_time(router, monkeypatch):
+    """Each tick looks only at the SAs whose earliest timer has come (IkeSa.due): an established SA with
+    `dpd 10 2 periodic` is left alone until its DPD is due, and the DPD still goes out then."""
+    from iosflex.crypto import ikesa
+
+    router.apply_config("crypto ikev2 dpd 10 2 periodic\n")
+    net = Net(router)
+    net.connect(net.client())
+    looked = []
+    real = ikesa.IkeSa._tick
+    monkeypatch.setattr(ikesa.IkeSa, "_tick", lambda sa, now: looked.append(now) or real(sa, now))
+    net.advance(1)                 # first tick after the exchange: the SA is looked at, its `due` computed
+    first = len(looked)
+    assert first >= 1
+    n = len(net.from_router)
+    net.advance(7)                 # nothing due before last_rx + 10: no tick looks at the SA
+    assert len(looked) == first and len(net.from_router) == n
+    net.advance(3)                 # the DPD is due: looked at, and the liveness query goes out
+    assert len(looked) > first
+    sent = [C.parse_message(d.data) for d in net.from_router[n:]]
+    assert any(m.exchange == A.INFORMATIONAL and m.is_request for m in sent)

@@ -44,6 +44,7 @@ DELETE_REASON_DPD = 3
 
 RETRANSMIT_BASE = 2.0  # seconds; IOS doubles the wait each time
 RETRANSMIT_MAX = 5
+MAX_TIMER_NAP = 60.0  # an SA with no timer due is still looked at once a minute
 
 
 @dataclass(slots=True, frozen=True)
@@ -215,7 +216,7 @@ class IkeSa:
         "eng", "st", "phase", "prf", "encr", "integ", "sk_d", "c_in", "c_out", "sk_pi", "sk_pr",
         "ni", "nr", "init_req", "init_resp", "init_digest", "peer_next", "cache", "my_next", "pending",
         "last_rx", "ka_next", "frag_peer", "reasm", "profile", "settings", "cisco_peer", "pool", "half_key",
-        "dpd_next", "expires", "peer_addr_nat", "local_nat", "eap_state", "old_of",
+        "dpd_next", "expires", "peer_addr_nat", "local_nat", "eap_state", "old_of", "due",
     )
 
     def __init__(self, eng, st):
@@ -246,6 +247,7 @@ class IkeSa:
         self.local_nat = False  # we are behind a NAT
         self.eap_state = None
         self.old_of = None
+        self.due = 0.0  # no timer of this SA fires before this time (see tick); 0: look at the next tick
 
     # -- identity -----------------------------------------------------------------------------------------
     @property
@@ -310,12 +312,14 @@ class IkeSa:
         self.st.local_next_msgid = self.my_next
         packets = self.seal(exchange, mid, payloads, response=False)
         self.pending = [mid, packets, now + RETRANSMIT_BASE, 0, kind]
+        self.due = 0.0
         self.eng.debug_packet(self, "send", exchange, mid, False, payloads, packets)
         return self.datagrams(packets)
 
     # -- receiving ----------------------------------------------------------------------------------------
     def handle(self, msg, src, dst, now) -> list[Datagram]:
         """A message for this SA (SPIs matched).  Never raises CodecError out: the caller catches the rest."""
+        self.due = 0.0  # timers may move (DPD, a pending request answered, new children): recomputed at the tick
         c = self._codec()
         eng = self.eng
         if self.c_in is None or msg.encrypted is None:
@@ -752,7 +756,38 @@ class IkeSa:
                             f"delete-child:{child.spi_in}")
 
     def tick(self, now) -> list[Datagram]:
-        """Timers: retransmission of our request, half-open expiry, lifetimes, DPD, NAT keepalives."""
+        """Timers: retransmission of our request, half-open expiry, lifetimes, DPD, NAT keepalives.  Afterwards
+        `due` is the earliest time one of them can fire, so that the engine's timer skips this SA until then;
+        whatever could bring a timer earlier (a message from the peer, a request of ours) sets `due` to 0."""
+        out = self._tick(now)
+        self.due = self._next_due(now)
+        return out
+
+    def _next_due(self, now) -> float:
+        eng = self.eng
+        if self.phase in (INIT, EAP):
+            return self.st.created + eng.half_open_timeout
+        p = self.pending
+        due = now + MAX_TIMER_NAP
+        if p is not None:
+            due = min(due, p[2])
+        if self.phase != READY:
+            return due
+        if self.expires is not None:
+            due = min(due, self.expires)
+        if p is None:
+            for ch in self.st.children:
+                if ch.lifetime_s:
+                    due = min(due, ch.created + ch.lifetime_s + 30)
+        s = self.settings
+        if s is not None:
+            if s.dpd_interval and p is None and s.dpd_mode == "periodic":
+                due = min(due, self.last_rx + s.dpd_interval)
+            if s.nat_keepalive and (self.peer_addr_nat or self.local_nat) and self.natt:
+                due = min(due, self.ka_next if self.ka_next is not None else now)
+        return due
+
+    def _tick(self, now) -> list[Datagram]:
         out: list[Datagram] = []
         eng = self.eng
         if self.phase in (INIT, EAP):

@@ -560,7 +560,7 @@ class Responder:
     def tick(self, now: float) -> list[Datagram]:
         out: list[Datagram] = []
         for sa in list(self.sas.values()):
-            if sa.phase == DEAD:
+            if sa.phase == DEAD or sa.due > now:  # nothing of this SA's can fire yet (IkeSa.tick sets `due`)
                 continue
             try:
                 out += sa.tick(now)
