@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import feature
+from .model import feature, smart_default_blocks
 
 # ---- IOS messages ------------------------------------------------------------------------------------
 
@@ -157,7 +157,7 @@ class Ikev2AuthorPolicies:
     items: dict[str, AuthorPolicy] = field(default_factory=lambda: {"default": AuthorPolicy("default")})
 
     def render(self, cfg):
-        return [p.lines() for p in self.items.values() if p.name != "default" or p != AuthorPolicy("default")]
+        return smart_default_blocks(self.items, AuthorPolicy("default"))
 
 
 # ---- proposal ----------------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ class Ikev2Proposals:
     items: dict[str, Proposal] = field(default_factory=lambda: {"default": default_proposal()})
 
     def render(self, cfg):
-        return [p.lines() for p in self.items.values() if p.name != "default" or p != default_proposal()]
+        return smart_default_blocks(self.items, default_proposal())
 
 
 # ---- policy ------------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ class Ikev2Policies:
     items: dict[str, Policy] = field(default_factory=lambda: {"default": default_policy()})
 
     def render(self, cfg):
-        return [p.lines() for p in self.items.values() if p.name != "default" or p != default_policy()]
+        return smart_default_blocks(self.items, default_policy())
 
 
 # ---- keyring -----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import feature
+from .model import feature, smart_default_blocks
 
 
 @dataclass
@@ -85,4 +85,4 @@ class IpsecProfiles:
     items: dict[str, IpsecProfile] = field(default_factory=lambda: {"default": IpsecProfile("default")})
 
     def render(self, cfg):
-        return [p.lines() for p in self.items.values() if p.name != "default" or p != IpsecProfile("default")]
+        return smart_default_blocks(self.items, IpsecProfile("default"))

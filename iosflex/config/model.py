@@ -58,6 +58,13 @@ class Feature:
 FEATURES: dict[str, Feature] = {}
 
 
+def smart_default_blocks(items: dict, default) -> list[list[str]]:
+    """The blocks of named items (`crypto ikev2 proposal`, `policy`, `authorization policy`, `crypto ipsec
+    profile`) as IOS prints them: every item, except the smart-default `default` one while it equals
+    `default` (its factory-fresh state); modified, it is printed like the others."""
+    return [p.lines() for p in items.values() if p.name != "default" or p != default]
+
+
 def feature(name: str):
     """Register a feature's state class; its `render(self, cfg)` method gives its blocks."""
 
