@@ -5,7 +5,7 @@ import ipaddress
 
 import pytest
 
-from iosflex.crypto import authorization as authz
+from iosflex.aaa import authorization as authz
 from iosflex.crypto import policy
 from iosflex.crypto.policy import Proposal
 from iosflex.crypto.state import Identity
@@ -392,7 +392,7 @@ def test_cfg_reply_honours_request(requested, types):
 
 
 def test_pool_allocation_lowest_free_reuse_and_exhaustion():
-    from iosflex.crypto.authorization import allocate, release
+    from iosflex.aaa.authorization import allocate, release
     from iosflex.router import Router
 
     r = Router(None)

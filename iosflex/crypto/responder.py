@@ -28,7 +28,7 @@ import os
 import time
 
 from . import algorithms as A
-from . import authorization as Z
+from ..aaa import authorization as Z
 from . import certs
 from . import codec as C
 from . import debug as D

@@ -28,7 +28,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .state import Identity
+from ..crypto.state import Identity
 
 # CFG attribute types (RFC 7296 §3.15.1; Cisco Unity private numbers)
 INTERNAL_IP4_ADDRESS, INTERNAL_IP4_NETMASK, INTERNAL_IP4_DNS, INTERNAL_IP4_NBNS = 1, 2, 3, 4
