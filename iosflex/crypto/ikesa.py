@@ -25,6 +25,7 @@ from . import certs as _certs
 from . import codec as _codec
 from . import policy
 from .policy import Proposal as PolProposal
+from ..events import Datagram
 from .state import ChildSa, Identity, TrafficSelector
 
 HEADER = struct.Struct("!8s8sBBBBII")
@@ -45,15 +46,6 @@ DELETE_REASON_DPD = 3
 RETRANSMIT_BASE = 2.0  # seconds; IOS doubles the wait each time
 RETRANSMIT_MAX = 5
 MAX_TIMER_NAP = 60.0  # an SA with no timer due is still looked at once a minute
-
-
-@dataclass(slots=True, frozen=True)
-class Datagram:
-    """One UDP payload to send (or received): `data` already carries the non-ESP marker on port 4500."""
-
-    data: bytes
-    src: tuple[str, int]
-    dst: tuple[str, int]
 
 
 @dataclass(slots=True)

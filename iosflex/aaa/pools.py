@@ -1,0 +1,90 @@
+"""`ip local pool` as runtime state: addresses handed to sessions, in O(log n) per allocation."""
+
+from __future__ import annotations
+
+import heapq
+import socket
+
+# ---- ip local pool ---------------------------------------------------------------------------------------------
+
+
+class _PoolCursor:
+    """Where the next never-used address of each range is, and the addresses given back (a min-heap), so
+    that handing out an address costs O(log n) however many are in use.  Rebuilt when the ranges change."""
+
+    def __init__(self, ranges):
+        self.key = _ranges_key(ranges)
+        self.bases = [_num(r.low) for r in ranges]
+        self.sizes = [_num(r.high or r.low) - _num(r.low) + 1 for r in ranges]
+        self.next = [0] * len(ranges)
+        self.freed: list[int] = []
+
+    def contains(self, n: int) -> bool:
+        return any(b <= n < b + size for b, size in zip(self.bases, self.sizes))
+
+
+def _ranges_key(ranges) -> tuple:
+    return tuple((r.low, r.high) for r in ranges)
+
+
+def _num(a: str) -> int:
+    return int.from_bytes(socket.inet_aton(a), "big")
+
+
+def _cursor(pools, pool: str, ranges) -> _PoolCursor:
+    table = pools.__dict__.setdefault("_cursors", {})
+    cur = table.get(pool)
+    if cur is None or cur.key != _ranges_key(ranges):
+        cur = table[pool] = _PoolCursor(ranges)
+    return cur
+
+
+def _text(n: int) -> str:
+    return socket.inet_ntoa(n.to_bytes(4, "big"))
+
+
+def allocate(cfg, pool: str, preferred: str | None = None) -> str | None:
+    """The lowest free address of `ip local pool NAME` (or `preferred` when free and in the pool); None
+    when the pool is exhausted or missing.  Marks it in use."""
+    pools = cfg.ip_local_pool
+    ranges = pools.pools.get(pool)
+    if not ranges:
+        return None
+    used = pools.in_use.setdefault(pool, set())
+    if preferred and preferred not in used and any(r.contains(preferred) for r in ranges):
+        used.add(preferred)
+        return preferred
+    cur = _cursor(pools, pool, ranges)
+    while cur.freed:  # given back: all lower than any never-used address of the same range
+        n = heapq.heappop(cur.freed)
+        a = _text(n)
+        if a not in used and cur.contains(n):
+            used.add(a)
+            return a
+    for i, size in enumerate(cur.sizes):
+        while cur.next[i] < size:
+            a = _text(cur.bases[i] + cur.next[i])
+            cur.next[i] += 1
+            if a not in used:
+                used.add(a)
+                return a
+    for i, size in enumerate(cur.sizes):  # exhausted: a last full look, in case addresses left `in_use` directly
+        for n in range(cur.bases[i], cur.bases[i] + size):
+            a = _text(n)
+            if a not in used:
+                used.add(a)
+                return a
+    return None
+
+
+def release(cfg, pool: str | None, address: str | None) -> None:
+    """Return an address to its pool (no error if the pool or address is gone)."""
+    if not pool or not address:
+        return
+    pools = cfg.ip_local_pool
+    used = pools.in_use.get(pool)
+    if used is not None and address in used:
+        used.discard(address)
+        cur = pools.__dict__.get("_cursors", {}).get(pool)
+        if cur is not None:
+            heapq.heappush(cur.freed, int.from_bytes(socket.inet_aton(address), "big"))
