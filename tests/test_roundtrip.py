@@ -65,6 +65,31 @@ def aaa_lines(draw):
 
 
 @st.composite
+def author_policy_extras(draw):
+    """Any of the other authorization-policy commands (every attribute of the chapter's RADIUS list that has
+    one), in any order."""
+    n = st.integers
+    opts = [f"dhcp server {draw(IP)}", f"dhcp giaddr {draw(IP)}", f"dhcp timeout {draw(n(4, 30))}",
+            f"wins {draw(IP)} {draw(IP)}", "netmask 255.255.255.0", f"ipv6 pool V6{draw(NAME)}",
+            "ipv6 dns 2001:db8::53 2001:db8::54", f"ipv6 prefix {draw(n(1, 128))}", f"banner Welcome {draw(NAME)}",
+            f"def-domain {draw(NAME)}.example", f"split-dns {draw(NAME)}.example", f"backup-gateway {draw(IP)}",
+            "include-local-lan", "pfs", "smartcard-removal-disconnect", f"configuration url http://{draw(IP)}/c.cfg",
+            f"configuration version {draw(n(1, 32767))}", f"session-lifetime {draw(n(120, 25920000))}",
+            f"ipsec flow-limit {draw(n(0, 50000))}", f"route set access-list SPLIT{draw(NAME)}",
+            f"route set access-list ipv6 V6ACL{draw(NAME)}", f"route set remote ipv4 {draw(IP)} 255.255.255.0",
+            "route set remote ipv6 2001:db8:1::/48",
+            f"route set local ipv4 {draw(IP)} 255.255.0.0"
+            + draw(st.sampled_from(["", f" next-hop {draw(IP)}"]))
+            + draw(st.sampled_from(["", f" tag {draw(n(1, 497777))}"]))
+            + draw(st.sampled_from(["", f" distance {draw(n(1, 255))}"])),
+            f"route set local ipv6 2001:db8:{draw(n(1, 0xffff)):x}::/48 tag {draw(n(1, 497777))}",
+            draw(st.sampled_from(["no route accept", "route accept any", f"route accept any tag {draw(n(1, 497777))}",
+                                  f"route accept any distance {draw(n(1, 255))}",
+                                  f"route accept any tag {draw(n(1, 497777))} distance {draw(n(1, 255))}"]))]
+    return draw(st.lists(st.sampled_from(opts), unique=True))
+
+
+@st.composite
 def crypto_lines(draw):
     prop, kr, nm, ap, prof, ts, ipp = (f"{p}{draw(NAME)}" for p in ("PR", "KR", "NM", "AP", "PF", "TS", "IP"))
     enc = draw(st.sampled_from(["aes-cbc-256", "aes-cbc-128 aes-cbc-256", "3des"]))
@@ -74,7 +99,8 @@ def crypto_lines(draw):
     out += [f"crypto ikev2 keyring {kr}", f" peer {draw(NAME)}", f"  address {draw(IP)}",
             f"  pre-shared-key local {draw(NAME)}", f"  pre-shared-key remote {draw(NAME)}"]
     out += block(f"crypto ikev2 name-mangler {nm}", f"fqdn {draw(st.sampled_from(['hostname', 'domain', 'all']))}")
-    out += block(f"crypto ikev2 authorization policy {ap}", "pool POOL1", f"dns {draw(IP)}", "route set interface")
+    out += block(f"crypto ikev2 authorization policy {ap}", "pool POOL1", f"dns {draw(IP)}", "route set interface",
+                 *draw(author_policy_extras()))
     body = [f"match identity remote fqdn domain {draw(NAME)}.example", "authentication remote pre-share",
             "authentication local pre-share", f"keyring local {kr}"]
     if draw(st.booleans()):

@@ -79,19 +79,55 @@ class Dpd:
 # ---- authorization policy ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class RouteSetLocal:
+    """`route set local {ipv4 A M | ipv6 P/L} [next-hop NH] [tag N] [distance N]`: a subnet behind the peer,
+    reached by a static route through the session's virtual-access interface."""
+
+    af: str  # ipv4 | ipv6
+    prefix: str  # ipv4: the address as typed; ipv6: P/L as typed
+    mask: str | None = None  # ipv4 only
+    next_hop: str | None = None
+    tag: int | None = None
+    distance: int | None = None
+
+    def same_route(self, other: "RouteSetLocal") -> bool:
+        """The YANG model keys `route set local ipv4|ipv6` by the prefix alone."""
+        return (self.af, self.prefix) == (other.af, other.prefix)
+
+    def text(self) -> str:
+        out = f"{self.af} {self.prefix}" + (f" {self.mask}" if self.mask else "")
+        if self.next_hop:
+            out += f" next-hop {self.next_hop}"
+        if self.tag is not None:
+            out += f" tag {self.tag}"
+        if self.distance is not None:
+            out += f" distance {self.distance}"
+        return out
+
+
 @dataclass
 class AuthorPolicy:
     name: str
     pool: str | None = None
+    dhcp_server: str | None = None  # kept and shown; the router has no DHCP client
+    dhcp_giaddr: str | None = None
+    dhcp_timeout: int | None = None
     dns: list[str] = field(default_factory=list)
     wins: list[str] = field(default_factory=list)
     netmask: str | None = None
+    pool6: str | None = None  # ipv6 pool
+    dns6: list[str] = field(default_factory=list)  # ipv6 dns
+    prefix_len6: int | None = None  # ipv6 prefix
     def_domain: str | None = None
     split_dns: list[str] = field(default_factory=list)
     banner: str | None = None
     backup_gateways: list[str] = field(default_factory=list)
     include_local_lan: bool = False
     pfs: bool = False
+    smartcard_removal_disconnect: bool = False
+    configuration_url: str | None = None
+    configuration_version: int | None = None
     session_lifetime: int | None = None
     aaa_attribute_list: str | None = None
     flow_limit: int | None = None
@@ -100,20 +136,38 @@ class AuthorPolicy:
     route_set_acl: str | None = None
     route_set_acl6: str | None = None
     route_set_remote: list[str] = field(default_factory=list)  # "ipv4 P M" / "ipv6 P/L"
+    route_set_local: list[RouteSetLocal] = field(default_factory=list)
     route_accept: bool = True  # False: `no route accept`
     route_accept_tag: int | None = None
     route_accept_distance: int | None = None
 
     def lines(self) -> list[str]:
+        """Observed order (inventory §4.3): pool, dns, netmask, def-domain, aaa attribute list, ipsec
+        flow-limit, route set interface, route set access-list, route accept.  The place of the commands no
+        public config shows (dhcp, wins, ipv6, banner, split-dns, backup-gateway, include-local-lan, pfs,
+        smartcard-removal-disconnect, configuration, session-lifetime, route set remote/local) is a guess
+        that keeps that order."""
         out = [f"crypto ikev2 authorization policy {self.name} "]
         if self.pool:
             out.append(f" pool {self.pool}")
+        if self.dhcp_server:
+            out.append(f" dhcp server {self.dhcp_server}")
+        if self.dhcp_giaddr:
+            out.append(f" dhcp giaddr {self.dhcp_giaddr}")
+        if self.dhcp_timeout is not None:
+            out.append(f" dhcp timeout {self.dhcp_timeout}")
         if self.dns:
             out.append(" dns " + " ".join(self.dns))
         if self.wins:
             out.append(" wins " + " ".join(self.wins))
         if self.netmask:
             out.append(f" netmask {self.netmask}")
+        if self.pool6:
+            out.append(f" ipv6 pool {self.pool6}")
+        if self.dns6:
+            out.append(" ipv6 dns " + " ".join(self.dns6))
+        if self.prefix_len6 is not None:
+            out.append(f" ipv6 prefix {self.prefix_len6}")
         if self.banner:
             out.append(f" banner {self.banner}")
         if self.def_domain:
@@ -124,6 +178,12 @@ class AuthorPolicy:
             out.append(" include-local-lan")
         if self.pfs:
             out.append(" pfs")
+        if self.smartcard_removal_disconnect:
+            out.append(" smartcard-removal-disconnect")
+        if self.configuration_url:
+            out.append(f" configuration url {self.configuration_url}")
+        if self.configuration_version is not None:
+            out.append(f" configuration version {self.configuration_version}")
         if self.session_lifetime is not None:
             out.append(f" session-lifetime {self.session_lifetime}")
         if self.aaa_attribute_list:
@@ -137,6 +197,7 @@ class AuthorPolicy:
         if self.route_set_acl6:
             out.append(f" route set access-list ipv6 {self.route_set_acl6}")
         out.extend(f" route set remote {r}" for r in self.route_set_remote)
+        out.extend(f" route set local {r.text()}" for r in self.route_set_local)
         if not self.route_accept:
             out.append(" no route accept")
         elif self.route_accept_tag is not None or self.route_accept_distance is not None:

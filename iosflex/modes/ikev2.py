@@ -517,15 +517,33 @@ _AUTHOR_SCALARS = {  # keyword -> (attribute, argument, type)
     "netmask": ("netmask", "mask", str),
     "def-domain": ("def_domain", "domain", str),
     "banner": ("banner", "banner", str),
-    "session-lifetime": ("session_lifetime", "session-lifetime", int),
+    "session-lifetime": ("session_lifetime", "lifetime", int),
     "aaa": ("aaa_attribute_list", "list", str),
-    "ipsec": ("flow_limit", "flow-limit", int),
+    "ipsec": ("flow_limit", "limit", int),
 }
+_AUTHOR_SUB = {  # (keyword, sub-keyword) -> (attribute, argument, type); `no KEYWORD SUB` clears
+    ("dhcp", "server"): ("dhcp_server", "server", str),
+    ("dhcp", "giaddr"): ("dhcp_giaddr", "giaddr", str),
+    ("dhcp", "timeout"): ("dhcp_timeout", "timeout", int),
+    ("ipv6", "pool"): ("pool6", "pool6", str),
+    ("ipv6", "prefix"): ("prefix_len6", "prefixlen", int),
+    ("configuration", "url"): ("configuration_url", "url", str),
+    ("configuration", "version"): ("configuration_version", "version", int),
+}
+_AUTHOR_FLAGS = {"include-local-lan": "include_local_lan", "pfs": "pfs",
+                 "smartcard-removal-disconnect": "smartcard_removal_disconnect"}
 
 
 @handler("author_value")
 def author_value(ctx):
     pol, a = ctx.obj, ctx.args
+    if a.has("ipv6") and a.has("dns"):
+        pol.dns6 = [] if ctx.no else [v for v in (a.get("dns1"), a.get("dns2")) if v]
+        return
+    for (kw, sub), (attr, arg, typ) in _AUTHOR_SUB.items():
+        if a.has(kw) and a.has(sub):
+            setattr(pol, attr, None if ctx.no else typ(a.get(arg)))
+            return
     for kw, (attr, arg, typ) in _AUTHOR_SCALARS.items():
         if a.has(kw):
             setattr(pol, attr, None if ctx.no else typ(a.get(arg)))
@@ -541,10 +559,11 @@ def author_value(ctx):
                 lst.remove(value)
         elif value not in lst:
             lst.append(value)
-    elif a.has("include-local-lan"):
-        pol.include_local_lan = not ctx.no
-    elif a.has("pfs"):
-        pol.pfs = not ctx.no
+    else:
+        for kw, attr in _AUTHOR_FLAGS.items():
+            if a.has(kw):
+                setattr(pol, attr, not ctx.no)
+                return
 
 
 @handler("author_route")
@@ -577,6 +596,22 @@ def author_route(ctx):
                 pol.route_set_remote.remove(value)
         elif value not in pol.route_set_remote:
             pol.route_set_remote.append(value)
+    elif a.has("local"):
+        if a.has("ipv4"):
+            route = M.RouteSetLocal("ipv4", a.get("prefix"), a.get("mask"))
+        else:
+            route = M.RouteSetLocal("ipv6", a.get("prefix6"))
+        # one entry per prefix (the YANG list's key): typed again it is replaced in place; `no` removes it
+        at = next((i for i, r in enumerate(pol.route_set_local) if r.same_route(route)), None)
+        if ctx.no:
+            if at is not None:
+                del pol.route_set_local[at]
+            return
+        route = M.RouteSetLocal(route.af, route.prefix, route.mask, a.get("nexthop"), a.int("tag"), a.int("distance"))
+        if at is None:
+            pol.route_set_local.append(route)
+        else:
+            pol.route_set_local[at] = route
 
 
 # ---- name-mangler ------------------------------------------------------------------------------------
