@@ -255,10 +255,8 @@ def decode(data: bytes) -> Packet:
         if t == MESSAGE_AUTHENTICATOR and len(value) != 16:
             raise BadPacket("malformed attribute")
         size = _fixed_size(t, None)
-        if size is not None:
-            da_len = len(value)
-            if da_len != size:
-                raise BadPacket("malformed attribute")
+        if size is not None and len(value) != size:
+            raise BadPacket("malformed attribute")
         attrs.append(Attribute(t, value))
     return Packet(code, ident, data[4:20], attrs, data)
 
