@@ -1,7 +1,7 @@
 """In-process profile of the responder's CPU per established SA (issue 4, item 10), without namespaces.
 
 The package's own Initiator drives the Responder over the simulated network of tests/test_ike_engine.py; only
-the time spent inside `Responder.receive` is counted (time.process_time).  The router runs the interop /
+the time spent inside `Services.receive` (the responder and the AAA answers it waits for) is counted (time.process_time).  The router runs the interop /
 bench configuration (tests/interop/router.py: proposal PROP-CBC, profile BENCH, pool benchpool) and the
 initiator proposes exactly what bench/bench_ike.py's strongSwan initiator proposes: aes256-sha256-ecp256 or
 aes256-sha256-modp2048 (PRF sha256), identities bN.bench.flex.lab, PSK.
@@ -64,7 +64,7 @@ def make_net():
 def timed_net(net, prof=None):
     """Count the CPU time spent inside the responder (and profile only that part)."""
     spent = [0.0]
-    orig = net.resp.receive
+    orig = net.svc.receive
 
     def receive(*a, **k):
         if WAIT:
@@ -77,7 +77,7 @@ def timed_net(net, prof=None):
         if prof is not None:
             prof.disable()
         return out
-    net.resp.receive = receive
+    net.svc.receive = receive
     return spent
 
 

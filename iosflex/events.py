@@ -46,3 +46,11 @@ class SessionEvent:
     what: str  # "up", "down", "update"
     session: object = None
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(slots=True)
+class AaaAnswer:
+    """The answer to an AaaRequest: the driver gives it to the asker's `resume(token, result, now)`."""
+
+    token: object
+    result: object = None

@@ -8,7 +8,6 @@ Later issues send `debug ...` output through here.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Callable
 
@@ -44,15 +43,9 @@ class LogBus:
                 pass
 
 
-_BUSES: "weakref.WeakKeyDictionary[object, LogBus]" = weakref.WeakKeyDictionary()
-
-
 def bus(router) -> LogBus:
-    """The router's bus (made on first use)."""
-    b = _BUSES.get(router)
-    if b is None:
-        b = _BUSES[router] = LogBus()
-    return b
+    """The router's bus (`router.logbus`)."""
+    return router.logbus
 
 
 def timestamp(now: float | None = None) -> str:

@@ -15,9 +15,11 @@ from pathlib import Path
 
 from . import __version__, modes
 from .config.model import RunningConfig
+from .logbus import LogBus
 from .parser.graph import Grammar
 from .parser.matcher import Matcher
 from .session import Session
+from .sessions import SessionTable
 
 GRAMMAR_DIR = Path(__file__).parent / "grammars"
 DEFAULT_CONFIG = "default-startup.cfg"
@@ -83,6 +85,13 @@ class Router:
         self.default_if_missing = default_if_missing
         self.booted = time.monotonic()
         self.debug: set[str] = set()  # enabled debug flags, e.g. {"crypto ikev2", "crypto ikev2 internal"}
+        # per-router services (iosflex/services.py fills the engines in when a driver starts)
+        self.logbus = LogBus()
+        self.sessions = SessionTable()
+        self.services = None
+        self.crypto = None
+        self.radius = None
+        self.aaa = None
 
     def uptime_text(self) -> str:
         secs = int(time.monotonic() - self.booted)

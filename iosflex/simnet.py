@@ -9,6 +9,9 @@ Used by transcript directives (iosflex/transcript.py):
     ;;@ikev2 delete NAME          the initiator deletes its IKE SA
     ;;@ikev2 dpd NAME             the initiator sends an empty INFORMATIONAL
     ;;@clock +SECONDS             time passes; timers on both sides run
+    ;;@radius server IP key=SECRET [auth=1645] [acct=1646]      a RADIUS server on the simulated network
+    ;;@radius user NAME [password=P] [ATTR=VALUE ...]          a user of the last server and its reply
+    ;;@radius down|up IP                                       the server stops / starts answering
 """
 
 from __future__ import annotations
@@ -18,8 +21,8 @@ import shlex
 
 from .crypto import algorithms as A
 from .crypto.client import Initiator
-from .crypto.ikesa import Datagram
-from .crypto.responder import Responder
+from .events import Datagram
+from .services import Services
 
 ID_TYPES = {"fqdn": A.ID_FQDN, "email": A.ID_RFC822_ADDR, "keyid": A.ID_KEY_ID}
 ENCR = {"aes-cbc-128": (A.ENCR_AES_CBC, 128), "aes-cbc-256": (A.ENCR_AES_CBC, 256),
@@ -40,9 +43,10 @@ class SimNet:
         self.router = router
         self.now = start
         self.seed = seed
-        self.responder = Responder(router, rng=_seeded(seed), now=lambda: self.now)
-        router.crypto = self.responder
+        self.services = Services(router, rng=_seeded(seed), clock=lambda: self.now, send=self.deliver)
+        self.responder = self.services.crypto
         self.peers: dict[str, Initiator] = {}
+        self.radius: list = []  # SimRadiusServer
         self._n = 0
 
     def _router_address(self) -> str:
@@ -57,9 +61,13 @@ class SimNet:
             if not queue:
                 return
             d = queue.pop(0)
+            srv = next((r for r in self.radius if r.owns(d.dst)), None)
+            if srv is not None:
+                queue += srv.receive(d.data, d.src, d.dst)
+                continue
             peer = next((p for p in self.peers.values() if p.local[0] == d.dst[0]), None)
             if peer is None:
-                queue += self.responder.receive(d.data, d.src, d.dst, self.now)
+                queue += self.services.receive(d.data, d.src, d.dst, self.now)
             else:
                 queue += peer.receive(d.data, d.src, d.dst, self.now)
 
@@ -69,6 +77,9 @@ class SimNet:
             raise SimError("empty directive")
         if words[0] == "clock":
             self.advance(float(words[1].lstrip("+")))
+            return
+        if words[0] == "radius":
+            self.radius_directive(words[1:])
             return
         if words[0] != "ikev2" or len(words) < 3:
             raise SimError(f"unknown directive {text!r}")
@@ -83,6 +94,34 @@ class SimNet:
             self.deliver(self.peers[name].dpd(self.now))
         else:
             raise SimError(f"unknown ikev2 verb {verb}")
+
+    def radius_directive(self, words: list[str]) -> None:
+        from .radius.simserver import SimRadiusServer, SimUser  # noqa: PLC0415
+
+        if not words:
+            raise SimError("radius: server|user|down|up")
+        verb, rest = words[0], words[1:]
+        if verb == "server":
+            opts = dict(w.split("=", 1) for w in rest[1:])
+            self.radius.append(SimRadiusServer(rest[0], opts.get("key", "").encode(),
+                                               (int(opts.get("auth", 1645)), int(opts.get("acct", 1646)))))
+        elif verb == "user":
+            if not self.radius:
+                raise SimError("radius user before radius server")
+            user = SimUser()
+            for w in rest[1:]:
+                k, _, v = w.partition("=")
+                if k == "password":
+                    user.password = v
+                else:
+                    user.reply.append((k, v))
+            self.radius[-1].users[rest[0]] = user
+        elif verb in ("down", "up"):
+            for r in self.radius:
+                if r.address == rest[0]:
+                    r.down = verb == "down"
+        else:
+            raise SimError(f"unknown radius verb {verb}")
 
     def connect(self, name: str, opts: dict[str, str]) -> Initiator:
         self._n += 1
@@ -112,7 +151,7 @@ class SimNet:
         end = self.now + seconds
         while self.now < end:
             self.now = min(end, self.now + step)
-            out = self.responder.tick(self.now)
+            out = self.services.tick(self.now)
             for p in self.peers.values():
                 out += p.tick(self.now)
             self.deliver(out)

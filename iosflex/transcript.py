@@ -34,7 +34,7 @@ def replay(text: str, base: Path | None = None) -> tuple[list[str], list[str]]:
             hidden.append(line[len(";;@type ") :])
         elif line.startswith(";;@seed "):
             seed = int(line.split()[1])
-        elif line.startswith((";;@ikev2 ", ";;@clock ")):
+        elif line.startswith((";;@ikev2 ", ";;@clock ", ";;@radius ")):
             events.setdefault(len(expected), []).append(line[3:])
         elif not line.startswith(";;"):
             expected.append(line)

@@ -13,6 +13,7 @@ from iosflex.crypto import show
 from iosflex.crypto.client import Initiator
 from iosflex.crypto.ikesa import Datagram
 from iosflex.crypto.responder import Responder
+from iosflex.services import Services
 from iosflex.router import Router
 
 ROUTER = ("172.16.1.2", 500)
@@ -52,10 +53,13 @@ class Net:
     def __init__(self, router, seed=1, nat: dict | None = None):
         self.clock = Clock()
         self.router = router
-        self.resp = Responder(router, rng=seeded(seed), now=self.clock)
+        self.svc = Services(router, rng=seeded(seed), clock=self.clock)
+        self.svc.crypto.raise_errors = True  # tests see internal errors instead of a silent drop
+        self.resp = self.svc.crypto
         self.clients: list[Initiator] = []
         self.nat = nat or {}  # private (ip, port) -> public (ip, port)
         self.to_router: list[Datagram] = []  # every datagram the responder received
+        self.to_radius: list[Datagram] = []  # what the router sent to RADIUS servers (none answer here)
         self.from_router: list[Datagram] = []
         self.drop_to_client = 0
 
@@ -87,11 +91,14 @@ class Net:
         while q and n < limit:
             n += 1
             d = q.pop(0)
+            if d.src[1] in (1645, 1646):  # the router's RADIUS client: no server on this network
+                self.to_radius.append(d)
+                continue
             if d.dst[0] == ROUTER[0]:
                 src = self._pub(d.src)
                 dd = Datagram(d.data, src, d.dst)
                 self.to_router.append(dd)
-                q += self.resp.receive(d.data, src, d.dst, self.clock.t)
+                q += self.svc.receive(d.data, src, d.dst, self.clock.t)
             else:
                 self.from_router.append(d)
                 if self.drop_to_client:
@@ -111,7 +118,7 @@ class Net:
         end = self.clock.t + secs
         while self.clock.t < end:
             self.clock.t += step
-            out = self.resp.tick(self.clock.t)
+            out = self.svc.tick(self.clock.t)
             for c in self.clients:
                 out += c.tick(self.clock.t)
             self.run(out)
@@ -144,7 +151,7 @@ def test_psk_fqdn_gets_pool_address_and_show_detail(router):
     rch = sts[0].children[0]
     assert rch.keys["enc_in"] == ch["keys"][0] and rch.keys["enc_out"] == ch["keys"][2]
     assert rch.spi_out == int.from_bytes(ch["spi_in"], "big")
-    assert len(net.resp.session_list()) == 1
+    assert len(router.sessions.active()) == 1
 
 
 def test_wrong_psk_authentication_failed(router):
@@ -195,7 +202,7 @@ def test_cookie_challenge_legitimate_client_connects(router):
     for i in range(5):
         flood = Initiator((f"10.0.0.{i + 1}", 500), ROUTER, FQDN, psk=b"x", rng=seeded(100 + i))
         for d in flood.start(net.clock.t):
-            net.resp.receive(d.data, d.src, d.dst, net.clock.t)
+            net.svc.receive(d.data, d.src, d.dst, net.clock.t)
     assert len(net.resp.half_open) == 2  # beyond the threshold only cookies went out
     assert net.resp.stats.cookie_challenged == 3
     ini = net.connect(net.client())
@@ -209,17 +216,17 @@ def test_retransmitted_requests_answered_from_cache(router):
     net = Net(router)
     ini = net.client()
     init = ini.start(net.clock.t)
-    r1 = net.resp.receive(init[0].data, init[0].src, init[0].dst, net.clock.t)
-    r2 = net.resp.receive(init[0].data, init[0].src, init[0].dst, net.clock.t)
+    r1 = net.svc.receive(init[0].data, init[0].src, init[0].dst, net.clock.t)
+    r2 = net.svc.receive(init[0].data, init[0].src, init[0].dst, net.clock.t)
     assert r1 == r2 and len(net.resp.sas) == 1  # same SPIr and nonce, no second SA
     net.run(r1)
     assert ini.established
     auth_req = net.to_router[-1]
-    before = len(net.resp.sessions)
-    again = net.resp.receive(auth_req.data, auth_req.src, auth_req.dst, net.clock.t)
+    before = len(router.sessions.active())
+    again = net.svc.receive(auth_req.data, auth_req.src, auth_req.dst, net.clock.t)
     last_resp = [d for d in net.from_router][-1]
     assert [d.data for d in again] == [last_resp.data]  # byte for byte
-    assert len(net.resp.sessions) == before
+    assert len(router.sessions.active()) == before
     assert "10.10.10.2" not in router.config.ip_local_pool.in_use["flexvpn_pool"]
 
 
@@ -264,7 +271,7 @@ def test_delete_from_client(router):
     ini = net.connect(net.client())
     net.run(ini.delete(net.clock.t))
     assert ini.deleted
-    assert net.resp.sa_states() == [] and net.resp.sessions == {}
+    assert net.resp.sa_states() == [] and router.sessions.by_id == {}
     assert not router.config.ip_local_pool.in_use["flexvpn_pool"]
 
 
@@ -276,7 +283,7 @@ def test_delete_from_router_clear(router):
     logbus.bus(router).attach("t", lines.append)
     net = Net(router)
     ini = net.connect(net.client())
-    out = net.resp.clear(now=net.clock.t)
+    out = net.svc.dispatch(net.resp.clear(now=net.clock.t), net.clock.t)
     net.run(out)
     assert ini.deleted
     assert net.resp.sa_states() == []

@@ -357,15 +357,22 @@ def test_unknown_name_uses_default_policy_and_missing_list_fails():
 
 
 def test_radius_source_plugs_into_the_same_merge():
+    """The steps ask for RADIUS; an unanswered group goes on to `local`, an answer merges like any source."""
     r = router(AUTHZ.replace("aaa authorization network default local",
                              "aaa authorization network default group radius local"))
     prof = r.config.ikev2_profile.items["default"]
-    try:
-        authz.register_radius(lambda router, group, user, pw, kind: authz.Attrs(dns=["10.7.7.7"])
-                              if kind == "user" else (_ for _ in ()).throw(ConnectionError()))
-        res = authz.authorize(r, prof, fqdn("router1.domain1"), "PSK")
-    finally:
-        authz.register_radius(None)
+    steps = authz.authorize_steps(r.config, prof, fqdn("router1.domain1"), "PSK")
+    asked = []
+    answer = None
+    while True:
+        try:
+            q = steps.send(answer)
+        except StopIteration as stop:
+            res = stop.value
+            break
+        asked.append((q.group, q.username, q.kind))
+        answer = authz.Attrs(dns=["10.7.7.7"]) if q.kind == "user" else authz.NO_ANSWER
+    assert asked == [("radius", "domain1", "group"), ("radius", "router1", "user")]
     # group: RADIUS unreachable -> local; user: RADIUS answered
     assert res.sources == ["group local domain1", "user group radius router1"] and res.dns == ["10.7.7.7"]
 

@@ -22,57 +22,44 @@ IOS behaviours decided here:
 
 from __future__ import annotations
 
-from typing import Callable
+from dataclasses import dataclass
 
 from ..crypto.state import Identity
 from .attrs import *  # noqa: F403  (the names tests and the engine use: Attrs, AuthzResult, cfg_reply_attributes, ...)
+from .attrs import merge_attrs
 from .attrs import INTERNAL_IP4_ADDRESS, INTERNAL_ADDRESS_FAILURE, AUTHENTICATION_FAILED, Attrs, AuthzResult, policy_attrs
 from .manglers import mangle
 from .pools import allocate, release
-
-# RADIUS plug-in: fn(router, group_name, username, password, kind) -> Attrs, or raises ConnectionError when no
-# server answers (IOS then tries the next method); returns None for Access-Reject.
-_RADIUS: Callable | None = None
-
-
-def register_radius(fn: Callable | None) -> None:
-    global _RADIUS
-    _RADIUS = fn
-
 
 def local_policy(cfg, name: str | None):
     items = cfg.ikev2_author_policy.items
     return items.get(name) if name is not None and name in items else items.get("default")
 
 
-_MERGE_SCALARS = ("pool", "address", "netmask", "def_domain", "banner", "include_local_lan", "pfs", "session_lifetime",
-                  "route_set_interface", "route_set_interface_name", "route_accept", "route_accept_tag",
-                  "route_accept_distance", "flow_limit", "psk")
-_MERGE_LISTS = ("dns", "wins", "split_dns", "backup_gateways")
-
-
 def _merge(into: AuthzResult, src: Attrs) -> None:
-    for f in _MERGE_SCALARS:
-        v = getattr(src, f)
-        if v is not None:
-            setattr(into, f, v)
-    for f in _MERGE_LISTS:
-        v = getattr(src, f)
-        if v:
-            setattr(into, f, list(v))
-    if src.subnets:
-        have = into.subnets
-        have.extend(x for x in src.subnets if x not in have)
-    if src.subnets6:
-        have = into.subnets6
-        have.extend(x for x in src.subnets6 if x not in have)
-    into.interface_config.extend(src.interface_config)
+    """One source over the merged result, attribute by attribute (attrs.py owns the rules)."""
+    merge_attrs(into, src)
 
 
-def _run_list(router, list_name: str, username: str, password: str | None, kind: str) -> tuple[Attrs | None, str]:
-    """Resolve one authorization through `aaa authorization network LIST`; (attrs, source text) or
-    (None, error)."""
-    cfg = router.config
+@dataclass(slots=True)
+class RadiusAuthor:
+    """What the authorization steps ask the driver: RADIUS authorization of `username` through server group
+    `group` (the AAA service sends it).  The answer: Attrs (Access-Accept), None (Access-Reject), or
+    NO_ANSWER (no server of the group answered: IOS goes on with the list's next method)."""
+
+    group: str
+    username: str
+    password: str | None
+    kind: str  # group | user | psk
+    method_list: str
+
+
+NO_ANSWER = object()
+
+
+def run_list(cfg, list_name: str, username: str, password: str | None, kind: str):
+    """Steps of one authorization through `aaa authorization network LIST` (a generator: yields RadiusAuthor,
+    returns (attrs, source text) or (None, error))."""
     ml = cfg.aaa_methods.get("authorization network", list_name)
     if ml is None:
         return None, f"method list {list_name} not defined"
@@ -81,15 +68,12 @@ def _run_list(router, list_name: str, username: str, password: str | None, kind:
             pol = local_policy(cfg, username)
             return policy_attrs(cfg, pol), f"{kind} local {pol.name}"
         if method.startswith("group "):
-            if _RADIUS is None:
-                continue  # no RADIUS source yet: like a server that does not answer
-            try:
-                attrs = _RADIUS(router, method.split(None, 1)[1], username, password, kind)
-            except ConnectionError:
+            answer = yield RadiusAuthor(method.split(None, 1)[1], username, password, kind, list_name)
+            if answer is NO_ANSWER:
                 continue
-            if attrs is None:
+            if answer is None:
                 return None, f"{kind} authorization rejected for {username}"
-            return attrs, f"{kind} {method} {username}"
+            return answer, f"{kind} {method} {username}"
         if method == "none":
             return Attrs(), f"{kind} none"
     return None, f"{kind} authorization failed for {username}"
@@ -120,6 +104,22 @@ def _method_key(auth_method: str) -> str:
 def authorize(router, profile, peer_identity: Identity | None, auth_method: str,
               request_attrs=(), eap_id: str | None = None, implicit: Attrs | None = None,
               vaccess_address: str | None = None) -> AuthzResult:
+    """`authorize_steps` run to the end where every RADIUS method counts as not answering (tests, and
+    callers without a network)."""
+    steps = authorize_steps(router.config, profile, peer_identity, auth_method, request_attrs, eap_id, implicit,
+                            vaccess_address)
+    answer = None
+    while True:
+        try:
+            steps.send(answer)
+        except StopIteration as stop:
+            return stop.value
+        answer = NO_ANSWER
+
+
+def authorize_steps(cfg, profile, peer_identity: Identity | None, auth_method: str,
+                    request_attrs=(), eap_id: str | None = None, implicit: Attrs | None = None,
+                    vaccess_address: str | None = None):
     """Merge the session's authorization attributes and, when `request_attrs` (the CFG_REQUEST attribute
     types) asks for INTERNAL_IP4_ADDRESS, allocate the address.
 
@@ -128,12 +128,12 @@ def authorize(router, profile, peer_identity: Identity | None, auth_method: str,
     `vaccess_address`: the virtual-access interface's address for `route set interface` (default: the
     profile's virtual-template address, i.e. the interface it is unnumbered to).
     """
-    cfg = router.config
     res = AuthzResult()
     key = _method_key(auth_method)
     steps: list[tuple[str, object]] = []
-    group = profile.aaa_author_group.get(key) if profile is not None else None
-    user = profile.aaa_author_user.get(key) if profile is not None else None
+    # `aaa authorization group|user any ...` applies to every remote authentication method
+    group = (profile.aaa_author_group.get(key) or profile.aaa_author_group.get("any")) if profile is not None else None
+    user = (profile.aaa_author_user.get(key) or profile.aaa_author_user.get("any")) if profile is not None else None
     if group is not None:
         steps.append(("group", group))
     if user is not None and user.cached:
@@ -158,7 +158,7 @@ def authorize(router, profile, peer_identity: Identity | None, auth_method: str,
             pol = local_policy(cfg, name)
             attrs, src = policy_attrs(cfg, pol), f"user local {pol.name}"
         else:
-            attrs, src = _run_list(router, a.list, name, password, kind)
+            attrs, src = yield from run_list(cfg, a.list, name, password, kind)
         if attrs is None:
             return _fail(res, src)
         _merge(res, attrs)

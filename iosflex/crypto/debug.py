@@ -337,3 +337,12 @@ def delete_all(sa: IkeSaState | None) -> list[str]:
 
 def initial_exchange_failed(sa: IkeSaState | None) -> list[str]:
     return [f"{prefix(sa)}Initial exchange failed: Initial exchange failed"]
+
+
+# IOS's name-type numbers in the name-mangler line (`for name-type 1, name-len 15`): FQDN is 1 in the chapter;
+# the others are not in any public capture (unverified: email 2, DN 3, key-id 4, address 0).
+_NAME_TYPES = {2: 1, 3: 2, 9: 3, 11: 4, 1: 0, 5: 0}
+
+
+def name_type(ident: Identity) -> int:
+    return _NAME_TYPES.get(ident.id_type, 0)

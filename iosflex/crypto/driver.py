@@ -1,5 +1,6 @@
-"""The only I/O in the IKEv2 stack: asyncio UDP sockets on IKE's two ports for each listening address, and the
-timer that calls `Responder.tick`.
+"""The router's network driver: asyncio UDP sockets on IKE's two ports for each listening address, the
+RADIUS client's sockets (source ports 1645 and 1646 on the address it sends from, opened on first use), and
+the timer; everything they receive goes to `Services` (iosflex/services.py), which returns what to send.
 
 Addresses: the primary `ip address` of every IOS interface that has one and is not shut down (the router
 answers IKE on all of them, as IOS does), or the addresses given explicitly (`host_addresses`).  `--bind
@@ -17,7 +18,8 @@ import os
 import socket
 import time
 
-from .responder import Datagram, Responder
+from ..events import Datagram
+from ..services import Services
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +91,9 @@ def resolve_binds(router, binds: dict[str, str], set_address: bool = False) -> l
 class _Proto(asyncio.DatagramProtocol):
     def __init__(self, driver: "IkeDriver", local: tuple[str, int]):
         self.driver = driver
-        self.local = local  # (address, engine port: 500 or 4500)
+        self.local = local  # (address, engine port: 500 or 4500; or a RADIUS source port)
         self.transport: asyncio.DatagramTransport | None = None
+        self.backlog: list = []
 
     def connection_made(self, transport):
         self.transport = transport
@@ -103,14 +106,17 @@ class _Proto(asyncio.DatagramProtocol):
 
 
 class IkeDriver:
-    """Owns the sockets and the timer; `responder` is the sans-I/O engine (also `router.crypto`)."""
+    """Owns the sockets and the timer; `services` holds the sans-I/O cores (`services.crypto` is the IKEv2
+    responder, also `router.crypto`)."""
 
-    def __init__(self, router, responder: Responder, ports: tuple[int, int]):
+    def __init__(self, router, services: Services, ports: tuple[int, int]):
         self.router = router
-        self.responder = responder
+        self.services = services
+        self.responder = services.crypto
         self.ports = ports  # real (ike, natt) ports
         self.endpoints: dict[tuple[str, int], _Proto] = {}  # (addr, engine port) -> protocol
         self._timer: asyncio.Task | None = None
+        self._pending_other: list = []
         self.sent = 0
         self.received = 0
 
@@ -123,14 +129,17 @@ class IkeDriver:
     def _received(self, data: bytes, src, local):
         self.received += 1
         try:
-            out = self.responder.receive(data, src, local, time.monotonic())
+            out = self.services.receive(data, src, local, time.monotonic())
         except Exception:  # noqa: BLE001  the engine promises not to raise; never let the loop die anyway
-            log.exception("IKE engine raised")
+            log.exception("engine raised")
             return
         self.send(out)
 
     def send(self, datagrams: list[Datagram]):
         for d in datagrams:
+            if d.src[1] not in (500, 4500):
+                self._send_other(d)
+                continue
             proto = self.endpoints.get((d.src[0], d.src[1]))
             if proto is None:  # the engine answered from an address we do not own: use any socket on that port
                 proto = next((p for (a, port), p in self.endpoints.items() if port == d.src[1]), None)
@@ -139,13 +148,45 @@ class IkeDriver:
             proto.transport.sendto(d.data, (d.dst[0], d.dst[1]))
             self.sent += 1
 
+    def _send_other(self, d: Datagram) -> None:
+        """A datagram from another local port (the RADIUS client's 1645/1646): its socket is opened on first
+        use, bound to the source address and port the core chose, so replies come back to it."""
+        proto = self.endpoints.get((d.src[0], d.src[1]))
+        if proto is None:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind((d.src[0], d.src[1]))
+            except OSError as e:
+                sock.close()
+                log.warning("cannot bind %s:%s for RADIUS: %s", d.src[0], d.src[1], e)
+                return
+            loop = asyncio.get_running_loop()
+            proto = _Proto(self, (d.src[0], d.src[1]))
+            self.endpoints[(d.src[0], d.src[1])] = proto
+            self._pending_other.append(loop.create_task(self._open(sock, proto, d)))
+            return
+        if proto.transport is None:
+            proto.backlog.append(d)
+            return
+        proto.transport.sendto(d.data, (d.dst[0], d.dst[1]))
+        self.sent += 1
+
+    async def _open(self, sock, proto, first: Datagram):
+        proto.backlog = [first]
+        await asyncio.get_running_loop().create_datagram_endpoint(lambda: proto, sock=sock)
+        for d in proto.backlog:
+            proto.transport.sendto(d.data, (d.dst[0], d.dst[1]))
+            self.sent += 1
+        proto.backlog = []
+
     async def _tick_loop(self):
         while True:
             await asyncio.sleep(TICK)
             try:
-                self.send(self.responder.tick(time.monotonic()))
+                self.send(self.services.tick(time.monotonic()))
             except Exception:  # noqa: BLE001
-                log.exception("IKE timer raised")
+                log.exception("timer raised")
 
     def close(self):
         if self._timer:
@@ -155,12 +196,12 @@ class IkeDriver:
             if proto.transport:
                 proto.transport.close()
         self.endpoints.clear()
-        if getattr(self.router, "crypto", None) is self.responder:
-            self.responder.driver = None
+        if self.services.send == self.send:
+            self.services.send = None
 
 
 async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), host_addresses=None,
-                set_address: bool = False, responder: Responder | None = None) -> IkeDriver:
+                set_address: bool = False, services: Services | None = None) -> IkeDriver:
     """Listen for IKE on every address of the router (or `host_addresses`, or the `binds`' devices) on
     `ports` (IKE, NAT-T); `router.crypto` becomes the engine so the CLI can show and clear it."""
     binds = binds or {}
@@ -173,11 +214,11 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
         addrs = interface_addresses(router)
     if not addrs:
         raise OSError("no interface address to listen on for IKE (configure `ip address` or use --bind)")
-    if responder is None:
-        responder = getattr(router, "crypto", None) or Responder(router, rng=os.urandom, now=time.monotonic)
-    router.crypto = responder
-    drv = IkeDriver(router, responder, tuple(ports))
-    responder.driver = drv
+    if services is None:
+        services = router.services or Services(router, rng=os.urandom, clock=time.monotonic,
+                                               port_map={500: ports[0], 4500: ports[1]})
+    drv = IkeDriver(router, services, tuple(ports))
+    services.send = drv.send
     loop = asyncio.get_running_loop()
     try:
         for addr in dict.fromkeys(addrs):

@@ -25,6 +25,9 @@ from . import certs as _certs
 from . import codec as _codec
 from . import policy
 from .policy import Proposal as PolProposal
+from ..aaa.authorization import _method_key
+from ..aaa.manglers import mangle
+from ..aaa.service import Authorize, PskLookup
 from ..events import Datagram
 from .state import ChildSa, Identity, TrafficSelector
 
@@ -191,6 +194,20 @@ DELETING = "DELETING"  # we sent DELETE, waiting for the answer
 DEAD = "DEAD"
 
 
+WAIT = object()  # a step asked AAA: no response yet
+
+
+class Task:
+    """An IKE_AUTH in progress: its steps (a generator that yields AAA questions and gets their answers), the
+    request it answers and where it came from."""
+
+    __slots__ = ("steps", "msg", "src", "dst", "token")
+
+    def __init__(self, steps, msg, src, dst):
+        self.steps, self.msg, self.src, self.dst = steps, msg, src, dst
+        self.token = None
+
+
 class SaError(Exception):
     """Abort processing of one request and answer with `notify` (inside the SA)."""
 
@@ -208,7 +225,7 @@ class IkeSa:
         "eng", "st", "phase", "prf", "encr", "integ", "sk_d", "c_in", "c_out", "sk_pi", "sk_pr",
         "ni", "nr", "init_req", "init_resp", "init_digest", "peer_next", "cache", "my_next", "pending",
         "last_rx", "ka_next", "frag_peer", "reasm", "profile", "settings", "cisco_peer", "pool", "half_key",
-        "dpd_next", "expires", "peer_addr_nat", "local_nat", "eap_state", "old_of", "due",
+        "dpd_next", "expires", "peer_addr_nat", "local_nat", "eap_state", "old_of", "due", "task", "now", "aaa_psk",
     )
 
     def __init__(self, eng, st):
@@ -240,6 +257,9 @@ class IkeSa:
         self.eap_state = None
         self.old_of = None
         self.due = 0.0  # no timer of this SA fires before this time (see tick); 0: look at the next tick
+        self.task = None  # IKE_AUTH waiting for AAA: Task (the paused steps and the request they answer)
+        self.now = 0.0  # the `now` of the call being processed (the steps read it after a pause)
+        self.aaa_psk = None  # PskAnswer of a `keyring aaa` lookup (keys and cached attributes)
 
     # -- identity -----------------------------------------------------------------------------------------
     @property
@@ -320,12 +340,16 @@ class IkeSa:
             eng.stats.dropped_other += 1
             return []
         mid = msg.message_id
+        self.now = now
         if msg.is_request:
             if msg.from_initiator == self.st.initiator:
                 eng.stats.dropped_other += 1
                 return []
             if mid < self.peer_next or mid in self.cache:
                 return self._retransmission(msg, mid)
+            if self.task is not None:  # IKE_AUTH waits for AAA: absorbed, answered once (from the cache later)
+                eng.stats.absorbed += 1
+                return []
             window = self.settings.window if self.settings is not None and self.phase == READY else 1
             if mid >= self.peer_next + max(window, 1):
                 eng.stats.dropped_other += 1
@@ -365,7 +389,8 @@ class IkeSa:
         eng.debug_packet(self, "recv", msg.exchange, mid, True, msg.inner or [], None, src=src, dst=dst)
         try:
             if msg.exchange == A.IKE_AUTH:
-                out = self._ike_auth(msg, now) if self.phase in (INIT, EAP) else None
+                out = self._run(Task(self._ike_auth(msg, now), msg, src, dst), None) \
+                    if self.phase in (INIT, EAP) else None
             elif self.phase != READY:
                 out = None
             elif msg.exchange == A.CREATE_CHILD_SA:
@@ -375,18 +400,53 @@ class IkeSa:
             else:
                 out = None
         except SaError as e:
-            out = [c.Notify(e.notify, e.data)]
-            if e.fatal:
-                dg = self._respond(msg, out, now, src, dst)
-                self.eng.remove_sa(self, now, reason=str(e))
-                return dg
+            return self._failed(msg, e, src, dst, now)
+        return self._answer(msg, out, src, dst, now)
+
+    def _answer(self, msg, out, src, dst, now) -> list[Datagram]:
+        if out is WAIT:
+            return []
         if out is None:
-            eng.stats.dropped_other += 1
+            self.eng.stats.dropped_other += 1
             return []
         dg = self._respond(msg, out, now, src, dst)
         if self.phase == DEAD:
-            eng.remove_sa(self, now, reason="peer deleted", notify_peer=False)
+            self.eng.remove_sa(self, now, reason="peer deleted", notify_peer=False)
         return dg
+
+    def _failed(self, msg, e: "SaError", src, dst, now) -> list[Datagram]:
+        self.task = None
+        out = [self._codec().Notify(e.notify, e.data)]
+        dg = self._respond(msg, out, now, src, dst)
+        if e.fatal:
+            self.eng.remove_sa(self, now, reason=str(e))
+        return dg
+
+    # -- waiting for AAA (charon's NEED_MORE, h11's paused state) ------------------------------------------
+    def _run(self, task: "Task", value):
+        """Run the steps of `task` until they finish (the response payloads) or ask AAA something: then the
+        request goes out as an event, the task is kept, and WAIT tells the caller to answer nothing yet."""
+        try:
+            ask = task.steps.send(value)
+        except StopIteration as stop:
+            self.task = None
+            return stop.value
+        self.task = task
+        task.token = self.eng.ask(self, ask)
+        return WAIT
+
+    def resume(self, result, now) -> list[Datagram]:
+        """The answer to the task's AAA request: continue the steps; respond when they finish."""
+        task = self.task
+        if task is None or self.phase == DEAD:
+            return []
+        self.now = now
+        self.due = 0.0
+        try:
+            out = self._run(task, result)
+        except SaError as e:
+            return self._failed(task.msg, e, task.src, task.dst, now)
+        return self._answer(task.msg, out, task.src, task.dst, now)
 
     def _update_path(self, src, dst) -> None:
         """NAT-T: always answer where the last authenticated request came from (float to 4500, NAT rebinding)."""
@@ -453,7 +513,9 @@ class IkeSa:
         return []
 
     # -- IKE_AUTH (the chapter's Sequence of Events) --------------------------------------------------------
-    def _ike_auth(self, msg, now) -> list:
+    def _ike_auth(self, msg, now):
+        """The IKE_AUTH steps (a generator: it yields AAA questions, gets their answers, returns the response
+        payloads)."""
         c = self._codec()
         eng = self.eng
         cfg = eng.router.config
@@ -483,13 +545,16 @@ class IkeSa:
                 eng.debug_error(self, "Auth exchange failed")
                 eng.stats.rejected_other += 1
                 raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason="EAP not configured")
-            return eng.eap_start(self, msg, profile, now)  # AAA issue: raises SaError(AUTHENTICATION_FAILED) until then
+            return eng.eap_start(self, msg, profile, now)  # EAP issue: raises SaError(AUTHENTICATION_FAILED) until then
         method = auth.method
         if method == A.AUTH_PSK:
             if "pre-share" not in remote_ms:
                 raise self._auth_failed("peer used PSK, profile does not allow it")
             eng.debug_line(self, "Peer's authentication method is 'PSK'")
             _local_key, remote_key = policy.psk_for(cfg, profile, peer_id, st.remote[0])
+            if remote_key is None and profile.keyring is not None and profile.keyring.kind == "aaa":
+                yield from self._aaa_psk(profile, peer_id)
+                remote_key = self.aaa_psk.remote_key
             if remote_key is None:
                 raise self._auth_failed("no pre-shared key for peer")
             octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
@@ -508,8 +573,47 @@ class IkeSa:
             eng.debug_line(self, f"Peer's authentication method is '{kind}'")
             st.auth_verify = kind
         if eng._debug_on():
-            D.emit(eng.router, D.verification(st))
-        return self._auth_success(msg, profile, now)
+            eng.debug_lines(D.verification(st))
+        if profile.auth_local is not None and profile.auth_local.method == "pre-share" and self.aaa_psk is None \
+                and profile.keyring is not None and profile.keyring.kind == "aaa" \
+                and policy.psk_for(cfg, profile, peer_id, st.remote[0])[0] is None:
+            yield from self._aaa_psk(profile, peer_id)  # our own key comes from AAA too
+        return (yield from self._auth_success(msg, profile))
+
+    def _aaa_psk(self, profile, peer_id):
+        """`keyring aaa LIST [name-mangler M] [password P]`: ask AAA for the keys (chapter, "AAA-based
+        Pre-shared Keys"), with the lines IOS logs around it."""
+        eng = self.eng
+        kr = profile.keyring
+        debug = eng._debug_on()
+        if debug:
+            eng.debug_lines(D.get_preshared_key(self.st, peer_id.text) + D.fetching_secret_from_aaa())
+        name = peer_id.text
+        if kr.name_mangler:
+            mangled = mangle(eng.router.config, kr.name_mangler, peer_id)
+            if mangled is None:
+                raise self._auth_failed(f"Name-mangler {kr.name_mangler} failed to mangle {peer_id.text}")
+            if debug:
+                eng.debug_lines(D.name_mangler(kr.name_mangler, mangled, D.name_type(peer_id), peer_id.text))
+            name = mangled
+        if debug:
+            eng.debug_lines(D.using_aaa_list(kr.name, name) + D.aaa_request(self.st, "Password") + [""])
+        ans = yield PskLookup(self.st.session_id, self.st.local, self.st.remote, name, kr.name,
+                              kr.password.value if kr.password else None)
+        if debug:
+            eng.debug_lines(D.aaa_password_response(self.st))
+        if ans is None or not ans.ok:
+            raise self._auth_failed(f"Failed to get the pre-shared key from AAA: {ans.error if ans else 'no answer'}")
+        self.aaa_psk = ans
+        if debug:
+            lines = D.received_password(ans.symmetric)
+            if ans.attrs is not None:
+                from ..aaa.attrs import cached_attributes_text  # noqa: PLC0415
+
+                text = cached_attributes_text(ans.attrs)
+                if text:
+                    lines += D.cached_attributes(text)
+            eng.debug_lines(lines)
 
     def _auth_failed(self, why: str) -> SaError:
         self.eng.debug_error(self, why)
@@ -524,6 +628,8 @@ class IkeSa:
         octets = signed_octets(self.prf, self.init_resp, self.ni, self.sk_pr, c.IDr(idr.id_type, idr.data).body)
         if local_m == "pre-share":
             local_key, _ = policy.psk_for(cfg, profile, self.st.remote_id, self.st.remote[0])
+            if local_key is None and self.aaa_psk is not None:
+                local_key = self.aaa_psk.local_key
             if local_key is None:
                 raise self._auth_failed("no local pre-shared key")
             self.st.auth_sign = "PSK"
@@ -542,14 +648,12 @@ class IkeSa:
         c = self._codec()
         return [h for p in (msg.get_all(c.CertReq) if msg is not None else ()) for h in p.hashes]
 
-    def _auth_success(self, msg, profile, now) -> list:
+    def _auth_success(self, msg, profile):
+        """After the peer is authenticated: the chapter's "Sequence of Events", in its order."""
         c = self._codec()
         eng = self.eng
         cfg = eng.router.config
         st = self.st
-        # INITIAL_CONTACT: the peer restarted; its older SAs with the same identity go
-        if msg.notify(A.INITIAL_CONTACT) is not None:
-            eng.initial_contact(self, now)
         idr = policy.local_identity(cfg, profile, st.local[0])
         if idr.id_type == 9 and not idr.data:  # `identity local dn`: the subject of our certificate
             idr = _certs.local_dn(eng.router, profile, policy.auth_methods(profile)[0],
@@ -560,8 +664,18 @@ class IkeSa:
         cp_req = msg.get(c.CP)
         if cp_req is None or cp_req.cfg_type != A.CFG_REQUEST or not self.settings.config_exchange_request:
             cp_req = None
-        cp_reply, addr = eng.authorize(self, profile, cp_req)  # raises SaError: the session is terminated
+        requested = tuple(a.type for a in cp_req.attrs) if cp_req is not None else ()
+        user = profile.aaa_author_user.get(_method_key(st.auth_verify)) or profile.aaa_author_user.get("any")
+        implicit = self.aaa_psk.attrs if self.aaa_psk is not None and user is not None and user.cached else None
+        res = yield Authorize(st.session_id, st.local, st.remote, profile.name, st.remote_id,
+                              st.auth_verify or "PSK", requested, st.remote_eap_id, implicit, st)
+        now = self.now
+        cp_reply, addr = eng.authorized(self, res, cp_req)  # raises SaError: the session is terminated
         st.pushed_ip = addr
+        # INITIAL_CONTACT: the peer restarted; its older SAs with the same identity go, now that this one is
+        # authorized
+        if msg.notify(A.INITIAL_CONTACT) is not None:
+            eng.initial_contact(self, now)
         # 3. virtual-access
         if profile.virtual_template is not None:
             st.virtual_access = eng.new_virtual_access(self, profile)

@@ -1,8 +1,10 @@
 """The IKEv2 responder engine: datagrams in, datagrams out (sans-I/O; the clock and RNG are passed in).
 
-`Responder(router, rng, now)`; `receive(data, src, dst, now) -> [Datagram]`; `tick(now) -> [Datagram]`;
-`clear(remote=None)`.  `router.crypto` is this object (set by the driver or by whoever builds it), so the CLI
-reads `sas()`, `sessions`, `stats` and calls `clear`.
+`Responder(router, rng)`; `receive(data, src, dst, now)`, `tick(now)`, `resume(token, result, now)` and
+`clear(remote, now)` return events (iosflex/events.py): datagrams, `Log` lines, `AaaRequest`s (an IKE_AUTH that
+waits for AAA: the driver answers with `resume`) and `SessionEvent`s, in the order they happened.  The engine
+holds no driver and reads no clock.  `router.crypto` is this object, so the CLI reads `sa_states()` and
+`stats`; the session table (`router.sessions`, iosflex/sessions.py) follows the `SessionEvent`s.
 
 Tables:
 * `sas`: our SPI (the responder SPI) -> IkeSa; an SA whose IKE_SA_INIT was answered is in it at once so the
@@ -11,12 +13,13 @@ Tables:
   response (same SPIr, same nonce) and never a second SA.  Its size is the "half-open" count compared with
   `crypto ikev2 cookie-challenge N`.
 * `children`: our inbound ESP SPI -> (IkeSa, ChildSa), for the data plane's lookup of ESP-in-UDP on 4500.
-* `sessions`: session id -> CryptoSession (`show crypto session`).
+* `waiting`: token -> IkeSa whose IKE_AUTH waits for an AAA answer.
 
 Unknown SPIs: a *request* with a non-zero responder SPI we do not know gets an unprotected INFORMATIONAL with
 INVALID_IKE_SPI (RFC 7296 §2.21.4 allows it), at most `invalid_spi_rate` per second overall; responses and
 everything over the rate are dropped silently.  Every malformed input is counted in `stats` and dropped, or
-answered as RFC 7296 says; `receive` never raises.
+answered as RFC 7296 says; `receive` never raises (unless `raise_errors` is set: the test mode that lets
+internal errors out instead of counting them as malformed packets).
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from __future__ import annotations
 import hashlib
 import heapq
 import hmac
+import itertools
 import os
-import time
 
 from . import algorithms as A
 from ..aaa import authorization as Z
@@ -46,7 +49,8 @@ from .ikesa import (
     ike_choice_proposal,
     offered_proposals,
 )
-from .state import CryptoSession, IkeSaState
+from ..events import AaaRequest, Log, SessionEvent
+from .state import IkeSaState
 from .stats import IkeStats
 
 __all__ = ["Datagram", "Responder"]
@@ -56,17 +60,20 @@ HALF_OPEN_TIMEOUT = 30.0
 
 
 class Responder:
-    def __init__(self, router, rng=os.urandom, now=time.monotonic):
+    def __init__(self, router, rng=os.urandom, port_map: dict[int, int] | None = None):
         self.router = router
         self.rng = rng
-        self.now = now
+        self.port_map = port_map or {}  # our engine port (500/4500) -> the real UDP port (`--ike-ports`)
+        self.raise_errors = False  # test mode: internal errors propagate instead of counting as malformed
+        self._out: list = []  # events of the call in progress, in order
         self._after_send: list = []  # announcements due once the current response has gone out
+        self.waiting: dict[int, IkeSa] = {}
+        self._clock = 0.0
+        self._tokens = itertools.count(1)
         self.sas: dict[bytes, IkeSa] = {}
         self.half_open: dict[tuple[str, int, bytes], IkeSa] = {}
         self.children: dict[int, tuple[IkeSa, object]] = {}
-        self.sessions: dict[int, CryptoSession] = {}
         self.stats = IkeStats()
-        self.driver = None
         self.half_open_timeout = HALF_OPEN_TIMEOUT
         self.invalid_spi_rate = 10  # INVALID_IKE_SPI answers per second
         self._spi_budget = (0.0, 0)
@@ -78,9 +85,8 @@ class Responder:
         self._cookie = [(0, rng(32), 0.0)]  # (version, secret, created) newest first
         self.esp_dropped = 0
         self.keepalives = 0
-        self.eap_backend = None  # AAA issue: an object with start(sa, msg, profile, now)
+        self.eap_backend = None  # EAP issue: an object with start(sa, msg, profile, now)
         self.by_peer: dict[tuple, set] = {}  # (peer address, ID type, ID data) -> established SAs (INITIAL_CONTACT)
-        self._bus = None
 
     # ------------------------------------------------------------------------------------------------------
     # CLI interface
@@ -89,42 +95,71 @@ class Responder:
         """Every IKE SA's state for `show crypto ikev2 sa`, by tunnel id."""
         return sorted((sa.st for sa in self.sas.values() if sa.phase != DEAD), key=lambda s: s.tunnel_id)
 
-    def session_list(self) -> list[CryptoSession]:
-        return [self.sessions[k] for k in sorted(self.sessions)]
-
-    def clear(self, remote: str | None = None, now: float | None = None) -> list[Datagram]:
+    def clear(self, remote: str | None = None, now: float = 0.0) -> list:
         """`clear crypto session [remote A]` / `clear crypto ikev2 sa`: our DELETE (with Cisco's reason) for
         each established SA, then the SA goes at once (IOS does not wait for the answer either)."""
-        now = self.now() if now is None else now
-        out: list[Datagram] = []
+        out: list = []
         for sa in list(self.sas.values()):
             if remote is not None and sa.st.remote[0] != remote:
                 continue
             if sa.phase == READY:
                 out += sa.delete(now, DELETE_REASON_CLEAR)
             self.remove_sa(sa, now, reason="cleared", notify_peer=False)
-        if self.driver is not None and out:
-            self.driver.send(out)
-            return []
+        return self._collect(out)
+
+    def _collect(self, datagrams: list) -> list:
+        """The events of one call: what was logged and asked while processing, the datagrams, then what is
+        announced once they are sent."""
+        out = self._out
+        self._out = []
+        out.extend(datagrams)
+        self._flush_after_send()
+        if self._out:
+            out.extend(self._out)
+            self._out = []
         return out
+
+    # ------------------------------------------------------------------------------------------------------
+    # waiting for AAA
+    # ------------------------------------------------------------------------------------------------------
+    def ask(self, sa: IkeSa, question) -> int:
+        """An IKE_AUTH step needs AAA: the request goes out as an event; `resume` brings the answer."""
+        token = next(self._tokens)
+        self.waiting[token] = sa
+        self._out.append(AaaRequest(token, type(question).__name__, question))
+        return token
+
+    def resume(self, token, result, now: float) -> list:
+        sa = self.waiting.pop(token, None)
+        if sa is None or sa.task is None or sa.task.token != token:
+            return []  # the SA went meanwhile (timed out, cleared): a late answer is dropped
+        try:
+            return self._collect(sa.resume(result, now))
+        except Exception:  # noqa: BLE001  same promise as receive
+            if self.raise_errors:
+                raise
+            self.stats.malformed += 1
+            self.remove_sa(sa, now, reason="internal error")
+            return self._collect([])
 
     # ------------------------------------------------------------------------------------------------------
     # input
     # ------------------------------------------------------------------------------------------------------
-    def receive(self, data: bytes, src: tuple[str, int], dst: tuple[str, int], now: float) -> list[Datagram]:
+    def receive(self, data: bytes, src: tuple[str, int], dst: tuple[str, int], now: float) -> list:
         try:
-            return self._receive(bytes(data), tuple(src), tuple(dst), now)
+            dg = self._receive(bytes(data), tuple(src), tuple(dst), now)
         except Exception:  # noqa: BLE001  hostile input must never take the engine down
+            if self.raise_errors:
+                raise
             self.stats.malformed += 1
             self.debug_raw(f"IKEv2-ERROR:Dropping malformed packet from {src[0]}:{src[1]}")
-            return []
-        finally:
-            self._flush_after_send()
+            dg = []
+        return self._collect(dg)
 
     def _wire_port(self, port: int) -> int:
         """Our UDP port as the peer sees it: the driver may listen on other ports than 500/4500
         (`--ike-ports`), and NAT detection hashes the real one."""
-        return self.driver._real_port(port) if self.driver is not None else port
+        return self.port_map.get(port, port)
 
     def _flush_after_send(self) -> None:
         """Lines IOS logs once the response is on its way (SA created, line protocol up): the chapter prints
@@ -133,6 +168,7 @@ class Responder:
             self._after_send.pop(0)()
 
     def _receive(self, data, src, dst, now) -> list[Datagram]:
+        self._clock = now  # the time of the call in progress (given, never read from a clock)
         if dst[1] == 4500:
             kind, payload = C.classify_udp4500(data)
             if kind == "keepalive":
@@ -191,16 +227,15 @@ class Responder:
         """RFC 7296 §2.5: an unprotected INVALID_MAJOR_VERSION for a request with a higher major version."""
         self.stats.malformed += 1
         if (len(data) < C.HEADER_LEN or data[17] >> 4 <= 2 or data[:8] == bytes(8) or data[19] & A.FLAG_RESPONSE
-                or not self._rate_ok()):
+                or not self._rate_ok(self._clock)):
             return []
         spi_i, spi_r = data[:8], data[8:16]
         m = C.Message(spi_i, spi_r, data[18], A.FLAG_RESPONSE, int.from_bytes(data[20:24], "big"),
                       [C.Notify(A.INVALID_MAJOR_VERSION, bytes((A.IKE_VERSION,)))])
         return [Datagram(frame(m.encode(), dst[1]), dst, src)]
 
-    def _rate_ok(self) -> bool:
+    def _rate_ok(self, now: float) -> bool:
         t, n = self._spi_budget
-        now = self.now()
         if now - t >= 1.0:
             self._spi_budget = (now, 1)
             return True
@@ -211,7 +246,7 @@ class Responder:
 
     def _unknown_spi(self, msg, src, dst, now) -> list[Datagram]:
         self.stats.invalid_spi += 1
-        if msg.is_response or not self._rate_ok():
+        if msg.is_response or not self._rate_ok(now):
             return []
         m = C.Message(msg.spi_i, msg.spi_r, A.INFORMATIONAL, A.FLAG_RESPONSE | (0 if msg.from_initiator else A.FLAG_INITIATOR),
                       msg.message_id, [C.Notify(A.INVALID_IKE_SPI)])
@@ -415,10 +450,8 @@ class Responder:
         if peers is not None:
             peers.discard(old)
             peers.add(new)
-        sess = self.sessions.get(st.session_id)
-        if sess is not None:
-            sess.ike_sa = st
-        new.expires = None if not new.settings or not new.settings.lifetime else self.now() + new.settings.lifetime
+        self._out.append(SessionEvent("update", st))
+        new.expires = None if not new.settings or not new.settings.lifetime else self._clock + new.settings.lifetime
         return new
 
     def established(self, sa: IkeSa, now: float) -> None:
@@ -437,9 +470,6 @@ class Responder:
         sa.drop_init_material()
         self.stats.incoming_accepted += 1
         self.by_peer.setdefault(self._peer_key(sa), set()).add(sa)
-        self.sessions[st.session_id] = CryptoSession(
-            session_id=st.session_id, peer=st.remote, interface=st.virtual_access, profile=st.profile, ike_sa=st,
-            created=now, phase1_id=st.remote_id.text if st.remote_id else "")
         self._after_send.append(lambda: self._announce_up(sa))
 
     def _announce_up(self, sa: IkeSa) -> None:
@@ -454,6 +484,7 @@ class Responder:
         if debug:
             self.debug_line(sa, f"Session with IKE ID PAIR ({st.remote_id.text if st.remote_id else ''}, "
                                 f"{st.local_id.text if st.local_id else ''}) is UP")
+        self._out.append(SessionEvent("up", st))
 
     def child_added(self, sa, child) -> None:
         self.children[child.spi_in] = (sa, child)
@@ -484,16 +515,19 @@ class Responder:
             pass
         else:
             heapq.heappush(self._free_tunnel, sa.st.tunnel_id)
-        self.release_address(sa)
+        sa.pool = None  # the lease is the session's: released when the session table hears it is gone
         if sa.st.virtual_access:
             self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {sa.st.virtual_access}, changed state to down")
             try:
                 self._free_vaccess.append(int(sa.st.virtual_access.rsplit("s", 1)[1]))
             except (ValueError, IndexError):
                 pass
-        self.sessions.pop(sa.st.session_id, None)
         if was_ready:
-            self.debug_line(sa, "Delete all IKE SAs" if reason != "cleared" else "Delete all IKE SAs")
+            self.debug_line(sa, "Delete all IKE SAs")
+        if sa.task is not None:
+            self.waiting.pop(sa.task.token, None)
+            sa.task = None
+        self._out.append(SessionEvent("gone", sa.st, {"reason": reason, "was_up": was_ready}))
 
     def initial_contact(self, sa: IkeSa, now: float) -> None:
         """INITIAL_CONTACT: older SAs between the same identities are stale (the peer rebooted)."""
@@ -519,27 +553,21 @@ class Responder:
     # ------------------------------------------------------------------------------------------------------
     # authorization (config payload) and authentication hooks
     # ------------------------------------------------------------------------------------------------------
-    def authorize(self, sa: IkeSa, profile, cp_req):
-        """Authorization (chapter step 1) and the address for a CFG_REQUEST (step 2) through authorization.py:
-        returns (CFG_REPLY payload or None, pushed address).  A failed authorization raises SaError with the
-        notify authorization.py chose (the session is terminated)."""
-        req = [a.type for a in cp_req.attrs] if cp_req is not None else []
-        res = Z.authorize(self.router, profile, sa.st.remote_id, sa.st.auth_verify or "PSK", request_attrs=req)
-        if not res.ok:
-            self.debug_error(sa, f"Authorization failed: {res.error}")
+    def authorized(self, sa: IkeSa, res, cp_req):
+        """The merged authorization (chapter step 1) and the address for a CFG_REQUEST (step 2), as the AAA
+        service answered: (CFG_REPLY payload or None, pushed address).  A failed authorization raises SaError
+        with the notify aaa/authorization.py chose (the session is terminated)."""
+        if res is None or not res.ok:
+            why = res.error if res is not None else "no answer"
+            self.debug_error(sa, f"Authorization failed: {why}")
             self.stats.rejected_other += 1
-            raise SaError(res.notify or A.AUTHENTICATION_FAILED, fatal=True, reason=res.error or "authorization")
+            raise SaError((res.notify if res is not None else None) or A.AUTHENTICATION_FAILED, fatal=True,
+                          reason=why or "authorization")
         sa.pool = res
         if cp_req is None:
             return None, None
-        attrs = Z.cfg_reply_attributes(res, req)
+        attrs = Z.cfg_reply_attributes(res, [a.type for a in cp_req.attrs])
         return C.CP(A.CFG_REPLY, [C.CPAttr(t, v) for t, v in attrs]), res.address
-
-    def release_address(self, sa: IkeSa) -> None:
-        if sa.pool is None:
-            return
-        Z.release_result(self.router, sa.pool)
-        sa.pool = None
 
     def certreq_payload(self):
         """CERTREQ naming the trustpoint CAs of the certificate profiles, or None (certs.py)."""
@@ -557,16 +585,19 @@ class Responder:
     # ------------------------------------------------------------------------------------------------------
     # timers
     # ------------------------------------------------------------------------------------------------------
-    def tick(self, now: float) -> list[Datagram]:
-        out: list[Datagram] = []
+    def tick(self, now: float) -> list:
+        self._clock = now
+        out: list = []
         for sa in list(self.sas.values()):
             if sa.phase == DEAD or sa.due > now:  # nothing of this SA's can fire yet (IkeSa.tick sets `due`)
                 continue
             try:
                 out += sa.tick(now)
             except Exception:  # noqa: BLE001
+                if self.raise_errors:
+                    raise
                 self.remove_sa(sa, now, reason="internal error")
-        return out
+        return self._collect(out)
 
     # ------------------------------------------------------------------------------------------------------
     # debug and log
@@ -575,23 +606,26 @@ class Responder:
         return bool(getattr(self.router, "debug", None)) and D.enabled(self.router)
 
     def log(self, text: str) -> None:
-        if self._bus is None:
-            from ..logbus import bus  # noqa: PLC0415
+        """A log message (printed whatever the debug flags, like IOS's console log)."""
+        self._out.append(Log(tuple(text.split("\n"))))
 
-            self._bus = bus(self.router)
-        self._bus.log(text)
+    def debug_lines(self, lines: list[str]) -> None:
+        """Debug lines, kept when their flag is on (crypto/debug.py decides by prefix)."""
+        keep = D.filter_lines(lines, getattr(self.router, "debug", None) or ())
+        if keep:
+            self._out.append(Log(tuple(keep)))
 
     def debug_raw(self, text: str) -> None:
         if self._debug_on():
-            D.emit(self.router, [text])
+            self.debug_lines([text])
 
     def debug_line(self, sa, text: str) -> None:
         if self._debug_on():
-            D.emit(self.router, [D.prefix(sa.st if sa is not None else None) + text.rstrip()])
+            self.debug_lines([D.prefix(sa.st if sa is not None else None) + text.rstrip()])
 
     def debug_error(self, sa, text: str) -> None:
         if self._debug_on():
-            D.emit(self.router, [D.prefix(sa.st if sa is not None else None).replace("IKEv2:", "IKEv2-ERROR:", 1) + text])
+            self.debug_lines([D.prefix(sa.st if sa is not None else None).replace("IKEv2:", "IKEv2-ERROR:", 1) + text])
 
     def debug_packet(self, sa, direction, exchange, msg_id, request, payloads, packets, spi=None, src=None,
                      dst=None) -> None:
@@ -616,4 +650,4 @@ class Responder:
             lines += D.packet_sent(st, src, dst, spi_i, spi_r, msg_id, xname, bool(request),
                                    names if plain else ["ENCR"])
             lines.append("")  # the chapter leaves an empty line after a sent block, none after a received one
-        D.emit(self.router, lines)
+        self.debug_lines(lines)

@@ -20,11 +20,14 @@ def _engine(ctx):
     return getattr(ctx.router, "crypto", None)
 
 
-def _now(engine) -> float:
-    clock = getattr(engine, "now", None)
-    if callable(clock):
-        return clock()
-    return time.monotonic()
+def _now(engine_or_ctx) -> float:
+    """The driver's clock (a simulated network's fake clock in transcripts), else the host's."""
+    router = getattr(engine_or_ctx, "router", None)
+    services = getattr(router, "services", None)
+    if services is not None:
+        return services.clock()
+    clock = getattr(engine_or_ctx, "now", None)
+    return clock() if callable(clock) else time.monotonic()
 
 
 def _call(engine, *names) -> list:
@@ -40,8 +43,9 @@ def _sas(engine) -> list:
     return _call(engine, "sa_states", "ike_sas")
 
 
-def _sessions(engine) -> list:
-    return _call(engine, "session_list", "sessions")
+def _sessions(ctx) -> list:
+    """The session records that are up (iosflex/sessions.py): `show crypto session` is a view of them."""
+    return ctx.router.sessions.active()
 
 
 @handler("show_crypto_ikev2_sa")
@@ -53,13 +57,13 @@ def show_crypto_ikev2_sa(ctx):
 @handler("show_crypto_session")
 def show_crypto_session(ctx):
     e = _engine(ctx)
-    ctx.write(*show.crypto_session(_sessions(e), _now(e), detail=ctx.args.has("detail")))
+    ctx.write(*show.crypto_session(_sessions(ctx), _now(e), detail=ctx.args.has("detail")))
 
 
 @handler("show_crypto_ipsec_sa")
 def show_crypto_ipsec_sa(ctx):
     e = _engine(ctx)
-    ctx.write(*show.ipsec_sa(_sessions(e), _now(e), ctx.cfg))
+    ctx.write(*show.ipsec_sa(_sessions(ctx), _now(e), ctx.cfg))
 
 
 @handler("show_crypto_ikev2_stats")
@@ -88,16 +92,14 @@ def show_crypto_ikev2_profile(ctx):
 
 @handler("clear_crypto_session")
 def clear_crypto_session(ctx):
-    e = _engine(ctx)
-    if e is not None:
-        e.clear(remote=ctx.args.get("remote"))
+    services = ctx.router.services
+    if services is not None:  # the DELETEs really go to the peers, through the driver
+        services.clear_crypto(remote=ctx.args.get("remote"))
 
 
 @handler("clear_crypto_ikev2_sa")
 def clear_crypto_ikev2_sa(ctx):
-    e = _engine(ctx)
-    if e is not None:
-        e.clear(remote=ctx.args.get("remote"))
+    clear_crypto_session(ctx)
 
 
 def _flags(ctx) -> list[str]:

@@ -236,6 +236,31 @@ class IosflexRouter:
         finally:
             s.close()
 
+    def exec_many(self, commands: list[str], timeout: float = 20.0) -> list[str]:
+        """Several commands on one control session (so `configure terminal` carries over); each one's output."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        outs = []
+        try:
+            s.connect(str(self.control_path))
+            buf = b""
+            for command in commands:
+                s.sendall(command.encode() + b"\n")
+                while (END.encode() + b"\n") not in buf:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        return outs
+                    buf += chunk
+                one, _, buf = buf.partition(END.encode() + b"\n")
+                outs.append(one.decode(errors="replace").rstrip("\n"))
+            return outs
+        finally:
+            s.close()
+
+    def exec_config(self, lines: list[str]) -> list[str]:
+        """Configuration lines typed at `(config)#`; returns the outputs (an error line starts with %)."""
+        return self.exec_many(["configure terminal", *lines, "end"])
+
     def cpu_ms(self) -> float:
         return proc_cpu_ms(self.pid)
 

@@ -1,0 +1,368 @@
+"""The AAA service: answers the IKEv2 engine's AAA requests and keeps accounting, sans-I/O.
+
+    events = aaa.handle(AaaRequest, now)         # a PSK lookup or an authorization
+    events = aaa.on_radius(RadiusResult, now)    # a RADIUS answer (or time-out) for one of ours
+    events = aaa.session_up(session, now) / session_down(session, now, cause) / tick(now)   # accounting
+
+Each request runs as a job: a generator of steps (aaa/authorization.py's method-list walk) that yields a
+`RadiusAuthor` whenever a method is `group G`; the job is then parked under a token until the RADIUS client's
+result comes back, exactly like the IKE_AUTH that asked.  Local methods answer at once, so a router with local
+keys and policy answers in the same call (`AaaAnswer` comes back in the returned events).
+
+What goes out is only events: RADIUS datagrams (through the RADIUS client), `Log` lines (debug aaa, debug
+radius and the IKEv2 lines IOS prints around AAA, through the builders in crypto/debug.py), and `AaaAnswer`s.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..crypto import debug as IK
+from ..crypto.state import Identity
+from ..events import AaaAnswer, Log
+from . import authorization as Z
+from . import debug as AD
+from .attrs import Attrs
+
+# `debug` flags (router.debug)
+RADIUS_AUTH, RADIUS_ACCT = "radius authentication", "radius accounting"
+AAA_AUTHOR, AAA_ACCT = "aaa authorization", "aaa accounting"
+
+
+def flag_on(debug: set, flag: str) -> bool:
+    """`debug radius` turns on both radius flags."""
+    return flag in debug or (flag.startswith("radius") and "radius" in debug)
+
+
+# ---- what the engine asks ------------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class PskLookup:
+    """`keyring aaa LIST [name-mangler M] [password P]`: the peer's keys from AAA."""
+
+    session_id: int
+    local: tuple[str, int]
+    remote: tuple[str, int]
+    username: str
+    method_list: str
+    password: str | None = None
+
+
+@dataclass(slots=True)
+class PskAnswer:
+    ok: bool
+    local_key: bytes | None = None
+    remote_key: bytes | None = None
+    symmetric: bool = True
+    attrs: Attrs | None = None  # the reply's other attributes (implicit authorization with `... cached`)
+    error: str = ""
+
+
+@dataclass(slots=True)
+class Authorize:
+    """Chapter step 1 and 2: group, implicit and user authorization merged, then the address."""
+
+    session_id: int
+    local: tuple[str, int]
+    remote: tuple[str, int]
+    profile: str
+    identity: Identity | None
+    auth_method: str
+    request_attrs: tuple = ()
+    eap_id: str | None = None
+    implicit: Attrs | None = None
+    sa_state: object = None  # for the IKEv2 debug prefix
+
+
+@dataclass(slots=True)
+class _Job:
+    token: object  # the engine's token, answered with AaaAnswer
+    steps: object  # generator
+    request: object
+    aaa_id: int = 0
+    current: object = None  # the RadiusAuthor being asked
+
+
+@dataclass(slots=True)
+class _AcctJob:
+    session: object
+    status: str
+
+
+DEFAULT_PASSWORD = "cisco"  # IOS's User-Password for PSK and authorization lookups without `password`
+
+
+class AaaService:
+    def __init__(self, router, sessions, radius):
+        self.router = router
+        self.sessions = sessions
+        self.radius = radius
+        self._jobs: dict[int, object] = {}
+        self._next = 0
+
+    # -- plumbing ------------------------------------------------------------------------------------------
+    def _debug(self, flag: str) -> bool:
+        return flag_on(self.router.debug, flag)
+
+    def _log(self, out: list, flag: str, lines: list[str]) -> None:
+        if lines and self._debug(flag):
+            out.append(Log(tuple(lines)))
+
+    def _ike_log(self, out: list, lines: list[str]) -> None:
+        keep = IK.filter_lines(lines, self.router.debug)
+        if keep:
+            out.append(Log(tuple(keep)))
+
+    def _token(self, job) -> int:
+        self._next += 1
+        self._jobs[self._next] = job
+        return self._next
+
+    # -- requests ------------------------------------------------------------------------------------------
+    def handle(self, req, now: float) -> list:
+        data = req.data
+        if isinstance(data, PskLookup):
+            job = _Job(req.token, self._psk_steps(data), data)
+        elif isinstance(data, Authorize):
+            job = _Job(req.token, self._author_steps(data), data)
+        else:
+            return [AaaAnswer(req.token, None)]
+        return self._step(job, None, now)
+
+    def _session(self, data, now):
+        return self.sessions.ensure(data.session_id, data.local, data.remote, now)
+
+    def _keep(self, req, value, now: float) -> None:
+        """The session record keeps what AAA decided: the merged authorization (and its address lease), the
+        attributes cached from an AAA PSK lookup."""
+        session = self._session(req, now)
+        if isinstance(req, Authorize):
+            session.authorization = value
+        elif isinstance(value, PskAnswer) and value.ok:
+            session.implicit = value.attrs
+
+    def release(self, session) -> None:
+        """The session is gone: its address goes back to the pool."""
+        res = session.authorization
+        if res is not None and getattr(res, "allocated", False):
+            Z.release(self.router.config, res.pool, res.address)
+            res.allocated = False
+
+    def _psk_steps(self, req: PskLookup):
+        attrs, why = yield from Z.run_list(self.router.config, req.method_list, req.username,
+                                           req.password or DEFAULT_PASSWORD, "psk")
+        if attrs is None:
+            return PskAnswer(False, error=why)
+        local = attrs.psk_local or attrs.psk
+        remote = attrs.psk_remote or attrs.psk
+        if local is None or remote is None:
+            return PskAnswer(False, error="no pre-shared key in the AAA reply")
+        return PskAnswer(True, _b(local), _b(remote), symmetric=attrs.psk_local is None and attrs.psk_remote is None,
+                         attrs=attrs)
+
+    def _author_steps(self, req: Authorize):
+        cfg = self.router.config
+        profile = cfg.ikev2_profile.items.get(req.profile)
+        res = yield from Z.authorize_steps(cfg, profile, req.identity, req.auth_method, req.request_attrs,
+                                           req.eap_id, req.implicit)
+        return res
+
+    def _step(self, job: _Job, value, now: float) -> list:
+        out: list = []
+        while True:
+            try:
+                ask = job.steps.send(value)
+            except StopIteration as stop:
+                self._keep(job.request, stop.value, now)
+                out.append(AaaAnswer(job.token, stop.value))
+                return out
+            job.current = ask
+            sent = self._radius_author(job, ask, now, out)
+            if sent:
+                return out
+            value = Z.NO_ANSWER  # no server in that group: the next method
+
+    def _radius_author(self, job: _Job, ask, now: float, out: list) -> bool:
+        from ..radius import servers as RS  # noqa: PLC0415
+
+        cfg = self.router.config
+        servers = RS.group_servers(cfg, ask.group)
+        if not servers:
+            return False
+        req = job.request
+        session = self._session(req, now)
+        if not session.aaa_id:
+            session.aaa_id = self.sessions.next_aaa_id()
+        job.aaa_id = session.aaa_id
+        if ask.kind == "user":
+            self._ike_log(out, IK.user_author_request(ask.method_list, ask.username)
+                          + IK.aaa_request(getattr(req, "sa_state", None), "Authorization"))
+        src = RS.source_address(cfg, ask.group, servers[0].address)
+        self._log(out, RADIUS_AUTH, AD.author_request(session.aaa_id, ask.group, src, servers[0].address))
+        attrs = [("User-Name", ask.username), ("User-Password", ask.password or DEFAULT_PASSWORD),
+                 ("Calling-Station-Id", req.remote[0]),
+                 ("Cisco-AVPair", f"audit-session-id={session.audit_session_id}"),
+                 ("Service-Type", 5),  # Outbound
+                 ("NAS-IP-Address", src)]
+        token = self._token(job)
+        out.extend(self.radius.submit(now, token, session.aaa_id, "auth", servers, attrs, src))
+        return True
+
+    # -- RADIUS answers ------------------------------------------------------------------------------------
+    def on_radius(self, result, now: float) -> list:
+        job = self._jobs.pop(result.token, None)
+        if job is None:
+            return []
+        if isinstance(job, _AcctJob):
+            return []  # accounting answers only end the transaction (the client counted them)
+        out: list = []
+        status = result.status
+        if status == "accept":
+            attrs = _reply_attrs(self.router.config, result)
+            value = attrs
+            verdict = "PASS"
+        elif status == "reject":
+            value, verdict = None, "FAIL"
+        else:
+            value, verdict = Z.NO_ANSWER, "ERROR"
+        self._log(out, RADIUS_AUTH, AD.author_reply(job.aaa_id, verdict))
+        if isinstance(value, Attrs) and value.ignored and self._debug(AAA_AUTHOR):
+            out.append(Log(tuple(f"AAA/AUTHOR: ignored attribute {t}" for t in value.ignored)))
+        out.extend(self._step(job, value, now))
+        return out
+
+    # -- accounting --------------------------------------------------------------------------------------------
+    def _acct_list(self, session):
+        cfg = self.router.config
+        prof = cfg.ikev2_profile.items.get(session.profile or "")
+        if prof is None:
+            return None, None
+        name = prof.aaa_accounting.get(session.auth_method or "") or prof.aaa_accounting.get("any")
+        if not name:
+            return None, None
+        ml = cfg.aaa_methods.get("accounting network", name)
+        return name, ml
+
+    def session_up(self, session, now: float) -> list:
+        from ..sessions import Accounting  # noqa: PLC0415
+
+        name, ml = self._acct_list(session)
+        if ml is None or ml.action in ("none",):
+            return []
+        acct = Accounting(name, self.sessions.next_aaa_id(), self.sessions.next_acct_session_id(), started=now,
+                          stop_only=ml.action == "stop-only")
+        session.accounting = acct
+        upd = self.router.config.aaa_methods.update
+        if upd is not None and upd.periodic:
+            acct.next_interim = now + 60 * upd.periodic
+        out: list = []
+        self._log(out, AAA_ACCT, AD.acct_start_events(acct.aaa_id))
+        if ml.action != "stop-only":
+            self._ike_log(out, IK.accounting(session.ike_sa, True))
+            out.extend(self._acct_send(session, ml, "Start", now))
+            acct.start_sent = True
+        return out
+
+    def session_down(self, session, now: float, cause: str = "none") -> list:
+        acct = session.accounting
+        if acct is None or acct.stop_sent:
+            return []
+        name, ml = self._acct_list(session)
+        if ml is None:
+            return []
+        out: list = []
+        inp, outp, pin, pout = _counters(session)
+        self._log(out, AAA_ACCT, AD.acct_tunnel_down(acct.aaa_id))
+        self._ike_log(out, IK.accounting_counters(inp, outp, pin, pout) + IK.accounting(session.ike_sa, False))
+        self._log(out, AAA_ACCT, AD.acct_stop_events(acct.aaa_id))
+        out.extend(self._acct_send(session, ml, "Stop", now, cause))
+        acct.stop_sent = True
+        return out
+
+    def tick(self, now: float) -> list:
+        out: list = []
+        upd = self.router.config.aaa_methods.update
+        for session in list(self.sessions.by_id.values()):
+            acct = session.accounting
+            if acct is None or acct.stop_sent or acct.next_interim is None or now < acct.next_interim:
+                continue
+            name, ml = self._acct_list(session)
+            if ml is None or upd is None or not upd.periodic:
+                acct.next_interim = None
+                continue
+            acct.next_interim = now + 60 * upd.periodic
+            out.extend(self._acct_send(session, ml, "Interim-Update", now))
+        return out
+
+    def next_due(self) -> float | None:
+        dues = [s.accounting.next_interim for s in self.sessions.by_id.values()
+                if s.accounting is not None and s.accounting.next_interim is not None]
+        return min(dues) if dues else None
+
+    def _acct_send(self, session, ml, status: str, now: float, cause: str = "none") -> list:
+        from ..radius import servers as RS  # noqa: PLC0415
+
+        cfg = self.router.config
+        out: list = []
+        for method in ml.methods:
+            if not method.startswith("group "):
+                continue
+            group = method.split(None, 1)[1]
+            servers = RS.group_servers(cfg, group)
+            if not servers:
+                continue
+            src = RS.source_address(cfg, group, servers[0].address)
+            attrs = accounting_attributes(session, status, now, src, cause)
+            token = self._token(_AcctJob(session, status))
+            out.extend(self.radius.submit(now, token, session.accounting.aaa_id, "acct", servers, attrs, src))
+            break  # start-stop goes to the first group that has servers (`broadcast` is not emulated)
+        return out
+
+
+def _b(v) -> bytes:
+    return v if isinstance(v, bytes) else str(v).encode()
+
+
+def _counters(session) -> tuple[int, int, int, int]:
+    st = session.ike_sa
+    children = getattr(st, "children", None) or []
+    return (sum(c.bytes_in for c in children), sum(c.bytes_out for c in children),
+            sum(c.pkts_in for c in children), sum(c.pkts_out for c in children))
+
+
+def accounting_attributes(session, status: str, now: float, nas_ip: str, cause: str = "none") -> list:
+    """An IPsec tunnel's Accounting-Request attributes, in the order the chapter's logs show them."""
+    acct = session.accounting
+    st = session.ike_sa
+    phase1 = session.phase1_id
+    user = session.username or phase1
+    attrs: list = [("Acct-Session-Id", f"{acct.acct_session_id:08X}"),
+                   ("Calling-Station-Id", session.peer[0]),
+                   ("Cisco-AVPair", f"audit-session-id={session.audit_session_id}"),
+                   ("Cisco-AVPair", f"isakmp-phase1-id={phase1}"),
+                   ("Cisco-AVPair", f"isakmp-initator-ip={session.peer[0]}"),
+                   ("User-Name", user)]
+    if status == "Start":
+        attrs += [("Cisco-AVPair", "connect-progress=No Progress"), ("Acct-Authentic", 2)]
+    else:
+        attrs += [("Acct-Authentic", 2), ("Cisco-AVPair", "connect-progress=No Progress")]
+        inp, outp, pin, pout = _counters(session)
+        attrs += [("Acct-Session-Time", max(0, int(now - acct.started))),
+                  ("Acct-Input-Octets", inp), ("Acct-Output-Octets", outp),
+                  ("Acct-Input-Packets", pin), ("Acct-Output-Packets", pout)]
+        if status == "Stop":
+            attrs += [("Acct-Terminate-Cause", 0), ("Cisco-AVPair", "disc-cause-ext=No Reason")]
+    attrs += [("Acct-Status-Type", {"Start": 1, "Stop": 2, "Interim-Update": 3}[status]),
+              ("NAS-IP-Address", nas_ip), ("Acct-Delay-Time", 0)]
+    del st
+    return attrs
+
+
+def _reply_attrs(cfg, result) -> Attrs:
+    """The Access-Accept's attributes as the authorization source they are (keys decrypted)."""
+    from .attrs import attrs_from_radius  # noqa: PLC0415
+
+    from ..radius.client import reply_pairs  # noqa: PLC0415
+
+    return attrs_from_radius(reply_pairs(result), cfg)

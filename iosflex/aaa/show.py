@@ -1,0 +1,47 @@
+"""`show aaa user all`: the AAA view of the session records (iosflex/sessions.py), as IOS prints it.
+
+The chapter shows the IPSEC-TUNNEL block of one session (section "RADIUS Packet of Disconnect"):
+
+      IPSEC-TUNNEL: Username=router1.domain1
+        Session Id=000000CE Unique Id=000000D8
+        ...
+        Attribute list:
+          86D5EEF8 0 00000082 formatted-clid(37) 10 172.16.1.1
+
+The hex words before each attribute are IOS's memory addresses and internal flags: the first is a made-up but
+stable address derived from the session's ids, the flags are the chapter's per attribute.  The lines before the
+block (`Unique id N is currently in use.`) follow IOS's layout from memory (unverified).
+"""
+
+from __future__ import annotations
+
+# (name, AAA attribute number, flags) in the chapter's order
+_ATTRS = (("formatted-clid", 37, 0x82), ("audit-session-id", 819, 0x8A), ("isakmp-phase1-id", 737, 0x81),
+          ("isakmp-initator-ip", 738, 0x02))
+
+
+def _addr(seed: int, k: int) -> str:
+    return f"{(0x86D5EEF8 + 0x10000 * (seed % 0x100) + 0x34 * k) & 0xFFFFFFFF:08X}"
+
+
+def user_all(sessions) -> list[str]:
+    out: list[str] = []
+    for s in sessions:
+        acct = s.accounting
+        if acct is None:
+            continue
+        values = (s.peer[0], s.audit_session_id, s.phase1_id, s.peer[0])
+        lens = (len(s.peer[0]), len(s.audit_session_id), len(s.phase1_id), 4)
+        out += ["--------------------------------------------------------",
+                f"Unique id {acct.aaa_id} is currently in use.",
+                "Accounting:",
+                f"  IPSEC-TUNNEL: Username={s.username or s.phase1_id}",
+                f"    Session Id={acct.acct_session_id:08X} Unique Id={acct.aaa_id:08X}",
+                f"    Start Sent={int(acct.start_sent)} Stop Only={'Y' if acct.stop_only else 'N'}",
+                f"    stop_has_been_sent={'Y' if acct.stop_sent else 'N'}",
+                f"    Method List={0x8655B740 + 0x40 * (acct.aaa_id % 0x100):08X} : Name = {acct.method_list}",
+                "    Attribute list:"]
+        for k, ((name, num, flags), value, n) in enumerate(zip(_ATTRS, values, lens)):
+            out.append(f"      {_addr(acct.aaa_id, k)} 0 {flags:08X} {name}({num}) {n} {value}")
+        out.append("")
+    return out

@@ -1,0 +1,80 @@
+"""EXEC handlers of AAA and RADIUS (grammars/aaa-exec.gram): show aaa user all, show aaa servers, debug radius,
+debug aaa.  The state shown lives in the router's services (router.sessions, router.radius)."""
+
+from __future__ import annotations
+
+from ..aaa import show as aaa_show
+from . import handler
+
+RADIUS_FLAGS = ("radius authentication", "radius accounting")
+
+
+def _radius_flags(ctx) -> list[str]:
+    if ctx.args.has("authentication"):
+        return ["radius authentication"]
+    if ctx.args.has("accounting"):
+        return ["radius accounting"]
+    return list(RADIUS_FLAGS)
+
+
+def _radius_state(dbg: set) -> list[str]:
+    """What IOS prints after `debug radius ...` (from memory of IOS 15; unverified)."""
+    on = lambda f: "on" if f in dbg else "off"  # noqa: E731
+    proto = "on" if any(f in dbg for f in RADIUS_FLAGS) else "off"
+    return [f"Radius protocol debugging is {proto}",
+            "Radius protocol brief debugging is off",
+            "Radius protocol verbose debugging is off",
+            "Radius packet hex dump debugging is off",
+            f"Radius packet protocol (authentication) debugging is {on('radius authentication')}",
+            f"Radius packet protocol (accounting) debugging is {on('radius accounting')}",
+            "Radius packet retransmission debugging is off",
+            "Radius server fail-over debugging is off",
+            "Radius elog debugging debugging is off"]
+
+
+@handler("debug_radius")
+def debug_radius(ctx):
+    ctx.router.debug.update(_radius_flags(ctx))
+    ctx.write(*_radius_state(ctx.router.debug))
+
+
+@handler("undebug_radius")
+def undebug_radius(ctx):
+    for f in _radius_flags(ctx):
+        ctx.router.debug.discard(f)
+    ctx.write(*_radius_state(ctx.router.debug))
+
+
+AAA_TEXT = {"aaa accounting": "AAA Accounting", "aaa authorization": "AAA Authorization"}
+
+
+def _aaa_flag(ctx) -> str:
+    return "aaa accounting" if ctx.args.has("accounting") else "aaa authorization"
+
+
+@handler("debug_aaa")
+def debug_aaa(ctx):
+    f = _aaa_flag(ctx)
+    ctx.router.debug.add(f)
+    ctx.write(f"{AAA_TEXT[f]} debugging is on")
+
+
+@handler("undebug_aaa")
+def undebug_aaa(ctx):
+    f = _aaa_flag(ctx)
+    ctx.router.debug.discard(f)
+    ctx.write(f"{AAA_TEXT[f]} debugging is off")
+
+
+@handler("show_aaa_user_all")
+def show_aaa_user_all(ctx):
+    sessions = [s for _k, s in sorted(ctx.router.sessions.by_id.items())]
+    ctx.write(*aaa_show.user_all(sessions))
+
+
+@handler("show_aaa_servers")
+def show_aaa_servers(ctx):
+    from ..radius.client import show_aaa_servers as render  # noqa: PLC0415
+
+    client = ctx.router.radius
+    ctx.write(*render(client, ctx.cfg))

@@ -1,0 +1,125 @@
+"""The router's runtime services and the one place where the cores' events are carried out.
+
+`Services(router, rng)` builds the per-router cores, each a field here and on the router (DESIGN.md: "Per-
+router services ... are fields of the router, never module globals"):
+
+* `crypto`   the IKEv2 responder (crypto/responder.py)            router.crypto
+* `radius`   the RADIUS client (radius/client.py)                  router.radius
+* `aaa`      method lists, authorization, accounting (aaa/service.py)  router.aaa
+* `sessions` one record per peer session (sessions.py)             router.sessions
+* the log bus (logbus.py)                                          router.logbus
+
+A driver owns sockets and a clock (crypto/driver.py over asyncio, simnet.py in-process with a fake clock) and
+calls `receive`, `tick` and `run`; each returns the datagrams to put on the wire.  In between, `dispatch`
+carries out every other event depth-first, the way IOS's own call chains run: a `Log` goes to the bus, an
+`AaaRequest` to the AAA service, its `AaaAnswer` back to the engine's `resume`, a RADIUS result to the AAA
+service, a `SessionEvent` to the session table and accounting.  The CLI reaches the same path through
+`run(events)` (e.g. `clear crypto session`), whose datagrams go out through `send`, the driver's callback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from typing import Callable
+
+from .aaa.service import AaaService, flag_on
+from .crypto.responder import Responder
+from .events import AaaAnswer, AaaRequest, Datagram, Log, SessionEvent
+
+
+class Services:
+    def __init__(self, router, rng=os.urandom, clock: Callable[[], float] | None = None,
+                 send: Callable[[list], None] | None = None, port_map: dict[int, int] | None = None):
+        from .radius.client import RadiusClient, RadiusResult  # noqa: PLC0415
+
+        self._RadiusResult = RadiusResult
+        self.router = router
+        self.clock = clock or (lambda: 0.0)
+        self.send = send
+        self.sessions = router.sessions
+        self.radius = RadiusClient(rng, debug=lambda flag: flag_on(router.debug, flag))
+        self.aaa = AaaService(router, self.sessions, self.radius)
+        self.crypto = Responder(router, rng=rng, port_map=port_map)
+        router.crypto, router.radius, router.aaa, router.services = self.crypto, self.radius, self.aaa, self
+
+    # -- driver entry points ---------------------------------------------------------------------------------
+    def receive(self, data: bytes, src, dst, now: float) -> list[Datagram]:
+        if self.radius.owns(dst):
+            events = self.radius.receive(data, src, dst, now)
+        else:
+            events = self.crypto.receive(data, src, dst, now)
+        return self.dispatch(events, now)
+
+    def tick(self, now: float) -> list[Datagram]:
+        events = self.crypto.tick(now) + self.radius.tick(now) + self.aaa.tick(now)
+        return self.dispatch(events, now)
+
+    def run(self, events: list) -> list[Datagram]:
+        """Events made outside a driver call (a CLI command): carried out now, datagrams sent by the driver."""
+        out = self.dispatch(events, self.clock())
+        if out and self.send is not None:
+            self.send(out)
+        return out
+
+    def clear_crypto(self, remote: str | None = None) -> list[Datagram]:
+        return self.run(self.crypto.clear(remote=remote, now=self.clock()))
+
+    # -- carrying events out ------------------------------------------------------------------------------------
+    def dispatch(self, events: list, now: float) -> list[Datagram]:
+        out: list[Datagram] = []
+        queue = deque(events)
+        bus = self.router.logbus
+        while queue:
+            ev = queue.popleft()
+            if isinstance(ev, Datagram):
+                out.append(ev)
+                continue
+            if isinstance(ev, Log):
+                bus.log("\n".join(ev.lines))
+                continue
+            if isinstance(ev, AaaRequest):
+                more = self.aaa.handle(ev, now)
+            elif isinstance(ev, AaaAnswer):
+                more = self.crypto.resume(ev.token, ev.result, now)
+            elif isinstance(ev, self._RadiusResult):
+                more = self.aaa.on_radius(ev, now)
+            elif isinstance(ev, SessionEvent):
+                more = self._session_event(ev, now)
+            else:
+                raise TypeError(f"no one carries out {ev!r}")
+            queue.extendleft(reversed(more))  # depth-first: what an event causes happens before its siblings
+        return out
+
+    def _session_event(self, ev: SessionEvent, now: float) -> list:
+        st = ev.session
+        table = self.sessions
+        if ev.what == "up":
+            s = table.ensure(st.session_id, st.local, st.remote, now)
+            s.ike_sa, s.up, s.status = st, True, "UP-ACTIVE"
+            s.profile, s.interface = st.profile, st.virtual_access
+            s.phase1_id = st.remote_id.text if st.remote_id else ""
+            s.created = st.established if st.established is not None else now
+            s.auth_method = _method_key(st.auth_verify)
+            res = s.authorization
+            s.username = (res.username if res is not None and res.username else None) or s.phase1_id
+            return self.aaa.session_up(s, now)
+        if ev.what == "update":
+            s = table.get(st.session_id)
+            if s is not None:
+                s.ike_sa = st
+            return []
+        if ev.what == "gone":
+            s = table.remove(st.session_id)
+            if s is None:
+                return []
+            out = self.aaa.session_down(s, now) if s.up else []
+            self.aaa.release(s)
+            return out
+        return []
+
+
+def _method_key(auth_verify: str | None) -> str:
+    from .aaa.authorization import _method_key as key  # noqa: PLC0415
+
+    return key(auth_verify or "PSK")
