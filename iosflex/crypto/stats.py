@@ -27,6 +27,7 @@ class IkeStats:
     unsupported_critical: int = 0  # UNSUPPORTED_CRITICAL_PAYLOAD
     integrity_failed: int = 0  # ICV / decryption failure
     dropped_other: int = 0  # replays outside the window, wrong exchange for the state, ...
+    absorbed: int = 0  # retransmissions of an IKE_AUTH that waits for AAA (answered once the answer is there)
     dropped_low_q: int = 0  # `Incoming Requests dropped as LOW Q limit reached`
     # stateless COOKIE (RFC 7296 §2.6)
     cookie_challenged: int = 0
