@@ -110,6 +110,7 @@ class Services:
                 s.ike_sa = st
             return []
         if ev.what == "gone":
+            self.aaa.session_gone(st.session_id)
             s = table.remove(st.session_id)
             if s is None:
                 return []

@@ -4,7 +4,7 @@ output is the same on every run.
 
 Used by transcript directives (iosflex/transcript.py):
 
-    ;;@ikev2 connect NAME [from=IP[:PORT]] [psk=KEY] [id=fqdn:NAME|email:X|keyid:X|address:IP]
+    ;;@ikev2 connect NAME [from=IP[:PORT]] [psk=KEY] [psk-verify=KEY] [id=fqdn:NAME|email:X|keyid:X|address:IP]
                           [groups=19,14] [encr=aes-cbc-256] [no-cfg]
     ;;@ikev2 delete NAME          the initiator deletes its IKE SA
     ;;@ikev2 dpd NAME             the initiator sends an empty INFORMATIONAL
@@ -142,6 +142,7 @@ class SimNet:
             kw["encr"] = [ENCR[e] for e in opts["encr"].split(",")]
         ini = Initiator((host, int(port or 500)), (self._router_address(), 500), identity,
                         psk=opts.get("psk", "pre_shared_key").encode(), rng=_seeded(self.seed * 1000 + self._n),
+                        psk_verify=opts["psk-verify"].encode() if "psk-verify" in opts else None,
                         cfg_request="no-cfg" not in opts, **kw)
         self.peers[name] = ini
         self.deliver(ini.start(self.now))

@@ -136,11 +136,21 @@ class AaaService:
     def _keep(self, req, value, now: float) -> None:
         """The session record keeps what AAA decided: the merged authorization (and its address lease), the
         attributes cached from an AAA PSK lookup."""
-        session = self._session(req, now)
+        session = self.sessions.get(req.session_id)
+        if session is None:
+            session = self._session(req, now)
         if isinstance(req, Authorize):
             session.authorization = value
         elif isinstance(value, PskAnswer) and value.ok:
             session.implicit = value.attrs
+
+    def session_gone(self, session_id: int) -> None:
+        """The engine dropped the session: its AAA transactions in flight are abandoned (a late RADIUS answer
+        is then dropped by the client and never resurrects the session)."""
+        for token, job in list(self._jobs.items()):
+            if isinstance(job, _Job) and getattr(job.request, "session_id", None) == session_id:
+                del self._jobs[token]
+                self.radius.cancel(token)
 
     def release(self, session) -> None:
         """The session is gone: its address goes back to the pool."""

@@ -60,11 +60,14 @@ class Initiator:
                  prf=(A.PRF_HMAC_SHA2_256, A.PRF_HMAC_SHA2_384, A.PRF_HMAC_SHA2_512), cfg_request: bool = True,
                  cert=None, key=None, natt_port: int = 4500, transport: bool = False, esp_encr=None,
                  fragmentation: bool = False, initial_contact: bool = True, ca=None,
-                 auth_method: int | None = None):
+                 auth_method: int | None = None, psk_verify: bytes | None = None):
+        """`psk_verify`: the key the responder's AUTH is checked with when it differs from ours (asymmetric
+        pre-shared keys, e.g. AAA's ikev2-password-local/-remote); default `psk`."""
         self.local = local
         self.peer = peer
         self.identity = identity
         self.psk = psk
+        self.psk_verify = psk if psk_verify is None else psk_verify
         self.rng = rng
         self.groups = list(groups)
         self.encr = list(encr)
@@ -271,7 +274,7 @@ class Initiator:
         octets = AU.signed_octets(self.init_resp, self.ni, self.prf, self.keys.sk_pr, idr)
         self.peer_auth_method = auth.method
         if auth.method == A.AUTH_PSK:
-            ok = AU.verify_psk(self.prf, self.psk or b"", octets, auth.data)
+            ok = AU.verify_psk(self.prf, self.psk_verify or b"", octets, auth.data)
         else:
             ok = self._check_responder_cert(msg, idr, auth, octets)
         if not ok:
