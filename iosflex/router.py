@@ -15,6 +15,7 @@ from pathlib import Path
 
 from . import __version__, modes
 from .config.model import RunningConfig
+from .aaa.pools import AddressPools
 from .logbus import LogBus
 from .parser.graph import Grammar
 from .parser.matcher import Matcher
@@ -88,6 +89,7 @@ class Router:
         # per-router services (iosflex/services.py fills the engines in when a driver starts)
         self.logbus = LogBus()
         self.sessions = SessionTable()
+        self.pools = AddressPools()  # `ip local pool` leases
         self.services = None
         self.crypto = None
         self.radius = None

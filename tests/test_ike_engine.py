@@ -146,7 +146,7 @@ def test_psk_fqdn_gets_pool_address_and_show_detail(router):
     assert "Remote id: router1.domain1" in text
     assert "Pushed IP address: 10.10.10.1" in text
     assert f"Local spi: {ini.spi_r.hex().upper()}" in text
-    assert "10.10.10.1" in router.config.ip_local_pool.in_use["flexvpn_pool"]
+    assert "10.10.10.1" in router.pools.in_use["flexvpn_pool"]
     # keys for the data plane: the responder's inbound keys are the initiator's outbound ones
     rch = sts[0].children[0]
     assert rch.keys["enc_in"] == ch["keys"][0] and rch.keys["enc_out"] == ch["keys"][2]
@@ -160,7 +160,7 @@ def test_wrong_psk_authentication_failed(router):
     assert not ini.established and ini.failed == "AUTHENTICATION_FAILED"
     assert net.resp.sa_states() == []
     assert net.resp.stats.rejected_other >= 1
-    assert not router.config.ip_local_pool.in_use.get("flexvpn_pool")
+    assert not router.pools.in_use.get("flexvpn_pool")
 
 
 @pytest.mark.parametrize("group", [14, 19, 20, 21, 31])
@@ -227,7 +227,7 @@ def test_retransmitted_requests_answered_from_cache(router):
     last_resp = [d for d in net.from_router][-1]
     assert [d.data for d in again] == [last_resp.data]  # byte for byte
     assert len(router.sessions.active()) == before
-    assert "10.10.10.2" not in router.config.ip_local_pool.in_use["flexvpn_pool"]
+    assert "10.10.10.2" not in router.pools.in_use["flexvpn_pool"]
 
 
 def test_child_rekey_and_ike_rekey(router):
@@ -272,7 +272,7 @@ def test_delete_from_client(router):
     net.run(ini.delete(net.clock.t))
     assert ini.deleted
     assert net.resp.sa_states() == [] and router.sessions.by_id == {}
-    assert not router.config.ip_local_pool.in_use["flexvpn_pool"]
+    assert not router.pools.in_use["flexvpn_pool"]
 
 
 def test_delete_from_router_clear(router):

@@ -310,7 +310,7 @@ def test_authorize_merges_group_then_user_and_allocates():
     assert res.interface_config == ["tunnel key 1", "ip mtu 1000", "ip mtu 1200", "tunnel key 2"]
     assert res.subnets == [("172.16.1.2", "255.255.255.255"), ("10.10.0.0", "255.255.0.0"),
                            ("10.20.0.1", "255.255.255.255"), ("192.168.1.0", "255.255.255.0")]
-    assert r.config.ip_local_pool.in_use["POOL"] == {"10.0.0.1"}
+    assert r.pools.in_use["POOL"] == {"10.0.0.1"}
     # CFG_REPLY: what was asked for, plus the pushed routes
     reply = authz.cfg_reply_attributes(res, [1, 3, 28672])
     assert reply[:3] == [(1, bytes([10, 0, 0, 1])), (2, bytes([255, 255, 255, 0])), (3, bytes([10, 9, 9, 9]))]
@@ -329,7 +329,7 @@ def test_group_override_order_and_release():
     assert res.dns == ["10.0.0.53", "10.0.0.54"]
     assert res.interface_config[-2:] == ["tunnel key 1", "ip mtu 1000"]
     authz.release_result(r, res)
-    assert r.config.ip_local_pool.in_use["POOL"] == set()
+    assert r.pools.in_use["POOL"] == set()
 
 
 def test_pool_exhaustion_and_reuse():
@@ -399,7 +399,10 @@ def test_cfg_reply_honours_request(requested, types):
 
 
 def test_pool_allocation_lowest_free_reuse_and_exhaustion():
-    from iosflex.aaa.authorization import allocate, release
+    from iosflex.aaa.pools import AddressPools
+
+    leases = AddressPools()
+    allocate, release = (lambda cfg, pool: leases.allocate(cfg, pool)), (lambda cfg, pool, a: leases.release(pool, a))
     from iosflex.router import Router
 
     r = Router(None)
@@ -412,6 +415,6 @@ def test_pool_allocation_lowest_free_reuse_and_exhaustion():
     release(cfg, "P", "10.0.0.1")
     assert allocate(cfg, "P") == "10.0.0.1"
     assert allocate(cfg, "P") == "10.0.0.2"
-    cfg.ip_local_pool.in_use["P"].discard("10.0.0.3")  # freed behind the allocator's back: still found
+    leases.in_use["P"].discard("10.0.0.3")  # freed behind the allocator's back: still found
     assert allocate(cfg, "P") == "10.0.0.3"
-    assert cfg.ip_local_pool.in_use["P"] == {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.1"}
+    assert leases.in_use["P"] == {"10.0.0.1", "10.0.0.2", "10.0.0.3", "10.0.1.1"}

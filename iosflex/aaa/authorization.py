@@ -17,7 +17,7 @@ IOS behaviours decided here:
   user authorization.
 - The address comes from the merged pool when the CFG_REQUEST asks for INTERNAL_IP4_ADDRESS; a pool that is
   exhausted or missing fails with INTERNAL_ADDRESS_FAILURE (36).  `release()` returns it at session end;
-  `ip_local_pool.in_use` is what `show ip local pool` counts.
+  `router.pools` (aaa/pools.py) holds the leases `show ip local pool` counts.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from .attrs import *  # noqa: F403  (the names tests and the engine use: Attrs, 
 from .attrs import merge_attrs
 from .attrs import INTERNAL_IP4_ADDRESS, INTERNAL_ADDRESS_FAILURE, AUTHENTICATION_FAILED, Attrs, AuthzResult, policy_attrs
 from .manglers import mangle
-from .pools import allocate, release
+from .pools import AddressPools, allocate, release
 
 def local_policy(cfg, name: str | None):
     items = cfg.ikev2_author_policy.items
@@ -107,7 +107,7 @@ def authorize(router, profile, peer_identity: Identity | None, auth_method: str,
     """`authorize_steps` run to the end where every RADIUS method counts as not answering (tests, and
     callers without a network)."""
     steps = authorize_steps(router.config, profile, peer_identity, auth_method, request_attrs, eap_id, implicit,
-                            vaccess_address)
+                            vaccess_address, router.pools)
     answer = None
     while True:
         try:
@@ -119,7 +119,7 @@ def authorize(router, profile, peer_identity: Identity | None, auth_method: str,
 
 def authorize_steps(cfg, profile, peer_identity: Identity | None, auth_method: str,
                     request_attrs=(), eap_id: str | None = None, implicit: Attrs | None = None,
-                    vaccess_address: str | None = None):
+                    vaccess_address: str | None = None, leases: AddressPools | None = None):
     """Merge the session's authorization attributes and, when `request_attrs` (the CFG_REQUEST attribute
     types) asks for INTERNAL_IP4_ADDRESS, allocate the address.
 
@@ -170,7 +170,7 @@ def authorize_steps(cfg, profile, peer_identity: Identity | None, auth_method: s
     if INTERNAL_IP4_ADDRESS in set(request_attrs) and res.address is None:
         if res.pool is None:
             return res  # nothing to give: the CFG_REPLY carries no address
-        addr = allocate(cfg, res.pool)
+        addr = allocate(leases, cfg, res.pool) if leases is not None else None
         if addr is None:
             res.ok, res.notify = False, INTERNAL_ADDRESS_FAILURE
             res.error = f"pool {res.pool} " + ("exhausted" if res.pool in cfg.ip_local_pool.pools else "not found")
@@ -199,5 +199,5 @@ def _interface_address(cfg, profile, name: str | None) -> str | None:
 def release_result(router, res: AuthzResult) -> None:
     """At session end: give back what `authorize` allocated."""
     if res.allocated:
-        release(router.config, res.pool, res.address)
+        release(router.pools, res.pool, res.address)
         res.allocated = False

@@ -1,4 +1,5 @@
-"""`ip local pool` as runtime state: addresses handed to sessions, in O(log n) per allocation."""
+"""`ip local pool` leases as runtime state (`router.pools`): the configuration says which ranges a pool has,
+this says which addresses sessions hold, and hands out the next one in O(log n) however many are in use."""
 
 from __future__ import annotations
 
@@ -31,30 +32,44 @@ def _num(a: str) -> int:
     return int.from_bytes(socket.inet_aton(a), "big")
 
 
-def _cursor(pools, pool: str, ranges) -> _PoolCursor:
-    table = pools.__dict__.setdefault("_cursors", {})
-    cur = table.get(pool)
-    if cur is None or cur.key != _ranges_key(ranges):
-        cur = table[pool] = _PoolCursor(ranges)
-    return cur
+class AddressPools:
+    """The leases of every `ip local pool` (one per router)."""
+
+    def __init__(self):
+        self.in_use: dict[str, set[str]] = {}  # pool name -> addresses handed out
+        self._cursors: dict[str, _PoolCursor] = {}
+
+    def used(self, name: str) -> int:
+        return len(self.in_use.get(name, ()))
+
+    def _cursor(self, pool: str, ranges) -> _PoolCursor:
+        cur = self._cursors.get(pool)
+        if cur is None or cur.key != _ranges_key(ranges):
+            cur = self._cursors[pool] = _PoolCursor(ranges)
+        return cur
+
+    def allocate(self, cfg, pool: str, preferred: str | None = None) -> str | None:
+        return allocate(self, cfg, pool, preferred)
+
+    def release(self, pool: str | None, address: str | None) -> None:
+        release(self, pool, address)
 
 
 def _text(n: int) -> str:
     return socket.inet_ntoa(n.to_bytes(4, "big"))
 
 
-def allocate(cfg, pool: str, preferred: str | None = None) -> str | None:
+def allocate(leases: AddressPools, cfg, pool: str, preferred: str | None = None) -> str | None:
     """The lowest free address of `ip local pool NAME` (or `preferred` when free and in the pool); None
     when the pool is exhausted or missing.  Marks it in use."""
-    pools = cfg.ip_local_pool
-    ranges = pools.pools.get(pool)
+    ranges = cfg.ip_local_pool.pools.get(pool)
     if not ranges:
         return None
-    used = pools.in_use.setdefault(pool, set())
+    used = leases.in_use.setdefault(pool, set())
     if preferred and preferred not in used and any(r.contains(preferred) for r in ranges):
         used.add(preferred)
         return preferred
-    cur = _cursor(pools, pool, ranges)
+    cur = leases._cursor(pool, ranges)
     while cur.freed:  # given back: all lower than any never-used address of the same range
         n = heapq.heappop(cur.freed)
         a = _text(n)
@@ -77,14 +92,13 @@ def allocate(cfg, pool: str, preferred: str | None = None) -> str | None:
     return None
 
 
-def release(cfg, pool: str | None, address: str | None) -> None:
+def release(leases: AddressPools, pool: str | None, address: str | None) -> None:
     """Return an address to its pool (no error if the pool or address is gone)."""
     if not pool or not address:
         return
-    pools = cfg.ip_local_pool
-    used = pools.in_use.get(pool)
+    used = leases.in_use.get(pool)
     if used is not None and address in used:
         used.discard(address)
-        cur = pools.__dict__.get("_cursors", {}).get(pool)
+        cur = leases._cursors.get(pool)
         if cur is not None:
             heapq.heappush(cur.freed, int.from_bytes(socket.inet_aton(address), "big"))

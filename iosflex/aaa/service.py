@@ -156,7 +156,7 @@ class AaaService:
         """The session is gone: its address goes back to the pool."""
         res = session.authorization
         if res is not None and getattr(res, "allocated", False):
-            Z.release(self.router.config, res.pool, res.address)
+            self.router.pools.release(res.pool, res.address)
             res.allocated = False
 
     def _psk_steps(self, req: PskLookup):
@@ -175,7 +175,7 @@ class AaaService:
         cfg = self.router.config
         profile = cfg.ikev2_profile.items.get(req.profile)
         res = yield from Z.authorize_steps(cfg, profile, req.identity, req.auth_method, req.request_attrs,
-                                           req.eap_id, req.implicit)
+                                           req.eap_id, req.implicit, leases=self.router.pools)
         return res
 
     def _step(self, job: _Job, value, now: float) -> list:

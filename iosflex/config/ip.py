@@ -71,10 +71,6 @@ class PoolRange:
 @dataclass
 class IpLocalPools:
     pools: dict[str, list[PoolRange]] = field(default_factory=dict)
-    in_use: dict[str, set[str]] = field(default_factory=dict)  # addresses handed out (sessions, later)
-
-    def used(self, name: str) -> int:
-        return len(self.in_use.get(name, ()))
 
     def render(self, cfg):
         lines = []

@@ -181,9 +181,8 @@ def show_ip_local_pool(ctx):
     for pname, ranges in pools.pools.items():
         if name is not None and pname != name:
             continue
-        used = pools.used(pname)
+        leases = ctx.router.pools.in_use.get(pname, ())  # runtime state, not configuration
         for k, r in enumerate(ranges):
-            in_use = sum(1 for a in pools.in_use.get(pname, ()) if r.contains(a))
+            in_use = sum(1 for a in leases if r.contains(a))
             label = pname if k == 0 else ""
             ctx.write(f" {label:<24} {r.low:<15} {r.high or r.low:<15} {r.size - in_use:>5} {in_use:>6} {0:>9}")
-        del used
