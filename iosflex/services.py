@@ -20,6 +20,7 @@ service, a `SessionEvent` to the session table and accounting.  The CLI reaches 
 from __future__ import annotations
 
 import os
+import time
 from collections import deque
 from typing import Callable
 
@@ -30,7 +31,8 @@ from .events import AaaAnswer, AaaRequest, Datagram, Log, SessionEvent
 
 class Services:
     def __init__(self, router, rng=os.urandom, clock: Callable[[], float] | None = None,
-                 send: Callable[[list], None] | None = None, port_map: dict[int, int] | None = None):
+                 send: Callable[[list], None] | None = None, port_map: dict[int, int] | None = None,
+                 epoch_offset: float | None = None):
         from .radius.client import RadiusClient, RadiusResult  # noqa: PLC0415
 
         self._RadiusResult = RadiusResult
@@ -40,7 +42,9 @@ class Services:
         self.sessions = router.sessions
         self.radius = RadiusClient(rng, debug=lambda flag: flag_on(router.debug, flag))
         self.aaa = AaaService(router, self.sessions, self.radius)
-        self.crypto = Responder(router, rng=rng, port_map=port_map)
+        if epoch_offset is None:  # the cores' `now` is the driver's clock; certificates need the calendar
+            epoch_offset = time.time() - self.clock()
+        self.crypto = Responder(router, rng=rng, port_map=port_map, epoch_offset=epoch_offset)
         router.crypto, router.radius, router.aaa, router.services = self.crypto, self.radius, self.aaa, self
 
     # -- driver entry points ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ Rules (IOS FlexVPN server behaviour as far as it is documented; the assumptions 
   trustpoints usable for verification by a profile that accepts `authentication remote rsa-sig|ecdsa-sig`
   (the profile is not known before IKE_AUTH, so all such profiles count); none without such a profile.
 * Peer: the first CERT payload (X.509 signature, encoding 4) is the end entity, the others intermediates;
-  chain to a CA certificate of the profile's verify trustpoints, validity at the wall-clock time, EKU
+  chain to a CA certificate of the profile's verify trustpoints, validity at the calendar time given, EKU
   (serverAuth, clientAuth, ipsecIKE, any or none), IDi backed by the certificate (DN or a SAN of the ID's
   type), the key type allowed by `authentication remote rsa-sig` (RSA) / `ecdsa-sig` (ECDSA), then the AUTH
   signature (methods 1, 9/10/11, 14).
@@ -22,7 +22,6 @@ Rules (IOS FlexVPN server behaviour as far as it is documented; the assumptions 
 from __future__ import annotations
 
 import functools
-import time
 
 from . import algorithms as A
 from . import auth as AU
@@ -118,9 +117,10 @@ def peer_hash_algorithms(init_req: bytes) -> list[int] | None:
 
 
 def verify_peer(cfg, profile, remote_methods, method: int, auth_data: bytes, octets: bytes, cert_payloads,
-                peer_id, now: float | None = None, log=None) -> str:
+                peer_id, now: float, log=None) -> str:
     """Check the peer's certificate and signature; returns "RSA" / "ECDSA" (`Auth verify:`) or raises
-    CertAuthError.  `now` is wall-clock epoch seconds (default: time.time()); `log(text)` gets debug lines."""
+    CertAuthError.  `now` is wall-clock epoch seconds (the engine's time plus the epoch offset its driver
+    gave it); `log(text)` gets debug lines."""
     log = log or (lambda _t: None)
     cert, inter = peer_certificates(cert_payloads)
     if cert is None:
@@ -130,7 +130,7 @@ def verify_peer(cfg, profile, remote_methods, method: int, auth_data: bytes, oct
         raise CertAuthError("No trustpoint with a CA certificate to verify the peer")
     log("[IKEv2 -> PKI] Validating certificate chain")
     try:
-        AU.verify_chain(cert, inter, cas, time.time() if now is None else now)
+        AU.verify_chain(cert, inter, cas, now)
     except AU.CertificateError as e:
         log("[PKI -> IKEv2] Validation of certificate chain FAILED")
         raise CertAuthError(f"Certificate validation failed: {e}") from None

@@ -567,6 +567,7 @@ class IkeSa:
             octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
             try:
                 kind = _certs.verify_peer(cfg, profile, remote_ms, method, auth.data, octets, certs, peer_id,
+                                          now=now + eng.epoch_offset,
                                           log=lambda t: eng.debug_line(self, t))
             except _certs.CertAuthError as e:
                 raise self._auth_failed(str(e)) from None

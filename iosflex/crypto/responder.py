@@ -60,8 +60,11 @@ HALF_OPEN_TIMEOUT = 30.0
 
 
 class Responder:
-    def __init__(self, router, rng=os.urandom, port_map: dict[int, int] | None = None):
+    def __init__(self, router, rng=os.urandom, port_map: dict[int, int] | None = None, epoch_offset: float = 0.0):
         self.router = router
+        # wall-clock epoch = `now` + epoch_offset (certificate validity): the driver measures it once, the engine
+        # never reads a clock
+        self.epoch_offset = epoch_offset
         self.rng = rng
         self.port_map = port_map or {}  # our engine port (500/4500) -> the real UDP port (`--ike-ports`)
         self.raise_errors = False  # test mode: internal errors propagate instead of counting as malformed
