@@ -27,6 +27,7 @@ SECRET = "radius_key"
 AAA_PSK = "aaa-psk-key-1"
 C_SYM = "c1.aaa.flex.lab"  # the name-mangler (fqdn hostname) makes it "c1"
 C_BOTH_DOWN = "c9.aaa.flex.lab"
+C_USER = "c2.user.flex.lab"  # user authorization: the name-mangler makes it "c2"
 
 AAA_CONFIG = f"""
 aaa group server radius RG
@@ -64,11 +65,22 @@ crypto ikev2 profile AAAPSK
  aaa accounting psk acc_list
  virtual-template 1
 !
+crypto ikev2 profile AAAUSER
+ match identity remote fqdn domain user.flex.lab
+ identity local fqdn {S.ROUTER_FQDN}
+ authentication remote pre-share key {S.PSK}
+ authentication local pre-share key {S.PSK}
+ aaa authorization user psk list aaa_author name-mangler MANGLE
+ virtual-template 1
+!
+ip local pool userpool 10.20.0.1 10.20.0.254
+!
 """
 
 USERS = (user_entry("c1", tunnel_password=AAA_PSK, avpairs=["ipsec:route-set=interface"])
          + user_entry("aaagroup", framed_pool="flexpool",
-                      avpairs=["ipsec:dns-servers=10.0.0.53", "ipsec:route-set=prefix 10.99.0.0/16"]))
+                      avpairs=["ipsec:dns-servers=10.0.0.53", "ipsec:route-set=prefix 10.99.0.0/16"])
+         + user_entry("c2", framed_pool="userpool", avpairs=["ipsec:route-set=prefix 10.98.0.0/16"]))
 
 
 def startup() -> str:
@@ -113,10 +125,12 @@ def router(lab, radius, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(lab, tmp_path_factory):
-    conns = {"sym": S.client_conn("psk", C_SYM, group=19), "down": S.client_conn("psk", C_BOTH_DOWN, group=19)}
+    conns = {"sym": S.client_conn("psk", C_SYM, group=19), "down": S.client_conn("psk", C_BOTH_DOWN, group=19),
+             "user": S.client_conn("psk", C_USER, group=19)}
     swanctl = {"connections": conns,
                "secrets": {"ike-sym": {"id-a": C_SYM, "id-b": S.ROUTER_FQDN, "secret": f'"{AAA_PSK}"'},
-                           "ike-down": {"id-a": C_BOTH_DOWN, "id-b": S.ROUTER_FQDN, "secret": f'"{AAA_PSK}"'}}}
+                           "ike-down": {"id-a": C_BOTH_DOWN, "id-b": S.ROUTER_FQDN, "secret": f'"{AAA_PSK}"'},
+                           "ike-user": {"id-a": C_USER, "id-b": S.ROUTER_FQDN, "secret": f'"{S.PSK}"'}}}
     ch = S.Charon(lab.client_hosts[0], tmp_path_factory.mktemp("client"), "client", S.strongswan_conf("client"),
                   swanctl)
     ch.start()
@@ -176,6 +190,21 @@ def test_aaa_psk_group_authorization_and_accounting(router, client, radius):
         assert "isakmp-initator-ip=172.16.1.1" in av, av
     assert start.get("Acct-Session-Id") == stop.get("Acct-Session-Id")
     assert int(stop.get("Acct-Session-Time", "-1")) >= 0 and "Acct-Input-Packets" in stop, stop
+
+
+def test_user_authorization_from_radius(router, client, radius):
+    """`aaa authorization user psk list L name-mangler M`: the user's Framed-Pool from RADIUS gives the
+    client its address.  (Asymmetric AAA keys are covered by tests/test_aaa_flow.py with the package's own
+    initiator: strongSwan looks a pre-shared key up by the same identity pair for both directions.)"""
+    r1, _ = radius
+    try:
+        sa = _up(client, router, "user", r1)
+        vips = sa.get("local-vips", [])
+        assert vips and vips[0].startswith("10.20.0."), sa
+        auths = [a for a in r1.auth_records() if a.get("User-Name") == "c2"]
+        assert auths and auths[-1].get("User-Password") == "cisco", auths
+    finally:
+        client.vici.terminate(ike="user", timeout_ms=5000)
 
 
 def test_first_server_down_second_answers(router, client, radius):
