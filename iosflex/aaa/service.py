@@ -216,7 +216,7 @@ class AaaService:
                  ("Service-Type", 5),  # Outbound
                  ("NAS-IP-Address", src)]
         token = self._token(job)
-        out.extend(self.radius.submit(now, token, session.aaa_id, "auth", servers, attrs, src))
+        out.extend(self.radius.submit(now, token, session.aaa_id, "author", servers, attrs, src))
         return True
 
     # -- RADIUS answers ------------------------------------------------------------------------------------

@@ -66,6 +66,17 @@ def undebug_aaa(ctx):
     ctx.write(f"{AAA_TEXT[f]} debugging is off")
 
 
+def debugging_lines(dbg: set) -> list[str]:
+    """The AAA and RADIUS part of `show debugging` (layout from memory of IOS 15; unverified)."""
+    out: list[str] = []
+    aaa = [AAA_TEXT[f] for f in ("aaa accounting", "aaa authorization") if f in dbg]
+    if aaa:
+        out += ["General OS:", *(f"  {t} debugging is on" for t in aaa)]
+    if any(f in dbg for f in RADIUS_FLAGS):
+        out += [ln for ln in _radius_state(dbg) if ln.endswith(" on")]
+    return out + ([""] if out else [])
+
+
 @handler("show_aaa_user_all")
 def show_aaa_user_all(ctx):
     sessions = [s for _k, s in sorted(ctx.router.sessions.by_id.items())]
@@ -74,7 +85,11 @@ def show_aaa_user_all(ctx):
 
 @handler("show_aaa_servers")
 def show_aaa_servers(ctx):
-    from ..radius.client import show_aaa_servers as render  # noqa: PLC0415
+    from ..radius.client import RadiusClient  # noqa: PLC0415
+    from ..radius.show import show_aaa_servers as render  # noqa: PLC0415
 
     client = ctx.router.radius
-    ctx.write(*render(client, ctx.cfg))
+    services = ctx.router.services
+    if client is None:  # no driver runs (batch mode): the configured servers with no traffic yet
+        client = RadiusClient(rng=lambda n: bytes(n))
+    ctx.write(*render(client, ctx.cfg, services.clock() if services is not None else 0.0))

@@ -133,6 +133,9 @@ DEBUG_TEXT = {dbg.BASIC: "Crypto IKEv2 debugging is on", dbg.INTERNAL: "Crypto I
 
 @handler("show_debugging")
 def show_debugging(ctx):
+    from .aaa_exec import debugging_lines  # noqa: PLC0415
+
+    ctx.write(*debugging_lines(ctx.router.debug))
     on = [f for f in dbg.FLAGS if f in ctx.router.debug]
     if on:
         ctx.write("Cryptographic Subsystem:", *(f"  {DEBUG_TEXT[f]}" for f in on), "")
