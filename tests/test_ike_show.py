@@ -10,7 +10,8 @@ appear as a contiguous run of our lines.
 import pytest
 
 from iosflex.crypto import debug, show
-from iosflex.crypto.state import ChildSa, CryptoSession, IkeSaState, Identity, TrafficSelector
+from iosflex.crypto.state import ChildSa, IkeSaState, Identity, TrafficSelector
+from iosflex.sessions import PeerSession
 from iosflex.crypto.stats import IkeStats
 from iosflex.router import Router
 
@@ -203,8 +204,9 @@ def gre_session(sid=28, established=1000.0):
                  ts_local=[TrafficSelector(7, 47, 0, 65535, "172.16.1.2", "172.16.1.2")],
                  ts_remote=[TrafficSelector(7, 47, 0, 65535, "172.16.1.1", "172.16.1.1")], created=established)
     sa.children.append(ch)
-    return CryptoSession(session_id=sid, peer=("172.16.1.1", 500), interface="Virtual-Access1", profile="default",
-                         ike_sa=sa, created=established)
+    return PeerSession(session_id=sid, local=sa.local, peer=("172.16.1.1", 500), audit_session_id="",
+                       interface="Virtual-Access1", profile="default", ike_sa=sa, created=established,
+                       status="UP-ACTIVE", up=True)
 
 
 CHAPTER_SESSION = """
@@ -248,8 +250,9 @@ Peer: 10.104.105.162 port 64696 fvrf: (none) ivrf: (none)
 def test_crypto_session_detail_chapter_and_genie():
     sa = eap_sa(local=("10.104.49.17", 4500), remote=("10.104.105.162", 64696), lifetime=86400, established=62.0,
                 created=62.0, dpd_interval=10, dpd_retry=2, nat_t="detected outside", session_id=81)
-    sess = CryptoSession(session_id=81, peer=("10.104.105.162", 64696), interface="Virtual-Access1",
-                         profile="ike_profile", ike_sa=sa, created=62.0, phase1_id="eap")
+    sess = PeerSession(session_id=81, local=sa.local, peer=("10.104.105.162", 64696), audit_session_id="",
+                       interface="Virtual-Access1", profile="ike_profile", ike_sa=sa, created=62.0, phase1_id="eap",
+                       status="UP-ACTIVE", up=True)
     out = show.crypto_session([sess], now=100.0, detail=True)
     assert book_match(out, CHAPTER_SESSION_DETAIL)
     # with an IPsec flow, real IOS's lines (origin `crypto map`) parse with genie

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from .state import ChildSa, CryptoSession, IkeSaState, TrafficSelector
+from .state import ChildSa, IkeSaState, TrafficSelector
 from .stats import IkeStats
 
 # ---- display names (IANA -> IOS) ---------------------------------------------------------------------
@@ -223,8 +223,8 @@ def _child_life(ch: ChildSa, now: float) -> tuple[int, int]:
     return kb, secs
 
 
-def crypto_session(sessions: list[CryptoSession], now: float, detail: bool = False) -> list[str]:
-    """`show crypto session [detail]`."""
+def crypto_session(sessions: list, now: float, detail: bool = False) -> list[str]:
+    """`show crypto session [detail]` from the session records (iosflex/sessions.py: PeerSession)."""
     out = ["Crypto session current status"]
     if detail:
         out += [""] + CODE_LEGEND + [""]
@@ -321,7 +321,7 @@ def _mtu_idb(cfg, local_addr: str) -> str:
     return "Unknown"
 
 
-def ipsec_sa(sessions: list[CryptoSession], now: float, cfg=None) -> list[str]:
+def ipsec_sa(sessions: list, now: float, cfg=None) -> list[str]:
     """`show crypto ipsec sa`: one `interface:` block per session interface, one ident block per flow."""
     out: list[str] = []
     conn = 2001

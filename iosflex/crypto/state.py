@@ -108,17 +108,3 @@ class IkeSaState:
     virtual_access: str | None = None  # e.g. "Virtual-Access1"
     children: list[ChildSa] = field(default_factory=list)
     ce_id: int = 0
-
-
-@dataclass(slots=True)
-class CryptoSession:
-    """One peer's session, as `show crypto session` lists it."""
-
-    session_id: int
-    peer: tuple[str, int]
-    interface: str | None
-    profile: str | None
-    ike_sa: IkeSaState
-    created: float = 0.0
-    status: str = "UP-ACTIVE"
-    phase1_id: str = ""
