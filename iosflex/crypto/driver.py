@@ -117,6 +117,7 @@ class IkeDriver:
         self.endpoints: dict[tuple[str, int], _Proto] = {}  # (addr, engine port) -> protocol
         self._timer: asyncio.Task | None = None
         self._pending_other: list = []
+        self._unbindable: set = set()
         self.sent = 0
         self.received = 0
 
@@ -159,7 +160,10 @@ class IkeDriver:
                 sock.bind((d.src[0], d.src[1]))
             except OSError as e:
                 sock.close()
-                log.warning("cannot bind %s:%s for RADIUS: %s", d.src[0], d.src[1], e)
+                if (d.src[0], d.src[1]) not in self._unbindable:  # once: the RADIUS client will retransmit
+                    self._unbindable.add((d.src[0], d.src[1]))
+                    log.warning("cannot bind %s:%s for RADIUS: %s (the router's RADIUS requests from that address "
+                                "are dropped)", d.src[0], d.src[1], e)
                 return
             loop = asyncio.get_running_loop()
             proto = _Proto(self, (d.src[0], d.src[1]))
