@@ -16,35 +16,31 @@ The identifiers IOS shows:
 
 from __future__ import annotations
 
+import re
 import socket
 from dataclasses import dataclass, field
+
+
+_ZERO_RUNS = re.compile("0{2,}")
+
+
+def _run_letters(m: re.Match) -> str:
+    run = len(m.group())
+    out = []
+    while run >= 2:
+        take = min(run, 21)
+        if run - take == 1:  # never leave a lone zero after a letter when it can be avoided
+            take -= 1
+        out.append(chr(ord("E") + take))
+        run -= take
+    return "".join(out) + ("0" if run == 1 else "")
 
 
 def _zero_compress(hexdigits: str) -> str:
     """IOS's compression of a hex string: a run of n >= 2 zeros becomes one letter, G for 2 ... Z for 21 (a
     longer run is split into Z and the rest); a single zero stays.  Inferred from the chapter's ids, whose
     decoding gives exactly the fields of `audit_session_id` (docs/AAA.md)."""
-    out = []
-    i, n = 0, len(hexdigits)
-    while i < n:
-        if hexdigits[i] != "0":
-            out.append(hexdigits[i])
-            i += 1
-            continue
-        j = i
-        while j < n and hexdigits[j] == "0":
-            j += 1
-        run = j - i
-        while run >= 2:
-            take = min(run, 21)
-            if run - take == 1:  # never leave a lone zero after a letter when it can be avoided
-                take -= 1
-            out.append(chr(ord("E") + take))
-            run -= take
-        if run == 1:
-            out.append("0")
-        i = j
-    return "".join(out)
+    return _ZERO_RUNS.sub(_run_letters, hexdigits)
 
 
 def _addr_field(addr: str) -> str:

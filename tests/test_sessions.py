@@ -1,0 +1,34 @@
+"""The session record's identifiers, against every audit-session-id the chapter prints."""
+
+import pytest
+
+from iosflex.sessions import SessionTable, audit_session_id
+
+
+@pytest.mark.parametrize("local,remote,session,text", [
+    (("172.16.1.2", 500), ("172.16.1.1", 500), 3, "L2L4AC1G102ZO2L4AC1G101ZI1F401F4ZO3"),  # AAA-based PSK
+    (("172.16.1.2", 500), ("172.16.1.1", 500), 8, "L2L4AC1G102ZO2L4AC1G101ZI1F401F4ZO8"),  # accounting
+    (("172.16.1.2", 500), ("172.16.1.1", 500), 52, "L2L4AC1G102ZO2L4AC1G101ZI1F401F4ZN34"),  # PoD, Session-id 52
+    (("10.104.49.17", 4500), ("10.104.105.162", 59040), 69, "L2L40A683111ZO2L40A6869A2ZH1194E6AZO45"),  # EAP
+])
+def test_audit_session_ids_of_the_chapter(local, remote, session, text):
+    assert audit_session_id(local, remote, session) == text
+
+
+def test_long_zero_runs_and_ipv6():
+    a = audit_session_id(("2001:db8::1", 500), ("2001:db8::2", 4500), 1)
+    assert "00" not in a  # every run of zeros is a letter
+    assert audit_session_id(("10.0.0.1", 500), ("10.0.0.2", 500), 1) != audit_session_id(("10.0.0.1", 500),
+                                                                                          ("10.0.0.2", 500), 2)
+
+
+def test_table_ids_and_lookup():
+    t = SessionTable()
+    s = t.ensure(3, ("172.16.1.2", 500), ("172.16.1.1", 500))
+    assert t.ensure(3, ("172.16.1.2", 500), ("172.16.1.1", 500)) is s
+    assert t.by_audit[s.audit_session_id] is s
+    assert (t.next_aaa_id(), t.next_aaa_id(), t.next_acct_session_id()) == (1, 2, 1)
+    assert t.active() == []
+    s.up = True
+    assert t.active() == [s]
+    assert t.remove(3) is s and t.by_audit == {} and t.remove(3) is None
