@@ -24,6 +24,7 @@ import time
 from collections import deque
 from typing import Callable
 
+from .aaa.authorization import _method_key as method_key
 from .aaa.service import AaaService, flag_on
 from .crypto.responder import Responder
 from .events import AaaAnswer, AaaRequest, Datagram, Log, SessionEvent
@@ -125,6 +126,4 @@ class Services:
 
 
 def _method_key(auth_verify: str | None) -> str:
-    from .aaa.authorization import _method_key as key  # noqa: PLC0415
-
-    return key(auth_verify or "PSK")
+    return method_key(auth_verify or "PSK")

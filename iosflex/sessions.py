@@ -36,11 +36,18 @@ def _run_letters(m: re.Match) -> str:
     return "".join(out) + ("0" if run == 1 else "")
 
 
+_RUNS = {}  # run length -> its letters, for every run an id can hold
+
+
 def _zero_compress(hexdigits: str) -> str:
     """IOS's compression of a hex string: a run of n >= 2 zeros becomes one letter, G for 2 ... Z for 21 (a
     longer run is split into Z and the rest); a single zero stays.  Inferred from the chapter's ids, whose
     decoding gives exactly the fields of `audit_session_id` (docs/AAA.md)."""
-    return _ZERO_RUNS.sub(_run_letters, hexdigits)
+    return _ZERO_RUNS.sub(lambda m: _RUNS.get(len(m.group())) or _run_letters(m), hexdigits)
+
+
+for _n in range(2, 129):
+    _RUNS[_n] = _run_letters(_ZERO_RUNS.match("0" * _n))
 
 
 def _addr_field(addr: str) -> str:
