@@ -36,9 +36,9 @@ def make(extra: str = AAA_PSK, seed: int = 3, debug=()):
     return r, net, lines
 
 
-def connect(net, name="router1", **opts):
+def connect(net, name="router1", frm="172.16.1.1", **opts):
     words = " ".join(f"{k}={v}" for k, v in opts.items())
-    net.directive(f"ikev2 connect {name} from=172.16.1.1 psk=pre_shared_key id=fqdn:router1.domain1 {words}")
+    net.directive(f"ikev2 connect {name} from={frm} psk=pre_shared_key id=fqdn:router1.domain1 {words}")
     return net.peers[name]
 
 
@@ -184,11 +184,50 @@ def test_accounting_start_interim_stop_records():
 
 
 def test_initial_contact_removes_the_old_session_only_after_authorization():
-    r, net, _ = make("", debug=())
+    """The same peer (address and identity) comes back with INITIAL_CONTACT, as after a reboot: its older
+    session goes once the new one is authorized, and stays when the new one fails authorization."""
+    for fails in (False, True):
+        r, net, _ = make("")
+        first = connect(net, name="a")
+        assert first.established and len(r.sessions.active()) == 1
+        old_id = r.sessions.active()[0].session_id
+        net.peers.pop("a")  # the peer rebooted: its address now belongs to the new initiator
+        if fails:
+            r.apply_config("crypto ikev2 profile default\n aaa authorization group psk list missing_list default\n")
+        second = connect(net, name="b")
+        assert second.established is (not fails), second.failed
+        ids = [s.session_id for s in r.sessions.active()]
+        assert ids == ([old_id] if fails else [old_id + 1]), ids
+
+
+def test_dead_criteria_and_deadtime_skip_a_silent_server():
+    """`radius-server dead-criteria time 10 tries 8`: one exhausted request (4 transmissions) does not make the
+    server dead yet, the second does; with `deadtime` it is then skipped (the next lookup goes straight to the
+    second server) until the deadtime is over."""
+    extra = AAA_PSK + """
+radius-server dead-criteria time 10 tries 8
+radius server second
+ address ipv4 172.16.1.6 auth-port 1645 acct-port 1646
+ key radius_key
+aaa group server radius radius_group1
+ server name second
+ deadtime 1
+"""
+    r, net, lines = make(extra)
+    net.directive("radius server 172.16.1.6 key=radius_key")
+    net.directive("radius user router1 password=cisco Tunnel-Password=pre_shared_key")
+    net.directive("radius down 172.16.1.3")
     first = connect(net, name="a")
-    assert first.established and len(r.sessions.active()) == 1
-    # the second connection of the same identity fails authorization: the old session must stay
-    r.apply_config("crypto ikev2 profile default\n aaa authorization group psk list missing_list default\n")
-    second = connect(net, name="b")
-    assert not second.established
-    assert len(r.sessions.active()) == 1 and r.sessions.active()[0].ike_sa.remote[0] == "172.16.1.1"
+    net.advance(25)  # 172.16.1.3 times out (20 s), fail-over to .6: up
+    assert first.established
+    assert not any("RADIUS_DEAD" in ln for ln in lines)  # 4 unanswered < 8 tries: not dead yet
+    net.directive("ikev2 delete a")
+    second = connect(net, name="b", frm="172.16.1.4")  # the simulated network routes by the peer's address
+    net.advance(25)
+    assert second.established
+    assert any("RADIUS_DEAD: RADIUS server 172.16.1.3:1645,1646" in ln for ln in lines)
+    net.directive("ikev2 delete b")
+    before = len(net.radius[1].requests)
+    third = connect(net, name="c", frm="172.16.1.5")
+    assert third.established  # no waiting: the dead server is skipped
+    assert len(net.radius[1].requests) == before + 1

@@ -58,6 +58,8 @@ class ServerSpec:
     timeout: float = 5
     retransmit: int = 3
     deadtime: int = 0  # minutes
+    dead_time: int | None = None  # `radius-server dead-criteria time T`: seconds without any answer ...
+    dead_tries: int | None = None  # ... and `tries N` consecutive unanswered transmissions before "dead"
     source: str | None = None  # best local address; None: the `src_ip` given to submit
     private: bool = False
 
@@ -131,6 +133,8 @@ class ServerStats:
     dead_total: float = 0.0
     dead_count: int = 0
     per_minute: dict[int, int] = field(default_factory=dict)  # minute since `since` -> transmissions
+    last_answer: float | None = None  # when the server last answered anything (dead-criteria)
+    unanswered: int = 0  # transmissions since that answer (dead-criteria)
 
     def kind(self, kind: str) -> KindStats:
         return getattr(self, kind)
@@ -260,6 +264,7 @@ class RadiusClient:
                 setattr(k, f"resp_{which}", getattr(k, f"resp_{which}") + 1)
         k.success += 1
         k.rtt_total += max(0.0, now - req.sent_at)
+        st.last_answer, st.unanswered = now, 0
         self.stats["responses"] += 1
         if self._debug_on(req.kind):
             out.append(Log(tuple(D.received_block(req.aaa_id, data, src, req.port))))
@@ -416,9 +421,11 @@ class RadiusClient:
             out.append(self._datagram(req))
             return
         k.failure += 1
+        st.unanswered += 1 + server.retransmit
         if debug:
             lines.append(D.no_response(*addr, req.port, req.ident))
-        self._mark_dead(st, now, out if not debug else None, lines)
+        if self._meets_dead_criteria(st, now):
+            self._mark_dead(st, now, out if not debug else None, lines)
         nxt = self._next_alive(req.servers, req.index)
         if nxt is not None:
             k.failover += 1
@@ -430,6 +437,19 @@ class RadiusClient:
         if debug:
             out.append(Log(tuple(lines)))
         self._finish(req, now, out, RadiusResult(req.token, "timeout", None, None, req.data))
+
+    @staticmethod
+    def _meets_dead_criteria(st: ServerStats, now: float) -> bool:
+        """Without `radius-server dead-criteria` a server that exhausted its retries is dead; with it, only once
+        it has left `tries` transmissions unanswered and not answered for `time` seconds."""
+        spec = st.spec
+        if spec.dead_tries is not None and st.unanswered < spec.dead_tries:
+            return False
+        if spec.dead_time is not None:
+            quiet_since = st.last_answer if st.last_answer is not None else st.since
+            if now - quiet_since < spec.dead_time:
+                return False
+        return True
 
     def _mark_dead(self, st: ServerStats, now: float, out: list | None, lines: list[str]) -> None:
         """The server exhausted its retries: RADIUS_DEAD, and with deadtime 0 RADIUS_ALIVE at once (IOS)."""

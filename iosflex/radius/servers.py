@@ -9,6 +9,7 @@ and retransmit come from the server block, else `radius-server timeout/retransmi
 from __future__ import annotations
 
 import ipaddress
+from dataclasses import replace
 
 from ..config.interfaces import address_range
 from ..config.secrets import type7_decode
@@ -81,6 +82,9 @@ def group_servers(cfg, group_name: str) -> list[ServerSpec]:
                                   retransmit=retransmit, deadtime=deadtime, private=True)
             if spec is not None:
                 out.append(spec)
+    crit = cfg.radius_globals.dead_criteria  # (time, tries), each None when not given
+    if crit is not None:
+        out = [replace(s, dead_time=crit[0], dead_tries=crit[1]) for s in out]
     return [s.with_source(source_address(cfg, group_name if group else None, s.address)) for s in out]
 
 
