@@ -19,6 +19,8 @@ service, a `SessionEvent` to the session table and accounting.  The CLI reaches 
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import os
 import time
 from collections import deque
@@ -47,6 +49,8 @@ class Services:
             epoch_offset = time.time() - self.clock()
         self.crypto = Responder(router, rng=rng, port_map=port_map, epoch_offset=epoch_offset)
         router.crypto, router.radius, router.aaa, router.services = self.crypto, self.radius, self.aaa, self
+        self._waiters: dict = {}  # token -> callback, for answers asked from outside the engines
+        self._cli_tokens = itertools.count(1)
 
     # -- driver entry points ---------------------------------------------------------------------------------
     def receive(self, data: bytes, src, dst, now: float) -> list[Datagram]:
@@ -70,6 +74,22 @@ class Services:
     def clear_crypto(self, remote: str | None = None) -> list[Datagram]:
         return self.run(self.crypto.clear(remote=remote, now=self.clock()))
 
+    def ask(self, question):
+        """An AAA question from outside the engines (a vty login with a `group` method, `test aaa group`):
+        the answer itself when it is there by the end of this call (local methods, the simulated network),
+        else an asyncio future the caller awaits."""
+        token = ("cli", next(self._cli_tokens))
+        box: list = []
+        self._waiters[token] = box.append
+        self.run([AaaRequest(token, type(question).__name__, question)])
+        if box:
+            self._waiters.pop(token, None)
+            return box[0]
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
+        self._waiters[token] = lambda result: fut.done() or fut.set_result(result)
+        return fut
+
     # -- carrying events out ------------------------------------------------------------------------------------
     def dispatch(self, events: list, now: float) -> list[Datagram]:
         out: list[Datagram] = []
@@ -86,7 +106,12 @@ class Services:
             if isinstance(ev, AaaRequest):
                 more = self.aaa.handle(ev, now)
             elif isinstance(ev, AaaAnswer):
-                more = self.crypto.resume(ev.token, ev.result, now)
+                waiter = self._waiters.pop(ev.token, None)
+                if waiter is not None:
+                    waiter(ev.result)
+                    more = []
+                else:
+                    more = self.crypto.resume(ev.token, ev.result, now)
             elif isinstance(ev, self._RadiusResult):
                 more = self.aaa.on_radius(ev, now)
             elif isinstance(ev, SessionEvent):

@@ -35,6 +35,7 @@ class Ctx:
     negate: str | None  # None, "no" or "default"
     obj: object
     out: list[str] = field(default_factory=list)
+    deferred: object = None
 
     @property
     def router(self):
@@ -58,6 +59,12 @@ class Ctx:
     def ask(self, prompt: str, then: Callable[[str], list[str] | None], echo: bool = False):
         """Ask for one more line (a password, a confirmation) before the command completes."""
         self.session.pending = (prompt, then, echo)
+
+    def defer(self, awaitable) -> None:
+        """The command's output comes when `awaitable` (its lines) is done: a command that waits for the
+        network (`test aaa group`).  The session's `run` then returns an awaitable; the console and the vtys
+        wait for it before the next prompt."""
+        self.deferred = awaitable
 
 
 class Session:
@@ -142,9 +149,15 @@ class Session:
             return self.error_lines(line, res)
         del self.stack[depth + 1 :]
         out = self._execute(res)
+        if not isinstance(out, list):  # a deferred command: its lines come later
+            return self._later(out, res.filter)
         if res.filter:
             out = apply_filter(out, *res.filter)
         return out
+
+    async def _later(self, pending, filt) -> list[str]:
+        out = await pending
+        return apply_filter(out, *filt) if filt else out
 
     def _match(self, line: str) -> tuple[Result, int]:
         matcher = self.router.matcher
@@ -168,7 +181,12 @@ class Session:
         except CommandError as e:
             self.last_error = True
             ctx.out.extend(str(e).split("\n"))
+        if ctx.deferred is not None:
+            return self._deferred(ctx)
         return ctx.out
+
+    async def _deferred(self, ctx: Ctx) -> list[str]:
+        return ctx.out + list(await ctx.deferred)
 
     def error_lines(self, line: str, res: Result) -> list[str]:
         if res.status == "invalid":

@@ -207,6 +207,14 @@ def test_user_authorization_from_radius(router, client, radius):
         client.vici.terminate(ike="user", timeout_ms=5000)
 
 
+def test_test_aaa_group_waits_for_freeradius(router, radius):
+    """`test aaa group` waits for the server's answer (the command is deferred, the router keeps serving)."""
+    out = router.exec("test aaa group RG c1 cisco new-code")
+    assert out.splitlines()[0] == "User successfully authenticated", out
+    assert '"pre_shared_key"' in out or "tunnel-password" in out.lower(), out
+    assert router.exec("test aaa group RG c1 wrong new-code").strip() == "User rejected"
+
+
 def test_first_server_down_second_answers(router, client, radius):
     r1, r2 = radius
     r1.stop()

@@ -268,19 +268,22 @@ def test_secret_types():
     assert not verify_secret(Secret("secret", 9, type9_hash("xyz")), "xy")
 
 
-def test_method_lists_and_group_hook():
-    from iosflex.remote import login
+def test_method_lists_and_group_login_over_radius():
+    from iosflex.simnet import SimNet
 
     r = router()
     line = Line("vty", 0, 4, login="authentication authen_list_radius")
     assert login_methods(r.config, line) == ["group radius_group1"]
-    assert authenticate(r, ["group radius_group1"], line, "u", "p").status == FAIL  # no server: error -> fail
+    assert authenticate(r, ["group radius_group1"], line, "u", "p").status == FAIL  # no services: error -> fail
     assert authenticate(r, ["group radius_group1", "local"], line, "cisco", "cisco").status == PASS
-    login.register_group_auth(lambda router, group, u, p: login.AuthResult(PASS, 15))
-    try:
-        assert authenticate(r, ["group radius_group1"], line, "any", "thing").status == PASS
-    finally:
-        login.register_group_auth(None)
+    net = SimNet(r)  # the router's services on a simulated network with a RADIUS server at 172.16.1.3
+    net.directive("radius server 172.16.1.3 key=radius_key")
+    net.directive('radius user any password=thing "Cisco-AVPair=shell:priv-lvl=15"')
+    res = authenticate(r, ["group radius_group1"], line, "any", "thing")
+    assert (res.status, res.privilege) == (PASS, 15)
+    assert authenticate(r, ["group radius_group1", "local"], line, "any", "wrong").status == FAIL  # a reject ends it
+    assert net.radius[0].requests[0]["Service-Type"] in (["Login"], [1])
+    net.directive("radius down 172.16.1.3")
 
 
 def test_vty_allocation_and_transport_input():

@@ -76,6 +76,22 @@ class Authorize:
 
 
 @dataclass(slots=True)
+class LoginAuth:
+    """RADIUS authentication of a user through server group `group` (a vty login's `group` method,
+    `test aaa group`): Access-Request with User-Name, User-Password, Service-Type Login."""
+
+    group: str
+    username: str
+    password: str
+
+
+@dataclass(slots=True)
+class LoginAnswer:
+    status: str  # PASS (Access-Accept), FAIL (Access-Reject), ERROR (no server answered / no server)
+    attributes: list = field(default_factory=list)  # the Access-Accept's (name, value) pairs
+
+
+@dataclass(slots=True)
 class _Job:
     token: object  # the engine's token, answered with AaaAnswer
     steps: object  # generator
@@ -126,6 +142,8 @@ class AaaService:
             job = _Job(req.token, self._psk_steps(data), data)
         elif isinstance(data, Authorize):
             job = _Job(req.token, self._author_steps(data), data)
+        elif isinstance(data, LoginAuth):
+            job = _Job(req.token, self._login_steps(data), data)
         else:
             return [AaaAnswer(req.token, None)]
         return self._step(job, None, now)
@@ -136,6 +154,8 @@ class AaaService:
     def _keep(self, req, value, now: float) -> None:
         """The session record keeps what AAA decided: the merged authorization (and its address lease), the
         attributes cached from an AAA PSK lookup."""
+        if isinstance(req, LoginAuth):
+            return
         session = self.sessions.get(req.session_id)
         if session is None:
             session = self._session(req, now)
@@ -171,6 +191,14 @@ class AaaService:
         return PskAnswer(True, _b(local), _b(remote), symmetric=attrs.psk_local is None and attrs.psk_remote is None,
                          attrs=attrs)
 
+    def _login_steps(self, req: LoginAuth):
+        answer = yield Z.RadiusAuthor(req.group, req.username, req.password, "login", "")
+        if answer is Z.NO_ANSWER:
+            return LoginAnswer("ERROR")
+        if answer is None:
+            return LoginAnswer("FAIL")
+        return LoginAnswer("PASS", answer)
+
     def _author_steps(self, req: Authorize):
         cfg = self.router.config
         profile = cfg.ikev2_profile.items.get(req.profile)
@@ -201,6 +229,8 @@ class AaaService:
         if not servers:
             return False
         req = job.request
+        if isinstance(req, LoginAuth):
+            return self._radius_login(job, ask, servers, now, out)
         session = self._session(req, now)
         if not session.aaa_id:
             session.aaa_id = self.sessions.next_aaa_id()
@@ -219,6 +249,17 @@ class AaaService:
         out.extend(self.radius.submit(now, token, session.aaa_id, "author", servers, attrs, src))
         return True
 
+    def _radius_login(self, job: _Job, ask, servers, now: float, out: list) -> bool:
+        from ..radius import servers as RS  # noqa: PLC0415
+
+        job.aaa_id = self.sessions.next_aaa_id()
+        src = RS.source_address(self.router.config, ask.group, servers[0].address)
+        attrs = [("User-Name", ask.username), ("User-Password", ask.password), ("Service-Type", 1),  # Login
+                 ("NAS-IP-Address", src)]
+        token = self._token(job)
+        out.extend(self.radius.submit(now, token, job.aaa_id, "auth", servers, attrs, src))
+        return True
+
     # -- RADIUS answers ------------------------------------------------------------------------------------
     def on_radius(self, result, now: float) -> list:
         job = self._jobs.pop(result.token, None)
@@ -228,7 +269,11 @@ class AaaService:
             return []  # accounting answers only end the transaction (the client counted them)
         out: list = []
         status = result.status
-        if status == "accept":
+        if status == "accept" and isinstance(job.request, LoginAuth):
+            from ..radius.client import reply_pairs  # noqa: PLC0415
+
+            value, verdict = reply_pairs(result), "PASS"
+        elif status == "accept":
             attrs = _reply_attrs(self.router.config, result)
             value = attrs
             verdict = "PASS"
@@ -236,7 +281,8 @@ class AaaService:
             value, verdict = None, "FAIL"
         else:
             value, verdict = Z.NO_ANSWER, "ERROR"
-        self._log(out, RADIUS_AUTH, AD.author_reply(job.aaa_id, verdict))
+        if not isinstance(job.request, LoginAuth):
+            self._log(out, RADIUS_AUTH, AD.author_reply(job.aaa_id, verdict))
         if isinstance(value, Attrs) and value.ignored and self._debug(AAA_AUTHOR):
             out.append(Log(tuple(f"AAA/AUTHOR: ignored attribute {t}" for t in value.ignored)))
         out.extend(self._step(job, value, now))

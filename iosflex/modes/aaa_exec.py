@@ -93,3 +93,40 @@ def show_aaa_servers(ctx):
     if client is None:  # no driver runs (batch mode): the configured servers with no traffic yet
         client = RadiusClient(rng=lambda n: bytes(n))
     ctx.write(*render(client, ctx.cfg, services.clock() if services is not None else 0.0))
+
+
+def _test_result(answer) -> list[str]:
+    """`test aaa group ... new-code` output (IOS 15 layout from memory, unverified: the result line, then the
+    Access-Accept's attributes as `name  0  "value"`)."""
+    if answer.status == "PASS":
+        out = ["User successfully authenticated", "", "USER ATTRIBUTES", ""]
+        for name, value in answer.attributes:
+            if isinstance(value, bytes):
+                value = value.decode(errors="replace")
+            text = f'"{value}"' if isinstance(value, str) else str(value)
+            out.append(f"{name.lower():<20} 0   {text}")
+        return out
+    if answer.status == "FAIL":
+        return ["User rejected"]
+    return ["User authentication request was rejected by server"]  # nothing answered: IOS's text unverified
+
+
+@handler("test_aaa_group")
+def test_aaa_group(ctx):
+    """Ask RADIUS through the AAA service; the answer may come later (the command waits, as on IOS)."""
+    import inspect  # noqa: PLC0415
+
+    from ..aaa.service import LoginAuth  # noqa: PLC0415
+
+    services = ctx.router.services
+    if services is None:
+        ctx.write("% No AAA service is running (start the router with --ike)")
+        return
+    answer = services.ask(LoginAuth(ctx.args.get("group"), ctx.args.get("username"), ctx.args.get("password")))
+    if inspect.isawaitable(answer):
+        async def later():
+            return _test_result(await answer)
+
+        ctx.defer(later())
+        return
+    ctx.write(*_test_result(answer))

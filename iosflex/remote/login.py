@@ -9,8 +9,8 @@ Which check a vty asks for (read from the running-config at connection time, as 
   check at all.
 
 Methods are tried in order; a method that *errors* (a RADIUS server that does not answer, a line with no
-password) hands over to the next, one that *fails* ends the attempt.  `group NAME` methods are answered by the
-AAA code through `register_group_auth`; until then they error.  Three failed attempts close the line.
+password) hands over to the next, one that *fails* ends the attempt.  `group NAME` methods ask RADIUS through
+the router's AAA service (`group_auth`); with no services running they error.  Three failed attempts close the line.
 Passwords and secrets are compared here and never written to any log.
 """
 
@@ -21,7 +21,7 @@ import hashlib
 import hmac
 import inspect
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Callable
 
 from ..config.secrets import type7_decode, type9_verify
 from .vty import Entry, line_for
@@ -37,15 +37,37 @@ class AuthResult:
     privilege: int | None = None
 
 
-# `group NAME` methods: fn(router, group, username, password) -> AuthResult or an awaitable of one.
-GroupAuth = Callable[[Any, str, str, str], "AuthResult | Awaitable[AuthResult]"]
-_group_auth: GroupAuth | None = None
+def group_auth(router, group: str, username: str, password: str):
+    """A `group NAME` login method: RADIUS authentication through the router's AAA service (an Access-Request
+    with Service-Type Login); AuthResult, or an awaitable of one while the server is asked.  No running
+    services (batch mode) or no server in the group: ERROR, the next method is tried."""
+    from ..aaa.service import LoginAuth  # noqa: PLC0415
+
+    services = getattr(router, "services", None)
+    if services is None:
+        return AuthResult(ERROR)
+    answer = services.ask(LoginAuth(group, username, password))
+    if inspect.isawaitable(answer):
+        return _login_answer_later(answer)
+    return _login_result(answer)
 
 
-def register_group_auth(fn: GroupAuth | None):
-    """Hook for the AAA/RADIUS code: how a `group NAME` login method checks a user."""
-    global _group_auth
-    _group_auth = fn
+async def _login_answer_later(pending) -> "AuthResult":
+    return _login_result(await pending)
+
+
+def _login_result(answer) -> "AuthResult":
+    status = {"PASS": PASS, "FAIL": FAIL}.get(answer.status, ERROR)
+    if status != PASS:
+        return AuthResult(status)
+    privilege = None
+    for name, value in answer.attributes:  # `shell:priv-lvl=15` as IOS reads it
+        if name == "Cisco-AVPair" and str(value).startswith("shell:priv-lvl="):
+            try:
+                privilege = int(str(value).split("=", 1)[1])
+            except ValueError:
+                pass
+    return AuthResult(PASS, privilege)
 
 
 # -- secrets ----------------------------------------------------------------------------------------------
@@ -156,9 +178,7 @@ def _one_method(router, cfg, method: str, line, username: str, password: str):
     if method == "none":
         return AuthResult(PASS)
     if method.startswith("group "):
-        if _group_auth is None:
-            return AuthResult(ERROR)
-        return _group_auth(router, method.split(None, 1)[1], username, password)
+        return group_auth(router, method.split(None, 1)[1], username, password)
     return AuthResult(ERROR)
 
 

@@ -7,6 +7,7 @@ consistent running-config and a client that drops mid-command cannot leave a hal
 from __future__ import annotations
 
 import asyncio
+import inspect
 import errno
 import os
 import signal
@@ -107,6 +108,8 @@ async def run_console_async(router) -> None:
             table(router).console.touch()
             was_config = session.in_config
             out = session.run(line)
+            if inspect.isawaitable(out):  # a command that waits for the network (test aaa group)
+                out = await out
             if was_config and not session.in_config:
                 logbus.log(router, "%SYS-5-CONFIG_I: Configured from console by console", stamp=True)
             await apage(out, session.length, write, lambda: loop.run_in_executor(None, _read_key))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import inspect
 import os
 import signal
 import socket
@@ -305,6 +306,8 @@ async def _serve(args) -> int:
             while line := await reader.readline():
                 try:
                     out = ctl.feed(line.decode().rstrip("\r\n"))
+                    if inspect.isawaitable(out):  # a command that waits for the network (test aaa group)
+                        out = await out
                 except Exception as exc:  # noqa: BLE001  report, keep serving
                     out = [f"% launcher: {exc!r}"]
                 writer.write(("\n".join(out) + "\n" + END + "\n").encode())
