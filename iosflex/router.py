@@ -90,6 +90,7 @@ class Router:
         self.logbus = LogBus()
         self.sessions = SessionTable()
         self.pools = AddressPools()  # `ip local pool` leases
+        self.pki_keys: dict = {}  # key-pair label -> private key (config/pki.py; kept beside the startup-config)
         self.services = None
         self.crypto = None
         self.radius = None

@@ -152,7 +152,7 @@ def store_key(router, label: str, key) -> Path | None:
     """Keep `key` as the key pair `label`: in memory and, when possible, in `<dir>/pki/<label>.key` (0600)."""
     from cryptography.hazmat.primitives import serialization  # noqa: PLC0415
 
-    keys = router.__dict__.setdefault("pki_keys", {})
+    keys = router.pki_keys
     keys[label] = key
     d = key_dir(router)
     if d is None:
@@ -175,7 +175,7 @@ def store_key(router, label: str, key) -> Path | None:
 
 def load_key(router, label: str):
     """The private key of key pair `label` (memory, else the key file), or None."""
-    keys = router.__dict__.setdefault("pki_keys", {})
+    keys = router.pki_keys
     if label in keys:
         return keys[label]
     d = key_dir(router)
