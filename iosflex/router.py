@@ -17,6 +17,7 @@ from . import __version__, modes
 from .config.model import RunningConfig
 from .aaa.pools import AddressPools
 from .logbus import LogBus
+from .remote.vty import LineTable
 from .parser.graph import Grammar
 from .parser.matcher import Matcher
 from .session import Session
@@ -90,6 +91,7 @@ class Router:
         self.logbus = LogBus()
         self.sessions = SessionTable()
         self.pools = AddressPools()  # `ip local pool` leases
+        self.lines = LineTable()  # console and vty lines in use (show users, show line, clear line)
         self.pki_keys: dict = {}  # key-pair label -> private key (config/pki.py; kept beside the startup-config)
         self.services = None
         self.crypto = None

@@ -8,7 +8,6 @@ connection is refused, as IOS does.  One table per router, shared by every front
 from __future__ import annotations
 
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -84,14 +83,9 @@ class LineTable:
         return None
 
 
-_TABLES: "weakref.WeakKeyDictionary[object, LineTable]" = weakref.WeakKeyDictionary()
-
-
 def table(router) -> LineTable:
-    t = _TABLES.get(router)
-    if t is None:
-        t = _TABLES[router] = LineTable()
-    return t
+    """The router's line table (`router.lines`)."""
+    return router.lines
 
 
 def vty_lines(cfg):
