@@ -2,7 +2,7 @@
 
     events = aaa.handle(AaaRequest, now)         # a PSK lookup or an authorization
     events = aaa.on_radius(RadiusResult, now)    # a RADIUS answer (or time-out) for one of ours
-    events = aaa.session_up(session, now) / session_down(session, now, cause) / tick(now)   # accounting
+    events = aaa.session_up(session, now) / session_down(session, now) / tick(now)   # accounting
 
 Each request runs as a job: a generator of steps (aaa/authorization.py's method-list walk) that yields a
 `RadiusAuthor` whenever a method is `group G`; the job is then parked under a token until the RADIUS client's
@@ -320,7 +320,7 @@ class AaaService:
             acct.start_sent = True
         return out
 
-    def session_down(self, session, now: float, cause: str = "none") -> list:
+    def session_down(self, session, now: float) -> list:
         acct = session.accounting
         if acct is None or acct.stop_sent:
             return []
@@ -332,7 +332,7 @@ class AaaService:
         self._log(out, AAA_ACCT, AD.acct_tunnel_down(acct.aaa_id))
         self._ike_log(out, IK.accounting_counters(inp, outp, pin, pout) + IK.accounting(session.ike_sa, False))
         self._log(out, AAA_ACCT, AD.acct_stop_events(acct.aaa_id))
-        out.extend(self._acct_send(session, ml, "Stop", now, cause))
+        out.extend(self._acct_send(session, ml, "Stop", now))
         acct.stop_sent = True
         return out
 
@@ -356,7 +356,7 @@ class AaaService:
                 if s.accounting is not None and s.accounting.next_interim is not None]
         return min(dues) if dues else None
 
-    def _acct_send(self, session, ml, status: str, now: float, cause: str = "none") -> list:
+    def _acct_send(self, session, ml, status: str, now: float) -> list:
         from ..radius import servers as RS  # noqa: PLC0415
 
         cfg = self.router.config
@@ -369,7 +369,7 @@ class AaaService:
             if not servers:
                 continue
             src = RS.source_address(cfg, group, servers[0].address)
-            attrs = accounting_attributes(session, status, now, src, cause)
+            attrs = accounting_attributes(session, status, now, src)
             token = self._token(_AcctJob(session, status))
             out.extend(self.radius.submit(now, token, session.accounting.aaa_id, "acct", servers, attrs, src))
             break  # start-stop goes to the first group that has servers (`broadcast` is not emulated)
@@ -387,10 +387,11 @@ def _counters(session) -> tuple[int, int, int, int]:
             sum(c.pkts_in for c in children), sum(c.pkts_out for c in children))
 
 
-def accounting_attributes(session, status: str, now: float, nas_ip: str, cause: str = "none") -> list:
-    """An IPsec tunnel's Accounting-Request attributes, in the order the chapter's logs show them."""
+def accounting_attributes(session, status: str, now: float, nas_ip: str) -> list:
+    """An IPsec tunnel's Accounting-Request attributes, in the order the chapter's logs show them.  The Stop
+    always says Acct-Terminate-Cause none and disc-cause-ext No Reason, as the chapter's does: which causes IOS
+    sends for a clear or a DPD failure is not in any capture we have."""
     acct = session.accounting
-    st = session.ike_sa
     phase1 = session.phase1_id
     user = session.username or phase1
     attrs: list = [("Acct-Session-Id", f"{acct.acct_session_id:08X}"),
@@ -411,7 +412,6 @@ def accounting_attributes(session, status: str, now: float, nas_ip: str, cause: 
             attrs += [("Acct-Terminate-Cause", 0), ("Cisco-AVPair", "disc-cause-ext=No Reason")]
     attrs += [("Acct-Status-Type", {"Start": 1, "Stop": 2, "Interim-Update": 3}[status]),
               ("NAS-IP-Address", nas_ip), ("Acct-Delay-Time", 0)]
-    del st
     return attrs
 
 
