@@ -6,8 +6,11 @@ test mode (`raise_errors`): an internal error fails the test instead of being co
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from iosflex import logbus
+from iosflex.events import Datagram
 from iosflex.router import Router
 from iosflex.simnet import SimNet
 
@@ -231,3 +234,45 @@ aaa group server radius radius_group1
     third = connect(net, name="c", frm="172.16.1.5")
     assert third.established  # no waiting: the dead server is skipped
     assert len(net.radius[1].requests) == before + 1
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.data())
+def test_hostile_radius_replies_are_dropped_and_the_genuine_one_still_counts(data):
+    """Mutated, truncated, misaddressed copies of the server's reply reach the router's RADIUS port while an
+    IKE_AUTH waits: none takes the router down (raise_errors is on), none is taken for the answer, and the
+    genuine reply afterwards completes the session."""
+    r, net, _ = make()
+    net.directive("radius user router1 password=cisco Tunnel-Password=pre_shared_key")
+    srv = server(net)
+    held = []
+    answer = srv.receive
+    srv.receive = lambda d, src, dst: held.extend(answer(d, src, dst)) or []
+    ini = connect(net)
+    assert not ini.established and len(held) == 1
+    genuine = held[0]
+    for _ in range(data.draw(st.integers(1, 8))):
+        raw = bytearray(genuine.data)
+        how = data.draw(st.sampled_from(["flip", "truncate", "extend", "port", "address", "random"]))
+        src = genuine.src
+        if how == "flip":
+            for _ in range(data.draw(st.integers(1, 4))):
+                raw[data.draw(st.integers(0, len(raw) - 1))] ^= data.draw(st.integers(1, 255))
+        elif how == "truncate":
+            raw = raw[: data.draw(st.integers(0, len(raw) - 1))]
+        elif how == "extend":  # bytes past the Length field are padding (RFC 2865 §3): grow the length too
+            raw += data.draw(st.binary(min_size=1, max_size=40))
+            raw[2:4] = len(raw).to_bytes(2, "big")
+        elif how == "port":
+            src = (src[0], 1812)
+        elif how == "address":
+            src = ("172.16.1.9", src[1])
+        else:
+            raw = bytearray(data.draw(st.binary(max_size=200)))
+        if bytes(raw) == genuine.data and src == genuine.src:
+            continue
+        net.deliver([Datagram(bytes(raw), src, genuine.dst)])
+        assert not ini.established
+    net.deliver([genuine])
+    assert ini.established
+    assert net.services.crypto.stats.malformed == 0
