@@ -35,7 +35,7 @@ def user_all(sessions) -> list[str]:
         out += ["--------------------------------------------------------",
                 f"Unique id {acct.aaa_id} is currently in use.",
                 "Accounting:",
-                f"  IPSEC-TUNNEL: Username={s.username or s.phase1_id}",
+                f"  IPSEC-TUNNEL: Username={s.phase1_id}",  # the IKE identity, as the chapter shows
                 f"    Session Id={acct.acct_session_id:08X} Unique Id={acct.aaa_id:08X}",
                 f"    Start Sent={int(acct.start_sent)} Stop Only={'Y' if acct.stop_only else 'N'}",
                 f"    stop_has_been_sent={'Y' if acct.stop_sent else 'N'}",
