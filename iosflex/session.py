@@ -181,6 +181,8 @@ class Session:
         except CommandError as e:
             self.last_error = True
             ctx.out.extend(str(e).split("\n"))
+        finally:
+            self.router.config.changed()  # any command may have written the configuration
         if ctx.deferred is not None:
             return self._deferred(ctx)
         return ctx.out

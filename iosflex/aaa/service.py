@@ -116,24 +116,46 @@ class AaaService:
         self.radius = radius
         self._jobs: dict[int, object] = {}
         self._next = 0
+        self._groups: dict[str, tuple] = {}  # group -> (config generation, servers, source address)
 
     # -- plumbing ------------------------------------------------------------------------------------------
     def _debug(self, flag: str) -> bool:
         return flag_on(self.router.debug, flag)
 
-    def _log(self, out: list, flag: str, lines: list[str]) -> None:
-        if lines and self._debug(flag):
-            out.append(Log(tuple(lines)))
+    def _log(self, out: list, flag: str, build, *args) -> None:
+        """Debug lines of `flag`, built (`build(*args)`) only when the flag is on: this runs for every
+        RADIUS transaction."""
+        if self._debug(flag):
+            lines = build(*args)
+            if lines:
+                out.append(Log(tuple(lines)))
 
-    def _ike_log(self, out: list, lines: list[str]) -> None:
-        keep = IK.filter_lines(lines, self.router.debug)
-        if keep:
-            out.append(Log(tuple(keep)))
+    def _ike_log(self, out: list, build, *args) -> None:
+        """The IKEv2 lines IOS prints around AAA (`debug crypto ikev2`), built only when it is on."""
+        dbg = self.router.debug
+        if dbg and IK.enabled(self.router):
+            keep = IK.filter_lines(build(*args), dbg)
+            if keep:
+                out.append(Log(tuple(keep)))
 
     def _token(self, job) -> int:
         self._next += 1
         self._jobs[self._next] = job
         return self._next
+
+    def _group(self, group: str) -> tuple[list, str | None]:
+        """The servers of `group G` and the address the requests leave from, derived from the running-config
+        again only when it changed (radius/servers.py reads it)."""
+        from ..radius import servers as RS  # noqa: PLC0415
+
+        cfg = self.router.config
+        hit = self._groups.get(group)
+        if hit is not None and hit[0] == cfg.generation:
+            return hit[1], hit[2]
+        servers = RS.group_servers(cfg, group)
+        src = RS.source_address(cfg, group, servers[0].address) if servers else None
+        self._groups[group] = (cfg.generation, servers, src)
+        return servers, src
 
     # -- requests ------------------------------------------------------------------------------------------
     def handle(self, req, now: float) -> list:
@@ -222,24 +244,20 @@ class AaaService:
             value = Z.NO_ANSWER  # no server in that group: the next method
 
     def _radius_author(self, job: _Job, ask, now: float, out: list) -> bool:
-        from ..radius import servers as RS  # noqa: PLC0415
-
-        cfg = self.router.config
-        servers = RS.group_servers(cfg, ask.group)
+        servers, src = self._group(ask.group)
         if not servers:
             return False
         req = job.request
         if isinstance(req, LoginAuth):
-            return self._radius_login(job, ask, servers, now, out)
+            return self._radius_login(job, ask, servers, src, now, out)
         session = self._session(req, now)
         if not session.aaa_id:
             session.aaa_id = self.sessions.next_aaa_id()
         job.aaa_id = session.aaa_id
         if ask.kind == "user":
-            self._ike_log(out, IK.user_author_request(ask.method_list, ask.username)
+            self._ike_log(out, lambda: IK.user_author_request(ask.method_list, ask.username)
                           + IK.aaa_request(getattr(req, "sa_state", None), "Authorization"))
-        src = RS.source_address(cfg, ask.group, servers[0].address)
-        self._log(out, RADIUS_AUTH, AD.author_request(session.aaa_id, ask.group, src, servers[0].address))
+        self._log(out, RADIUS_AUTH, AD.author_request, session.aaa_id, ask.group, src, servers[0].address)
         attrs = [("User-Name", ask.username), ("User-Password", ask.password or DEFAULT_PASSWORD),
                  ("Calling-Station-Id", req.remote[0]),
                  ("Cisco-AVPair", f"audit-session-id={session.audit_session_id}"),
@@ -249,11 +267,8 @@ class AaaService:
         out.extend(self.radius.submit(now, token, session.aaa_id, "author", servers, attrs, src))
         return True
 
-    def _radius_login(self, job: _Job, ask, servers, now: float, out: list) -> bool:
-        from ..radius import servers as RS  # noqa: PLC0415
-
+    def _radius_login(self, job: _Job, ask, servers, src, now: float, out: list) -> bool:
         job.aaa_id = self.sessions.next_aaa_id()
-        src = RS.source_address(self.router.config, ask.group, servers[0].address)
         attrs = [("User-Name", ask.username), ("User-Password", ask.password), ("Service-Type", 1),  # Login
                  ("NAS-IP-Address", src)]
         token = self._token(job)
@@ -282,7 +297,7 @@ class AaaService:
         else:
             value, verdict = Z.NO_ANSWER, "ERROR"
         if not isinstance(job.request, LoginAuth):
-            self._log(out, RADIUS_AUTH, AD.author_reply(job.aaa_id, verdict))
+            self._log(out, RADIUS_AUTH, AD.author_reply, job.aaa_id, verdict)
         if isinstance(value, Attrs) and value.ignored and self._debug(AAA_AUTHOR):
             out.append(Log(tuple(f"AAA/AUTHOR: ignored attribute {t}" for t in value.ignored)))
         out.extend(self._step(job, value, now))
@@ -313,9 +328,9 @@ class AaaService:
         if upd is not None and upd.periodic:
             acct.next_interim = now + 60 * upd.periodic
         out: list = []
-        self._log(out, AAA_ACCT, AD.acct_start_events(acct.aaa_id))
+        self._log(out, AAA_ACCT, AD.acct_start_events, acct.aaa_id)
         if ml.action != "stop-only":
-            self._ike_log(out, IK.accounting(session.ike_sa, True))
+            self._ike_log(out, IK.accounting, session.ike_sa, True)
             out.extend(self._acct_send(session, ml, "Start", now))
             acct.start_sent = True
         return out
@@ -329,9 +344,9 @@ class AaaService:
             return []
         out: list = []
         inp, outp, pin, pout = _counters(session)
-        self._log(out, AAA_ACCT, AD.acct_tunnel_down(acct.aaa_id))
-        self._ike_log(out, IK.accounting_counters(inp, outp, pin, pout) + IK.accounting(session.ike_sa, False))
-        self._log(out, AAA_ACCT, AD.acct_stop_events(acct.aaa_id))
+        self._log(out, AAA_ACCT, AD.acct_tunnel_down, acct.aaa_id)
+        self._ike_log(out, lambda: IK.accounting_counters(inp, outp, pin, pout) + IK.accounting(session.ike_sa, False))
+        self._log(out, AAA_ACCT, AD.acct_stop_events, acct.aaa_id)
         out.extend(self._acct_send(session, ml, "Stop", now))
         acct.stop_sent = True
         return out
@@ -357,18 +372,14 @@ class AaaService:
         return min(dues) if dues else None
 
     def _acct_send(self, session, ml, status: str, now: float) -> list:
-        from ..radius import servers as RS  # noqa: PLC0415
-
-        cfg = self.router.config
         out: list = []
         for method in ml.methods:
             if not method.startswith("group "):
                 continue
             group = method.split(None, 1)[1]
-            servers = RS.group_servers(cfg, group)
+            servers, src = self._group(group)
             if not servers:
                 continue
-            src = RS.source_address(cfg, group, servers[0].address)
             attrs = accounting_attributes(session, status, now, src)
             token = self._token(_AcctJob(session, status))
             out.extend(self.radius.submit(now, token, session.accounting.aaa_id, "acct", servers, attrs, src))

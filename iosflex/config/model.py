@@ -86,6 +86,13 @@ class RunningConfig:
         _load_features()
         for name, f in FEATURES.items():
             setattr(self, name, f.factory())
+        # Bumped by every command a session runs (iosflex/session.py) and by anything else that writes the
+        # configuration: readers that derive costly views from it (the RADIUS server list of a group) keep them
+        # while the generation is the same.
+        self.generation = 0
+
+    def changed(self) -> None:
+        self.generation += 1
 
     def blocks(self) -> list[list[str]]:
         out: list[list[str]] = []

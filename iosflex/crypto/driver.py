@@ -84,6 +84,7 @@ def resolve_binds(router, binds: dict[str, str], set_address: bool = False) -> l
         if iface.ip_address is None:
             iface.ip_address = (addr, "255.255.255.0")
             router.config.interfaces.note_address(iface)
+            router.config.changed()
         out.append(addr)
     return out
 

@@ -183,6 +183,7 @@ class RadiusClient:
         self.next_ident: dict[int, int] = {}
         self.waiting: deque[tuple] = deque()  # submissions waiting for a free identifier
         self.servers: dict[tuple[str, int, int], ServerStats] = {}
+        self._dead = 0  # servers marked dead now (none: nothing to revive on the hot path)
         self.stats: dict[str, int] = {k: 0 for k in (
             "requests", "retransmissions", "timeouts", "responses", "dropped", "unknown_id", "wrong_source",
             "bad_authenticator", "malformed")}
@@ -461,6 +462,7 @@ class RadiusClient:
             st.previous_duration = now - st.state_since
             st.state_since = now
             st.dead_until = now + spec.deadtime * 60
+            self._dead += 1
         else:
             msgs.append(D.server_alive(*addr))
         if out is not None:
@@ -469,12 +471,15 @@ class RadiusClient:
             lines.extend(msgs)
 
     def _revive(self, now: float, out: list) -> None:
+        if not self._dead:
+            return
         for st in self.servers.values():
             if st.dead_until is not None and st.dead_until <= now:
                 st.dead_total += st.dead_until - st.state_since
                 st.previous_duration = st.dead_until - st.state_since
                 st.state_since = st.dead_until
                 st.dead_until = None
+                self._dead -= 1
                 spec = st.spec
                 out.append(Log((D.server_alive(spec.address, spec.auth_port, spec.acct_port),)))
 

@@ -1,0 +1,133 @@
+"""The router's CPU per session with AAA-PSK + group authorization + accounting over RADIUS, against local keys
+and policy, in-process: the package's initiators and a simulated RADIUS server on the simulated network
+(iosflex/simnet.py), so the figure is the engine and AAA path alone (no sockets, no event loop).  Only the
+time spent inside `Services.receive` / `Services.tick` counts (time.process_time); the RADIUS server's and the
+initiators' work does not.
+
+    python bench/aaaprof_local.py [--sas 300] [--repeat 5] [--prof]
+
+Prints, for each kind, the median CPU per established session over the runs, and the AAA/LOCAL ratio
+(bench/bench_aaa.py measures the same over real UDP with strongSwan and FreeRADIUS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from iosflex.router import Router  # noqa: E402
+from iosflex.simnet import SimNet  # noqa: E402
+
+CONFIG = """
+aaa new-model
+aaa group server radius RG
+ server name R1
+aaa authorization network local_list local
+aaa authorization network aaa_psk group RG
+aaa authorization network aaa_author group RG
+aaa accounting network acc_list start-stop group RG
+radius server R1
+ address ipv4 172.16.1.3 auth-port 1645 acct-port 1646
+ key radius_key
+crypto ikev2 name-mangler MANGLE
+ fqdn hostname
+crypto ikev2 authorization policy benchlocal
+ pool benchpool
+ dns 10.0.0.53
+ route set interface
+crypto ikev2 profile LOCAL
+ match identity remote fqdn domain local.bench
+ authentication remote pre-share key bench_key
+ authentication local pre-share key bench_key
+ aaa authorization group psk list local_list benchlocal
+ virtual-template 1
+crypto ikev2 profile AAA
+ match identity remote fqdn domain aaa.bench
+ authentication remote pre-share
+ authentication local pre-share
+ keyring aaa aaa_psk name-mangler MANGLE
+ aaa authorization group psk list aaa_author benchgroup
+ aaa accounting psk acc_list
+ virtual-template 1
+interface Ethernet0/0
+ ip address 172.16.1.2 255.255.0.0
+ no shutdown
+interface Virtual-Template1 type tunnel
+ ip unnumbered Ethernet0/0
+ip local pool benchpool 10.40.0.1 10.40.255.254
+"""
+
+
+def build(kind: str, n: int):
+    r = Router(None)
+    bad = r.apply_config(CONFIG)
+    if bad:
+        raise SystemExit(f"config rejected: {bad}")
+    net = SimNet(r, seed=7)
+    net.directive("radius server 172.16.1.3 key=radius_key")
+    for i in range(n):
+        net.directive(f"radius user c{i} password=cisco Tunnel-Password=key{i}")
+    net.directive("radius user benchgroup password=cisco Framed-Pool=benchpool "
+                  "Cisco-AVPair=ipsec:dns-servers=10.0.0.53 Cisco-AVPair=ipsec:route-set=interface")
+    spent = [0.0]
+    svc = net.services
+    for name in ("receive", "tick"):
+        orig = getattr(svc, name)
+
+        def timed(*a, _orig=orig, **k):
+            t = time.process_time()
+            try:
+                return _orig(*a, **k)
+            finally:
+                spent[0] += time.process_time() - t
+        setattr(svc, name, timed)
+    return r, net, spent
+
+
+def run(kind: str, n: int, prof=None) -> float:
+    r, net, spent = build(kind, n)
+    if prof is not None:
+        prof.enable()
+    for i in range(n):
+        key = "bench_key" if kind == "LOCAL" else f"key{i}"
+        host = f"172.16.{2 + i // 250}.{1 + i % 250}"
+        net.directive(f"ikev2 connect p{i} from={host} psk={key} id=fqdn:c{i}.{kind.lower()}.bench")
+    if prof is not None:
+        prof.disable()
+    up = sum(1 for p in net.peers.values() if p.established)
+    if up != n:
+        raise SystemExit(f"{kind}: only {up}/{n} sessions up")
+    return spent[0] * 1000 / n
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sas", type=int, default=300)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--prof", action="store_true", help="profile one AAA run (cProfile, top 30 by own time)")
+    a = ap.parse_args()
+    if a.prof:
+        prof = cProfile.Profile()
+        run("AAA", a.sas, prof)
+        pstats.Stats(prof).sort_stats("tottime").print_stats(30)
+        return 0
+    figures: dict[str, list[float]] = {"LOCAL": [], "AAA": []}
+    for _ in range(a.repeat):
+        for kind in ("LOCAL", "AAA"):  # interleaved, so that both see the same machine
+            figures[kind].append(run(kind, a.sas))
+    med = {k: statistics.median(v) for k, v in figures.items()}
+    for k, v in figures.items():
+        print(f"{k:5}: router CPU per session median {med[k]:.3f} ms (runs {' '.join(f'{x:.3f}' for x in v)})")
+    print(f"AAA/LOCAL: {med['AAA'] / med['LOCAL']:.2f}x  ({a.sas} sessions a run, {a.repeat} runs)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
