@@ -180,6 +180,7 @@ class IkeDriver:
     async def _open(self, sock, proto, first: Datagram):
         proto.backlog = [first]
         await asyncio.get_running_loop().create_datagram_endpoint(lambda: proto, sock=sock)
+        _big_buffer(proto.transport)
         for d in proto.backlog:
             proto.transport.sendto(d.data, (d.dst[0], d.dst[1]))
             self.sent += 1
@@ -236,12 +237,34 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
                 except OSError as e:
                     e.filename = f"{addr}:{real}"  # which endpoint failed, for the error message
                     raise
+                _big_buffer(proto.transport)
                 drv.endpoints[local] = proto
     except OSError:
         drv.close()
         raise
     drv._timer = asyncio.ensure_future(drv._tick_loop())
     return drv
+
+
+RCVBUF = 4 << 20  # bytes
+
+
+def _big_buffer(transport) -> None:
+    """A 4 MiB receive buffer: when hundreds of peers start at once, the default (about 208 KiB) overflows
+    while the loop is busy with key exchanges, and each datagram lost costs its peer a retransmission
+    (bench/bench_aaa.py saw 45-161 drops a run with two initiators).  The kernel caps it at rmem_max unless
+    we are privileged enough for SO_RCVBUFFORCE."""
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is None:
+        return
+    for opt in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
+        if opt is None:
+            continue
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, opt, RCVBUF)
+            return
+        except OSError:
+            continue
 
 
 def parse_binds(values: list[str] | None) -> dict[str, str]:
