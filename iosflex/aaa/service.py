@@ -22,7 +22,8 @@ from ..crypto.state import Identity
 from ..events import AaaAnswer, Log
 from . import authorization as Z
 from . import debug as AD
-from .attrs import Attrs
+from ..radius.client import reply_pairs
+from .attrs import Attrs, attrs_from_radius
 
 # `debug` flags (router.debug)
 RADIUS_AUTH, RADIUS_ACCT = "radius authentication", "radius accounting"
@@ -285,8 +286,6 @@ class AaaService:
         out: list = []
         status = result.status
         if status == "accept" and isinstance(job.request, LoginAuth):
-            from ..radius.client import reply_pairs  # noqa: PLC0415
-
             value, verdict = reply_pairs(result), "PASS"
         elif status == "accept":
             attrs = _reply_attrs(self.router.config, result)
@@ -428,8 +427,4 @@ def accounting_attributes(session, status: str, now: float, nas_ip: str) -> list
 
 def _reply_attrs(cfg, result) -> Attrs:
     """The Access-Accept's attributes as the authorization source they are (keys decrypted)."""
-    from .attrs import attrs_from_radius  # noqa: PLC0415
-
-    from ..radius.client import reply_pairs  # noqa: PLC0415
-
     return attrs_from_radius(reply_pairs(result), cfg)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import dataclasses
 from collections import deque
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Callable
 
 from ..events import Datagram, Log
@@ -503,12 +504,24 @@ class RadiusClient:
 _TRANSPORT = {"Message-Authenticator", "Proxy-State"}
 
 
+@lru_cache(maxsize=None)
+def _attr_info(key):
+    """(name, dictionary attribute) of an attribute code or (vendor, code); None when the dictionary does not
+    know it.  Looked up once per key: the dictionary never changes after loading."""
+    from .dictionary import load  # noqa: PLC0415
+
+    d = load()
+    if not d.attrindex.HasBackward(key):
+        return None
+    name = d.attrindex.GetBackward(key)
+    return name, d.attributes[name]
+
+
 def reply_pairs(result: RadiusResult) -> list[tuple[str, object]]:
     """A verified reply's attributes as (dictionary name, value) pairs in packet order, for the AAA layer:
     values decoded by type (see Packet.get_all), Tunnel-Password and MS-MPPE keys decrypted to bytes (a
     Tunnel-Password with a tag other than 0 is named `Tunnel-Password:<tag>`), unknown attributes as
     (str(code), bytes).  Message-Authenticator and Proxy-State are left out."""
-    from .dictionary import load  # noqa: PLC0415
     from .packet import salt_decrypt, _decode_value  # noqa: PLC0415
 
     pkt = result.reply
@@ -516,17 +529,16 @@ def reply_pairs(result: RadiusResult) -> list[tuple[str, object]]:
         return []
     secret = result.server.key if result.server is not None else b""
     req_auth = bytes(result.request[4:20])
-    d = load()
     out: list[tuple[str, object]] = []
 
     def one(key, value: bytes) -> None:
-        if not d.attrindex.HasBackward(key):
+        info = _attr_info(key)
+        if info is None:
             out.append((str(key), value))
             return
-        name = d.attrindex.GetBackward(key)
+        name, da = info
         if name in _TRANSPORT:
             return
-        da = d.attributes[name]
         if da.encrypt == 2:
             tag = 0
             if da.has_tag and len(value) % 16 != 2:
