@@ -283,6 +283,12 @@ def _decode_vsa(value: bytes) -> Attribute:
 
 # ---- salt and password encryption --------------------------------------------------------------------
 
+def _xor(block: bytes, key: bytes) -> bytes:
+    """block XOR key over len(block) octets (a block of 16 or, last of a value, fewer), as one big integer."""
+    n = len(block)
+    return (int.from_bytes(block, "big") ^ int.from_bytes(key[:n], "big")).to_bytes(n, "big")
+
+
 def _md5_stream(data: bytes, secret: bytes, authenticator: bytes, salt: bytes, encrypt: bool) -> bytes:
     """RFC 2868 §3.5: b(1) = MD5(S + R + A), c(i) = p(i) xor b(i), b(i) = MD5(S + c(i-1)); the chain runs
     on the ciphertext both ways."""
@@ -291,7 +297,7 @@ def _md5_stream(data: bytes, secret: bytes, authenticator: bytes, salt: bytes, e
     for i in range(0, len(data), 16):
         block = data[i : i + 16]
         key = hashlib.md5(secret + last).digest()
-        res = bytes(a ^ b for a, b in zip(block, key))
+        res = _xor(block, key)
         out += res
         last = res if encrypt else block
     return bytes(out)
@@ -332,7 +338,7 @@ def hide_password(password: bytes | str, secret: bytes, authenticator: bytes) ->
     last = authenticator
     for i in range(0, len(p), 16):
         key = hashlib.md5(secret + last).digest()
-        block = bytes(a ^ b for a, b in zip(p[i:i + 16], key))
+        block = _xor(p[i:i + 16], key)
         out += block
         last = block
     return bytes(out)
