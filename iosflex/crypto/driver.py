@@ -207,18 +207,22 @@ class IkeDriver:
 
 
 async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), host_addresses=None,
-                set_address: bool = False, services: Services | None = None) -> IkeDriver:
+                set_address: bool = False, services: Services | None = None, ike: bool = True) -> IkeDriver:
     """Listen for IKE on every address of the router (or `host_addresses`, or the `binds`' devices) on
-    `ports` (IKE, NAT-T); `router.crypto` becomes the engine so the CLI can show and clear it."""
+    `ports` (IKE, NAT-T); `router.crypto` becomes the engine so the CLI can show and clear it.  With
+    `ike=False` no IKE socket is opened: the router's services still run (RADIUS for vty logins and `test aaa
+    group`, its sockets opened on first use, and the timer)."""
     binds = binds or {}
-    if host_addresses:
+    if not ike:
+        addrs = []
+    elif host_addresses:
         addrs = list(host_addresses)
     elif binds:
         # pyroute2's synchronous IPRoute refuses to run inside an event loop: look the devices up in a thread
         addrs = await asyncio.get_running_loop().run_in_executor(None, resolve_binds, router, binds, set_address)
     else:
         addrs = interface_addresses(router)
-    if not addrs:
+    if ike and not addrs:
         raise OSError("no interface address to listen on for IKE (configure `ip address` or use --bind)")
     if services is None:
         services = router.services or Services(router, rng=os.urandom, clock=time.monotonic,

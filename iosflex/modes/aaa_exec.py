@@ -120,7 +120,7 @@ def test_aaa_group(ctx):
 
     services = ctx.router.services
     if services is None:
-        ctx.write("% No AAA service is running (start the router with --ike)")
+        ctx.write("% No AAA service is running (batch mode: start iosflex with a console, --ssh, --telnet or --ike)")
         return
     answer = services.ask(LoginAuth(ctx.args.get("group"), ctx.args.get("username"), ctx.args.get("password")))
     if inspect.isawaitable(answer):

@@ -121,18 +121,21 @@ async def run_console_async(router) -> None:
 async def serve(router, ssh: tuple[str, int] | None = None, telnet: tuple[str, int] | None = None,
                 console: bool = True, announce=print, ike: dict | None = None) -> int:
     """Run until the console exits (with a console) or SIGTERM/SIGINT (headless).  `ike`: the keyword
-    arguments of crypto.driver.start (binds, ports, host_addresses) to run the IKEv2 responder too."""
+    arguments of crypto.driver.start (binds, ports, host_addresses) to run the IKEv2 responder too; without it
+    the router's services (AAA, RADIUS) run all the same, with no IKE socket."""
+    from ..crypto import driver
+
     ike_driver = None
     srv = RemoteServer(router)
     what = ""
     try:
         if ike is not None:
-            from ..crypto import driver
-
             what = "IKEv2"
             ike_driver = await driver.start(router, **ike)
             for host, port in sorted(ike_driver.endpoints):
                 announce(f"% IKEv2 listening on {host}:{ike_driver._real_port(port)}")
+        else:  # no IKE, but AAA still runs: RADIUS vty logins, `test aaa group`
+            ike_driver = await driver.start(router, ike=False)
         if telnet:
             what = f"telnet on {telnet[0]}:{telnet[1]}"
             host, port = await srv.start_telnet(*telnet)
