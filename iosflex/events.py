@@ -8,7 +8,7 @@ iosflex/simnet.py: the in-process network of the golden transcripts) carries the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(slots=True, frozen=True)
@@ -43,9 +43,8 @@ class SessionEvent:
     """A peer session came up, changed (rekey, new child SA) or went down: the session table and accounting
     follow it."""
 
-    what: str  # "up", "down", "update"
-    session: object = None
-    extra: dict = field(default_factory=dict)
+    what: str  # "up", "update" (an IKE rekey), "gone"
+    session: object = None  # the engine's IkeSaState
 
 
 @dataclass(slots=True)

@@ -30,15 +30,13 @@ from .aaa.authorization import _method_key as method_key
 from .aaa.service import AaaService, flag_on
 from .crypto.responder import Responder
 from .events import AaaAnswer, AaaRequest, Datagram, Log, SessionEvent
+from .radius.client import RadiusClient, RadiusResult
 
 
 class Services:
     def __init__(self, router, rng=os.urandom, clock: Callable[[], float] | None = None,
                  send: Callable[[list], None] | None = None, port_map: dict[int, int] | None = None,
                  epoch_offset: float | None = None):
-        from .radius.client import RadiusClient, RadiusResult  # noqa: PLC0415
-
-        self._RadiusResult = RadiusResult
         self.router = router
         self.clock = clock or (lambda: 0.0)
         self.send = send
@@ -112,7 +110,7 @@ class Services:
                     more = []
                 else:
                     more = self.crypto.resume(ev.token, ev.result, now)
-            elif isinstance(ev, self._RadiusResult):
+            elif isinstance(ev, RadiusResult):
                 more = self.aaa.on_radius(ev, now)
             elif isinstance(ev, SessionEvent):
                 more = self._session_event(ev, now)
@@ -130,7 +128,7 @@ class Services:
             s.profile, s.interface = st.profile, st.virtual_access
             s.phase1_id = st.remote_id.text if st.remote_id else ""
             s.created = st.established if st.established is not None else now
-            s.auth_method = _method_key(st.auth_verify)
+            s.auth_method = method_key(st.auth_verify or "PSK")
             res = s.authorization
             s.username = (res.username if res is not None and res.username else None) or s.phase1_id
             return self.aaa.session_up(s, now)
@@ -140,15 +138,9 @@ class Services:
                 s.ike_sa = st
             return []
         if ev.what == "gone":
-            self.aaa.session_gone(st.session_id)
             s = table.remove(st.session_id)
-            if s is None:
-                return []
-            out = self.aaa.session_down(s, now) if s.up else []
-            self.aaa.release(s)
+            out = self.aaa.session_down(s, now) if s is not None and s.up else []
+            self.aaa.session_gone(st.session_id, s)
             return out
         return []
 
-
-def _method_key(auth_verify: str | None) -> str:
-    return method_key(auth_verify or "PSK")

@@ -1,7 +1,8 @@
 """IKEv2 authorization: the attributes a session gets (config payload, virtual-access interface config) from
 `aaa authorization group|user ... list LIST NAME|name-mangler M` in the IKEv2 profile, resolved through the
 `aaa authorization network LIST` method list (`local` = `crypto ikev2 authorization policy NAME`; `group G` =
-RADIUS, plugged in by the AAA issue through `register_radius`), and the address from `ip local pool`.
+RADIUS: the steps yield a `RadiusAuthor` the AAA service answers, aaa/service.py), and the address from
+`ip local pool` (`router.pools`).
 
 One merge point, `authorize()`: sources are applied in the chapter's order, group, implicit (cached attributes
 from AAA PSK / EAP, passed in as `implicit`), user; with `aaa authorization group override ...` the order is

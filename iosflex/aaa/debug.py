@@ -31,3 +31,8 @@ def acct_tunnel_down(aaa_id: int) -> list[str]:
 
 def acct_stop_events(aaa_id: int) -> list[str]:
     return [f"AAA/ACCT/EVENT/({_id(aaa_id)}): CALL STOP", f"AAA/ACCT/IPSEC-TUNNEL({_id(aaa_id)}): STOP", ""]
+
+
+def ignored_attributes(items: list[str]) -> list[str]:
+    """Attributes of a reply the router does not use (`debug aaa authorization`; wording ours, unverified)."""
+    return [f"AAA/AUTHOR: ignored attribute {t}" for t in items]

@@ -22,6 +22,7 @@ from ..crypto.state import Identity
 from ..events import AaaAnswer, Log
 from . import authorization as Z
 from . import debug as AD
+from ..radius import servers as RS
 from ..radius.client import reply_pairs
 from .attrs import Attrs, attrs_from_radius
 
@@ -98,13 +99,9 @@ class _Job:
     steps: object  # generator
     request: object
     aaa_id: int = 0
-    current: object = None  # the RadiusAuthor being asked
 
 
-@dataclass(slots=True)
-class _AcctJob:
-    session: object
-    status: str
+_ACCOUNTING = object()  # the job of an Accounting-Request: its answer only ends the transaction
 
 
 DEFAULT_PASSWORD = "cisco"  # IOS's User-Password for PSK and authorization lookups without `password`
@@ -147,8 +144,6 @@ class AaaService:
     def _group(self, group: str) -> tuple[list, str | None]:
         """The servers of `group G` and the address the requests leave from, derived from the running-config
         again only when it changed (radius/servers.py reads it)."""
-        from ..radius import servers as RS  # noqa: PLC0415
-
         cfg = self.router.config
         hit = self._groups.get(group)
         if hit is not None and hit[0] == cfg.generation:
@@ -179,28 +174,22 @@ class AaaService:
         attributes cached from an AAA PSK lookup."""
         if isinstance(req, LoginAuth):
             return
-        session = self.sessions.get(req.session_id)
-        if session is None:
-            session = self._session(req, now)
+        session = self._session(req, now)
         if isinstance(req, Authorize):
             session.authorization = value
         elif isinstance(value, PskAnswer) and value.ok:
             session.implicit = value.attrs
 
-    def session_gone(self, session_id: int) -> None:
+    def session_gone(self, session_id: int, session=None) -> None:
         """The engine dropped the session: its AAA transactions in flight are abandoned (a late RADIUS answer
-        is then dropped by the client and never resurrects the session)."""
+        is then dropped by the client and never resurrects the session), and its address goes back to the
+        pool."""
         for token, job in list(self._jobs.items()):
             if isinstance(job, _Job) and getattr(job.request, "session_id", None) == session_id:
                 del self._jobs[token]
                 self.radius.cancel(token)
-
-    def release(self, session) -> None:
-        """The session is gone: its address goes back to the pool."""
-        res = session.authorization
-        if res is not None and getattr(res, "allocated", False):
-            self.router.pools.release(res.pool, res.address)
-            res.allocated = False
+        if session is not None and session.authorization is not None:
+            Z.release_result(self.router, session.authorization)
 
     def _psk_steps(self, req: PskLookup):
         attrs, why = yield from Z.run_list(self.router.config, req.method_list, req.username,
@@ -238,7 +227,6 @@ class AaaService:
                 self._keep(job.request, stop.value, now)
                 out.append(AaaAnswer(job.token, stop.value))
                 return out
-            job.current = ask
             sent = self._radius_author(job, ask, now, out)
             if sent:
                 return out
@@ -281,24 +269,22 @@ class AaaService:
         job = self._jobs.pop(result.token, None)
         if job is None:
             return []
-        if isinstance(job, _AcctJob):
-            return []  # accounting answers only end the transaction (the client counted them)
+        if job is _ACCOUNTING:
+            return []  # the client counted it
         out: list = []
         status = result.status
         if status == "accept" and isinstance(job.request, LoginAuth):
             value, verdict = reply_pairs(result), "PASS"
         elif status == "accept":
-            attrs = _reply_attrs(self.router.config, result)
-            value = attrs
-            verdict = "PASS"
+            value, verdict = attrs_from_radius(reply_pairs(result), self.router.config), "PASS"
         elif status == "reject":
             value, verdict = None, "FAIL"
         else:
             value, verdict = Z.NO_ANSWER, "ERROR"
         if not isinstance(job.request, LoginAuth):
             self._log(out, RADIUS_AUTH, AD.author_reply, job.aaa_id, verdict)
-        if isinstance(value, Attrs) and value.ignored and self._debug(AAA_AUTHOR):
-            out.append(Log(tuple(f"AAA/AUTHOR: ignored attribute {t}" for t in value.ignored)))
+        if isinstance(value, Attrs) and value.ignored:
+            self._log(out, AAA_AUTHOR, AD.ignored_attributes, value.ignored)
         out.extend(self._step(job, value, now))
         return out
 
@@ -380,7 +366,7 @@ class AaaService:
             if not servers:
                 continue
             attrs = accounting_attributes(session, status, now, src)
-            token = self._token(_AcctJob(session, status))
+            token = self._token(_ACCOUNTING)
             out.extend(self.radius.submit(now, token, session.accounting.aaa_id, "acct", servers, attrs, src))
             break  # start-stop goes to the first group that has servers (`broadcast` is not emulated)
         return out
@@ -423,8 +409,3 @@ def accounting_attributes(session, status: str, now: float, nas_ip: str) -> list
     attrs += [("Acct-Status-Type", {"Start": 1, "Stop": 2, "Interim-Update": 3}[status]),
               ("NAS-IP-Address", nas_ip), ("Acct-Delay-Time", 0)]
     return attrs
-
-
-def _reply_attrs(cfg, result) -> Attrs:
-    """The Access-Accept's attributes as the authorization source they are (keys decrypted)."""
-    return attrs_from_radius(reply_pairs(result), cfg)

@@ -1,4 +1,8 @@
-"""`show aaa user all`: the AAA view of the session records (iosflex/sessions.py), as IOS prints it.
+"""What the AAA and RADIUS exec commands print: `show aaa user all` (the AAA view of the session records,
+iosflex/sessions.py), the `debug radius` / `debug aaa` state lines, `show debugging`'s AAA part and `test aaa
+group`'s result.
+
+`show aaa user all`, as IOS prints it.
 
 The chapter shows the IPSEC-TUNNEL block of one session (section "RADIUS Packet of Disconnect"):
 
@@ -14,6 +18,8 @@ block (`Unique id N is currently in use.`) follow IOS's layout from memory (unve
 """
 
 from __future__ import annotations
+
+from .service import AAA_ACCT, AAA_AUTHOR, RADIUS_ACCT, RADIUS_AUTH
 
 # (name, AAA attribute number, flags) in the chapter's order
 _ATTRS = (("formatted-clid", 37, 0x82), ("audit-session-id", 819, 0x8A), ("isakmp-phase1-id", 737, 0x81),
@@ -45,3 +51,54 @@ def user_all(sessions) -> list[str]:
             out.append(f"      {_addr(acct.aaa_id, k)} 0 {flags:08X} {name}({num}) {n} {value}")
         out.append("")
     return out
+
+
+RADIUS_FLAGS = (RADIUS_AUTH, RADIUS_ACCT)
+AAA_TEXT = {AAA_ACCT: "AAA Accounting", AAA_AUTHOR: "AAA Authorization"}
+NO_AAA_SERVICE = "% No AAA service is running (batch mode: start iosflex with a console, --ssh, --telnet or --ike)"
+
+
+def radius_debug_state(dbg: set) -> list[str]:
+    """What IOS prints after `debug radius ...` (from memory of IOS 15; unverified)."""
+    on = lambda f: "on" if f in dbg else "off"  # noqa: E731
+    proto = "on" if any(f in dbg for f in RADIUS_FLAGS) else "off"
+    return [f"Radius protocol debugging is {proto}",
+            "Radius protocol brief debugging is off",
+            "Radius protocol verbose debugging is off",
+            "Radius packet hex dump debugging is off",
+            f"Radius packet protocol (authentication) debugging is {on('radius authentication')}",
+            f"Radius packet protocol (accounting) debugging is {on('radius accounting')}",
+            "Radius packet retransmission debugging is off",
+            "Radius server fail-over debugging is off",
+            "Radius elog debugging debugging is off"]
+
+
+def aaa_debug_state(flag: str, on: bool) -> str:
+    return f"{AAA_TEXT[flag]} debugging is {'on' if on else 'off'}"
+
+
+def debugging_lines(dbg: set) -> list[str]:
+    """The AAA and RADIUS part of `show debugging` (layout from memory of IOS 15; unverified)."""
+    out: list[str] = []
+    aaa = [AAA_TEXT[f] for f in (AAA_ACCT, AAA_AUTHOR) if f in dbg]
+    if aaa:
+        out += ["General OS:", *(f"  {t} debugging is on" for t in aaa)]
+    if any(f in dbg for f in RADIUS_FLAGS):
+        out += [ln for ln in radius_debug_state(dbg) if ln.endswith(" on")]
+    return out + ([""] if out else [])
+
+
+def test_aaa_result(answer) -> list[str]:
+    """`test aaa group ... new-code` output (IOS 15 layout from memory, unverified: the result line, then the
+    Access-Accept's attributes as `name  0  "value"`)."""
+    if answer.status == "PASS":
+        out = ["User successfully authenticated", "", "USER ATTRIBUTES", ""]
+        for name, value in answer.attributes:
+            if isinstance(value, bytes):
+                value = value.decode(errors="replace")
+            text = f'"{value}"' if isinstance(value, str) else str(value)
+            out.append(f"{name.lower():<20} 0   {text}")
+        return out
+    if answer.status == "FAIL":
+        return ["User rejected"]
+    return ["User authentication request was rejected by server"]  # nothing answered: IOS's text unverified

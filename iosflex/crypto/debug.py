@@ -1,15 +1,15 @@
 """`debug crypto ikev2 [internal|packet]` lines, as IOS prints them (the chapter's text; reference §1).
 
 Every builder is pure and returns the lines of one event (IOS prints each as one line: the chapter's wraps at
-~80 columns are the book's).  The engine calls `emit(router, lines)` only when `enabled(router)` says a flag is
-on, so a router without debugging pays one set lookup per event:
+~80 columns are the book's).  The engine builds them only when `enabled(router)` says a flag is on, so a router
+without debugging pays one set lookup per event, and returns them as `Log` events (Responder.debug_lines):
 
     if debug.enabled(router):
-        debug.emit(router, debug.packet_received(sa, src, dst, spi_i, spi_r, 1, "IKE_AUTH", False, names,
+        engine.debug_lines(debug.packet_received(sa, src, dst, spi_i, spi_r, 1, "IKE_AUTH", False, names,
                                                  internal=debug.internal(router)))
 
 Flags live in `router.debug` (a set): `crypto ikev2` (basic lines), `crypto ikev2 internal` (IKEv2-INTERNAL
-lines, SM trace), `crypto ikev2 packet` (hex dumps).  `emit` drops the lines whose flag is off, by prefix:
+lines, SM trace), `crypto ikev2 packet` (hex dumps).  `filter_lines` drops the lines whose flag is off, by prefix:
 `IKEv2-INTERNAL:` and `SM Trace->` lines need `internal`, `IKEv2-PAK:` lines need `packet`, every other line
 needs the basic flag.  Lines carry no trailing spaces (the chapter's text).
 
@@ -58,16 +58,6 @@ def filter_lines(lines: list[str], flags) -> list[str]:
             out.append(ln)
         prev = need
     return out
-
-
-def emit(router, lines: list[str]) -> None:
-    """Send the enabled lines to the console and monitoring terminals (`iosflex.logbus`)."""
-    flags = getattr(router, "debug", None) or set()
-    keep = filter_lines(lines, flags)
-    if keep:
-        from .. import logbus  # noqa: PLC0415
-
-        logbus.log(router, "\n".join(keep))
 
 
 # ---- prefixes ---------------------------------------------------------------------------------------------
@@ -243,6 +233,11 @@ def eap_identity(method_list: str, eap_id: str) -> list[str]:
     """The chapter's lines when the client's EAP identity goes to AAA."""
     return [f"IKEv2:Use authen method list {method_list}", f"IKEv2:pre-AAA: client sent {eap_id} as EAP-Id response",
             f"IKEv2:sending {eap_id} [EAP-Id] as username to AAA"]
+
+
+def password_request(sa: IkeSaState | None) -> list[str]:
+    """`[IKEv2 -> AAA] Password request sent` (AAA-based PSK), followed by a blank line as in the chapter."""
+    return aaa_request(sa, "Password") + [""]
 
 
 def aaa_request(sa: IkeSaState | None, kind: str) -> list[str]:

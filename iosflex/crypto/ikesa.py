@@ -25,6 +25,7 @@ from . import certs as _certs
 from . import codec as _codec
 from . import policy
 from .policy import Proposal as PolProposal
+from ..aaa.attrs import cached_attributes_text
 from ..aaa.authorization import _method_key
 from ..aaa.manglers import mangle
 from ..aaa.service import Authorize, PskLookup
@@ -224,7 +225,7 @@ class IkeSa:
     __slots__ = (
         "eng", "st", "phase", "prf", "encr", "integ", "sk_d", "c_in", "c_out", "sk_pi", "sk_pr",
         "ni", "nr", "init_req", "init_resp", "init_digest", "peer_next", "cache", "my_next", "pending",
-        "last_rx", "ka_next", "frag_peer", "reasm", "profile", "settings", "cisco_peer", "pool", "half_key",
+        "last_rx", "ka_next", "frag_peer", "reasm", "profile", "settings", "cisco_peer", "half_key",
         "dpd_next", "expires", "peer_addr_nat", "local_nat", "eap_state", "old_of", "due", "task", "now", "aaa_psk",
     )
 
@@ -248,7 +249,6 @@ class IkeSa:
         self.profile = None
         self.settings = None
         self.cisco_peer = False  # peer sent CISCO-DELETE-REASON: it understands our DELETE_REASON notify
-        self.pool = None  # (pool name, address) handed out
         self.half_key = None
         self.dpd_next = None
         self.expires = None
@@ -598,7 +598,7 @@ class IkeSa:
                 eng.debug_lines(D.name_mangler(kr.name_mangler, mangled, D.name_type(peer_id), peer_id.text))
             name = mangled
         if debug:
-            eng.debug_lines(D.using_aaa_list(kr.name, name) + D.aaa_request(self.st, "Password") + [""])
+            eng.debug_lines(D.using_aaa_list(kr.name, name) + D.password_request(self.st))
         ans = yield PskLookup(self.st.session_id, self.st.local, self.st.remote, name, kr.name,
                               kr.password.value if kr.password else None)
         if debug:
@@ -609,8 +609,6 @@ class IkeSa:
         if debug:
             lines = D.received_password(ans.symmetric)
             if ans.attrs is not None:
-                from ..aaa.attrs import cached_attributes_text  # noqa: PLC0415
-
                 text = cached_attributes_text(ans.attrs)
                 if text:
                     lines += D.cached_attributes(text)

@@ -31,7 +31,7 @@ import itertools
 import os
 
 from . import algorithms as A
-from ..aaa import authorization as Z
+from ..aaa.attrs import cfg_reply_attributes
 from . import certs
 from . import codec as C
 from . import debug as D
@@ -440,7 +440,6 @@ class Responder:
         new = IkeSa(self, st)
         new.profile, new.settings, new.cisco_peer = old.profile, old.settings, old.cisco_peer
         new.frag_peer, new.peer_addr_nat, new.local_nat = old.frag_peer, old.peer_addr_nat, old.local_nat
-        new.pool, old.pool = old.pool, None
         new.last_rx = old.last_rx
         new.expires = (old.st.established or 0) and None
         old.st = dataclasses.replace(old.st, children=[])
@@ -518,7 +517,6 @@ class Responder:
             pass
         else:
             heapq.heappush(self._free_tunnel, sa.st.tunnel_id)
-        sa.pool = None  # the lease is the session's: released when the session table hears it is gone
         if sa.st.virtual_access:
             self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {sa.st.virtual_access}, changed state to down")
             try:
@@ -530,7 +528,7 @@ class Responder:
         if sa.task is not None:
             self.waiting.pop(sa.task.token, None)
             sa.task = None
-        self._out.append(SessionEvent("gone", sa.st, {"reason": reason, "was_up": was_ready}))
+        self._out.append(SessionEvent("gone", sa.st))
 
     def initial_contact(self, sa: IkeSa, now: float) -> None:
         """INITIAL_CONTACT: older SAs between the same identities are stale (the peer rebooted)."""
@@ -566,10 +564,9 @@ class Responder:
             self.stats.rejected_other += 1
             raise SaError((res.notify if res is not None else None) or A.AUTHENTICATION_FAILED, fatal=True,
                           reason=why or "authorization")
-        sa.pool = res
         if cp_req is None:
             return None, None
-        attrs = Z.cfg_reply_attributes(res, [a.type for a in cp_req.attrs])
+        attrs = cfg_reply_attributes(res, [a.type for a in cp_req.attrs])
         return C.CP(A.CFG_REPLY, [C.CPAttr(t, v) for t, v in attrs]), res.address
 
     def certreq_payload(self):

@@ -31,7 +31,7 @@ def _now(engine_or_ctx) -> float:
 
 
 def _call(engine, *names) -> list:
-    """The first of `names` the engine has as a method, called (docs/IKEV2.md: `sa_states`, `session_list`)."""
+    """The first of `names` the engine has as a method, called (docs/IKEV2.md: `sa_states`, `ike_sas`)."""
     for name in names:
         fn = getattr(engine, name, None)
         if callable(fn):
@@ -133,7 +133,7 @@ DEBUG_TEXT = {dbg.BASIC: "Crypto IKEv2 debugging is on", dbg.INTERNAL: "Crypto I
 
 @handler("show_debugging")
 def show_debugging(ctx):
-    from .aaa_exec import debugging_lines  # noqa: PLC0415
+    from ..aaa.show import debugging_lines  # noqa: PLC0415
 
     ctx.write(*debugging_lines(ctx.router.debug))
     on = [f for f in dbg.FLAGS if f in ctx.router.debug]
