@@ -15,7 +15,8 @@ from pyrad import packet as P
 
 from iosflex.events import Datagram, Log
 from iosflex.radius import debug as D
-from iosflex.radius.client import RadiusClient, RadiusResult, ServerSpec, reply_pairs, show_aaa_servers
+from iosflex.radius.client import RadiusClient, RadiusResult, ServerSpec, reply_pairs
+from iosflex.radius.show import show_aaa_servers
 from iosflex.radius.dictionary import load
 from iosflex.radius.packet import (BadPacket, decode, encode_reply, encode_request, salt_decrypt, salt_encrypt,
                                    unhide_password, verify_reply, verify_request)

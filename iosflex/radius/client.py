@@ -561,10 +561,3 @@ def reply_pairs(result: RadiusResult) -> list[tuple[str, object]]:
         else:
             one(a.type, a.value)
     return out
-
-
-def show_aaa_servers(client: RadiusClient, cfg, now: float | None = None) -> list[str]:
-    """`show aaa servers` (show.py; here too for the exec handler's import)."""
-    from .show import show_aaa_servers as render  # noqa: PLC0415
-
-    return render(client, cfg, now)
