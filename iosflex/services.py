@@ -127,10 +127,11 @@ class Services:
             s.ike_sa, s.up, s.status = st, True, "UP-ACTIVE"
             s.profile, s.interface = st.profile, st.virtual_access
             s.phase1_id = st.remote_id.text if st.remote_id else ""
+            s.eap_id = st.remote_eap_id
             s.created = st.established if st.established is not None else now
             s.auth_method = method_key(st.auth_verify or "PSK")
             res = s.authorization
-            s.username = (res.username if res is not None and res.username else None) or s.phase1_id
+            s.username = (res.username if res is not None and res.username else None) or s.eap_id or s.phase1_id
             return self.aaa.session_up(s, now)
         if ev.what == "update":
             s = table.get(st.session_id)

@@ -97,6 +97,7 @@ class PeerSession:
     created: float = 0.0
     status: str = "DOWN-NEGOTIATING"  # UP-ACTIVE once up
     phase1_id: str = ""  # the peer's IKE identity text
+    eap_id: str | None = None  # the authenticated EAP identity (the Access-Accept's User-Name, else the EAP-Id)
     username: str | None = None  # the AAA username (user authorization, accounting User-Name)
     auth_method: str | None = None  # psk, cert, eap, anyconnect-eap: which `aaa accounting` list applies
     authorization: object = None  # the merged AuthzResult

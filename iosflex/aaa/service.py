@@ -24,6 +24,7 @@ from . import authorization as Z
 from . import debug as AD
 from ..radius import servers as RS
 from ..radius.client import reply_pairs
+from ..radius.packet import BadPacket
 from .attrs import Attrs, attrs_from_radius
 
 # `debug` flags (router.debug)
@@ -94,11 +95,60 @@ class LoginAnswer:
 
 
 @dataclass(slots=True)
+class EapRelay:
+    """One round of an EAP conversation relayed to RADIUS (chapter, "EAP Authentication"): the client's
+    EAP-Response in an Access-Request through `aaa authentication eap LIST` (an `aaa authentication login`
+    list).  `state` is the last Access-Challenge's State, `server` the server that sent it (the rest of the
+    conversation stays with it: State means nothing to another server)."""
+
+    session_id: int
+    local: tuple[str, int]
+    remote: tuple[str, int]
+    method_list: str
+    username: str  # the EAP identity
+    phase1_id: str  # the peer's IKE identity (isakmp-phase1-id)
+    eap: bytes  # the EAP packet
+    state: bytes | None = None
+    server: object = None  # ServerSpec of the conversation, None for its first round
+    sa_state: object = None  # for the IKEv2 debug prefix
+
+
+@dataclass(slots=True)
+class EapAnswer:
+    """An EAP round's outcome: `status` challenge / accept / reject / error (no server answered or none
+    configured).  `eap` the EAP packet of the reply (EAP-Message), `msk` MS-MPPE-Recv-Key || Send-Key when
+    the method made keys, `username` the Access-Accept's User-Name, `attrs` its authorization attributes
+    (implicit authorization: `aaa authorization user eap cached`)."""
+
+    status: str
+    eap: bytes | None = None
+    state: bytes | None = None
+    server: object = None
+    msk: bytes | None = None
+    username: str | None = None
+    attrs: Attrs | None = None
+    error: str = ""
+
+
+# Access-Accept attributes that belong to the EAP conversation, not to the session's authorization.
+EAP_TRANSPORT = frozenset({"EAP-Message", "State", "MS-MPPE-Recv-Key", "MS-MPPE-Send-Key", "User-Name",
+                           "Service-Type"})
+
+
+@dataclass(slots=True)
 class _Job:
     token: object  # the engine's token, answered with AaaAnswer
     steps: object  # generator
     request: object
     aaa_id: int = 0
+
+
+@dataclass(slots=True)
+class EapRound:
+    """A step of an EAP relay job: send the round to server group `group` (None: to `relay.server`)."""
+
+    group: str | None
+    relay: EapRelay
 
 
 _ACCOUNTING = object()  # the job of an Accounting-Request: its answer only ends the transaction
@@ -162,6 +212,8 @@ class AaaService:
             job = _Job(req.token, self._author_steps(data), data)
         elif isinstance(data, LoginAuth):
             job = _Job(req.token, self._login_steps(data), data)
+        elif isinstance(data, EapRelay):
+            job = _Job(req.token, self._eap_steps(data), data)
         else:
             return [AaaAnswer(req.token, None)]
         return self._step(job, None, now)
@@ -172,7 +224,7 @@ class AaaService:
     def _keep(self, req, value, now: float) -> None:
         """The session record keeps what AAA decided: the merged authorization (and its address lease), the
         attributes cached from an AAA PSK lookup."""
-        if isinstance(req, LoginAuth):
+        if isinstance(req, (LoginAuth, EapRelay)):
             return
         session = self._session(req, now)
         if isinstance(req, Authorize):
@@ -211,6 +263,24 @@ class AaaService:
             return LoginAnswer("FAIL")
         return LoginAnswer("PASS", answer)
 
+    def _eap_steps(self, req: EapRelay):
+        """The methods of the `aaa authentication login` list the profile's `aaa authentication eap` names:
+        the first `group G` with a server carries the round (EAP needs a RADIUS server: `local` cannot)."""
+        if req.server is not None:
+            answer = yield EapRound(None, req)
+            if answer is Z.NO_ANSWER:
+                return EapAnswer("error", error="the RADIUS server of the EAP conversation did not answer")
+            return answer
+        ml = self.router.config.aaa_methods.get("authentication login", req.method_list)
+        if ml is None:
+            return EapAnswer("error", error=f"method list {req.method_list} not defined")
+        for method in ml.methods:
+            if method.startswith("group "):
+                answer = yield EapRound(method.split(None, 1)[1], req)
+                if answer is not Z.NO_ANSWER:
+                    return answer
+        return EapAnswer("error", error=f"no RADIUS server of list {req.method_list} answered")
+
     def _author_steps(self, req: Authorize):
         cfg = self.router.config
         profile = cfg.ikev2_profile.items.get(req.profile)
@@ -233,6 +303,8 @@ class AaaService:
             value = Z.NO_ANSWER  # no server in that group: the next method
 
     def _radius_author(self, job: _Job, ask, now: float, out: list) -> bool:
+        if isinstance(ask, EapRound):
+            return self._radius_eap(job, ask, now, out)
         servers, src = self._group(ask.group)
         if not servers:
             return False
@@ -256,6 +328,43 @@ class AaaService:
         out.extend(self.radius.submit(now, token, session.aaa_id, "author", servers, attrs, src))
         return True
 
+    def _radius_eap(self, job: _Job, ask: "EapRound", now: float, out: list) -> bool:
+        """An Access-Request carrying the client's EAP-Response, with the attributes (and in the order) of the
+        chapter's EAP example; State echoes the last Access-Challenge (RFC 2865 §5.24), and the
+        Message-Authenticator is always there (RFC 3579 §3.3)."""
+        req = ask.relay
+        if ask.group is None:
+            servers, src = [req.server], (req.server.source or self._group_source(req.server))
+        else:
+            servers, src = self._group(ask.group)
+            if not servers:
+                return False
+        session = self._session(req, now)
+        if not session.aaa_id:
+            session.aaa_id = self.sessions.next_aaa_id()
+        job.aaa_id = session.aaa_id
+        attrs: list = [("Service-Type", 1),  # Login
+                       ("Cisco-AVPair", "service-type=Login"),
+                       ("Cisco-AVPair", f"isakmp-phase1-id={req.phase1_id}"),
+                       ("Calling-Station-Id", req.remote[0]),
+                       ("Cisco-AVPair", f"audit-session-id={session.audit_session_id}"),
+                       ("User-Name", req.username)]
+        attrs += [("EAP-Message", req.eap[i:i + 253]) for i in range(0, max(len(req.eap), 1), 253)]
+        if req.state is not None:
+            attrs.append(("State", req.state))
+        attrs += [("Message-Authenticator", b""), ("NAS-IP-Address", src)]
+        token = self._token(job)
+        out.extend(self.radius.submit(now, token, session.aaa_id, "auth", servers, attrs, src, True))
+        return True
+
+    def _group_source(self, server) -> str | None:
+        """The source address of requests to `server` outside a group walk (an EAP conversation's later
+        rounds): the one its group gave, from the cache of `_group`."""
+        for _gen, servers, src in self._groups.values():
+            if any(s.id == server.id for s in servers):
+                return src
+        return None
+
     def _radius_login(self, job: _Job, ask, servers, src, now: float, out: list) -> bool:
         job.aaa_id = self.sessions.next_aaa_id()
         attrs = [("User-Name", ask.username), ("User-Password", ask.password), ("Service-Type", 1),  # Login
@@ -273,6 +382,9 @@ class AaaService:
             return []  # the client counted it
         out: list = []
         status = result.status
+        if isinstance(job.request, EapRelay):
+            out.extend(self._step(job, self._eap_answer(result), now))
+            return out
         if status == "accept" and isinstance(job.request, LoginAuth):
             value, verdict = reply_pairs(result), "PASS"
         elif status == "accept":
@@ -287,6 +399,24 @@ class AaaService:
             self._log(out, AAA_AUTHOR, AD.ignored_attributes, value.ignored)
         out.extend(self._step(job, value, now))
         return out
+
+    def _eap_answer(self, result):
+        """What an EAP round's RADIUS result means for the conversation."""
+        status = result.status
+        if status not in ("accept", "reject", "challenge"):
+            return Z.NO_ANSWER
+        pkt = result.reply
+        ans = EapAnswer(status, eap=pkt.eap_message(), state=pkt.state(), server=result.server)
+        if status == "accept":
+            try:
+                recv, send = pkt.mppe_keys(result.server.key, bytes(result.request[4:20]))
+            except BadPacket:
+                recv = send = None  # keys that do not decrypt: none (the final AUTH then fails, as it must)
+            ans.msk = recv + send if recv and send else None
+            pairs = reply_pairs(result)
+            ans.username = next((v for n, v in pairs if n == "User-Name" and isinstance(v, str)), None)
+            ans.attrs = attrs_from_radius([(n, v) for n, v in pairs if n not in EAP_TRANSPORT], self.router.config)
+        return ans
 
     # -- accounting --------------------------------------------------------------------------------------------
     def _acct_list(self, session):
@@ -389,7 +519,9 @@ def accounting_attributes(session, status: str, now: float, nas_ip: str) -> list
     sends for a clear or a DPD failure is not in any capture we have."""
     acct = session.accounting
     phase1 = session.phase1_id
-    user = phase1  # IOS accounts the peer's IKE identity, even when authorization used a mangled name (chapter)
+    # IOS accounts the peer's IKE identity, even when authorization used a mangled name (chapter); an EAP session
+    # the authenticated EAP identity (the user; inferred: the chapter shows no EAP accounting record)
+    user = session.eap_id or phase1
     attrs: list = [("Acct-Session-Id", f"{acct.acct_session_id:08X}"),
                    ("Calling-Station-Id", session.peer[0]),
                    ("Cisco-AVPair", f"audit-session-id={session.audit_session_id}"),

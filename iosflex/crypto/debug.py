@@ -229,6 +229,14 @@ def sending_eap_status(sa: IkeSaState | None) -> list[str]:
     return [f"{prefix(sa)}Sending EAP status message"]
 
 
+def eap_timeout(sa: IkeSaState | None) -> list[str]:
+    """The client did not answer an EAP request within `authentication remote eap timeout`.  Inferred [U]: no
+    capture of an EAP timeout was found; IOS's message for an IKE_AUTH that never came is this one, and the
+    router waits for an IKE_AUTH request here too."""
+    return [f"{prefix(sa).replace('IKEv2:', 'IKEv2-ERROR:', 1)}Negotiation aborted due to ERROR: Failed to receive "
+            "the AUTH msg before the timer expired"]
+
+
 def eap_identity(method_list: str, eap_id: str) -> list[str]:
     """The chapter's lines when the client's EAP identity goes to AAA."""
     return [f"IKEv2:Use authen method list {method_list}", f"IKEv2:pre-AAA: client sent {eap_id} as EAP-Id response",

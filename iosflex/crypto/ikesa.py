@@ -28,7 +28,7 @@ from .policy import Proposal as PolProposal
 from ..aaa.attrs import cached_attributes_text
 from ..aaa.authorization import _method_key
 from ..aaa.manglers import mangle
-from ..aaa.service import Authorize, PskLookup
+from ..aaa.service import Authorize, EapRelay, PskLookup
 from ..events import Datagram
 from .state import ChildSa, Identity, TrafficSelector
 
@@ -197,6 +197,21 @@ DEAD = "DEAD"
 
 WAIT = object()  # a step asked AAA: no response yet
 
+EAP_DEFAULT_TIMEOUT = 90  # `authentication remote eap timeout` (chapter: "The default timeout is 90 seconds")
+EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_FAILURE = 1, 2, 3, 4
+EAP_TYPE_IDENTITY = 1
+
+
+class PeerTurn:
+    """A step of a multi-message IKE_AUTH (EAP): answer the current request with `payloads`, then wait for
+    the peer's next IKE_AUTH request, which the steps get as the answer.  `end`: the exchange is over (an
+    EAP-Failure went out): the SA goes once the response is sent."""
+
+    __slots__ = ("payloads", "end")
+
+    def __init__(self, payloads: list, end: bool = False):
+        self.payloads, self.end = payloads, end
+
 
 class Task:
     """An IKE_AUTH in progress: its steps (a generator that yields AAA questions and gets their answers), the
@@ -227,6 +242,7 @@ class IkeSa:
         "ni", "nr", "init_req", "init_resp", "init_digest", "peer_next", "cache", "my_next", "pending",
         "last_rx", "ka_next", "frag_peer", "reasm", "profile", "settings", "cisco_peer", "half_key",
         "dpd_next", "expires", "peer_addr_nat", "local_nat", "eap_state", "old_of", "due", "task", "now", "aaa_psk",
+        "eap_deadline", "eap_msk", "eap_attrs",
     )
 
     def __init__(self, eng, st):
@@ -254,7 +270,10 @@ class IkeSa:
         self.expires = None
         self.peer_addr_nat = False  # the peer is behind a NAT
         self.local_nat = False  # we are behind a NAT
-        self.eap_state = None
+        self.eap_state = None  # EAP: the paused IKE_AUTH steps between two of the peer's messages
+        self.eap_deadline = None  # EAP: when the peer's EAP response is overdue (`authentication remote eap timeout`)
+        self.eap_msk = None  # EAP: the MSK the RADIUS server sent (None: SK_pi/SK_pr key the final AUTH)
+        self.eap_attrs = None  # EAP: the Access-Accept's attributes (implicit authorization, `... eap cached`)
         self.old_of = None
         self.due = 0.0  # no timer of this SA fires before this time (see tick); 0: look at the next tick
         self.task = None  # IKE_AUTH waiting for AAA: Task (the paused steps and the request they answer)
@@ -388,9 +407,11 @@ class IkeSa:
             return self._handle_response(msg, now)
         eng.debug_packet(self, "recv", msg.exchange, mid, True, msg.inner or [], None, src=src, dst=dst)
         try:
-            if msg.exchange == A.IKE_AUTH:
-                out = self._run(Task(self._ike_auth(msg, now), msg, src, dst), None) \
-                    if self.phase in (INIT, EAP) else None
+            if msg.exchange == A.IKE_AUTH and self.phase == INIT:
+                out = self._run(Task(self._ike_auth(msg, now), msg, src, dst), None)
+            elif msg.exchange == A.IKE_AUTH and self.phase == EAP and self.eap_state is not None:
+                steps, self.eap_state, self.eap_deadline = self.eap_state, None, None
+                out = self._run(Task(steps, msg, src, dst), msg)
             elif self.phase != READY:
                 out = None
             elif msg.exchange == A.CREATE_CHILD_SA:
@@ -416,6 +437,7 @@ class IkeSa:
 
     def _failed(self, msg, e: "SaError", src, dst, now) -> list[Datagram]:
         self.task = None
+        self.eap_state = None
         out = [self._codec().Notify(e.notify, e.data)]
         dg = self._respond(msg, out, now, src, dst)
         if e.fatal:
@@ -431,6 +453,15 @@ class IkeSa:
         except StopIteration as stop:
             self.task = None
             return stop.value
+        if isinstance(ask, PeerTurn):  # EAP: answer now, the steps go on with the peer's next message
+            self.task = None
+            if ask.end:
+                self.phase = DEAD  # `_answer` removes the SA once the response is out
+                return ask.payloads
+            self.phase = EAP
+            self.eap_state = task.steps
+            self.eap_deadline = self.now + self._eap_timeout()
+            return ask.payloads
         self.task = task
         task.token = self.eng.ask(self, ask)
         return WAIT
@@ -545,7 +576,9 @@ class IkeSa:
                 eng.debug_error(self, "Auth exchange failed")
                 eng.stats.rejected_other += 1
                 raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason="EAP not configured")
-            return eng.eap_start(self, msg, profile, now)  # EAP issue: raises SaError(AUTHENTICATION_FAILED) until then
+            if profile.remote_method("eap") is None:  # anyconnect-eap only: its own issue
+                return eng.eap_start(self, msg, profile, now)
+            return (yield from self._eap(msg, profile, peer_id, idi))
         method = auth.method
         if method == A.AUTH_PSK:
             if "pre-share" not in remote_ms:
@@ -580,6 +613,98 @@ class IkeSa:
                 and policy.psk_for(cfg, profile, peer_id, st.remote[0])[0] is None:
             yield from self._aaa_psk(profile, peer_id)  # our own key comes from AAA too
         return (yield from self._auth_success(msg, profile))
+
+    # -- EAP (chapter, "EAP Authentication Steps") ------------------------------------------------------------
+    def _eap_timeout(self) -> int:
+        prof = self.eng.router.config.ikev2_profile.items.get(self.profile or "")
+        m = prof.remote_method("eap") if prof is not None else None
+        return m.timeout if m is not None and m.timeout is not None else EAP_DEFAULT_TIMEOUT
+
+    def _eap(self, first, profile, peer_id, idi):
+        """The router as EAP pass-through authenticator: our IDr, CERT and AUTH go out with the first EAP
+        request; the client's EAP responses are relayed to RADIUS and the server's requests back
+        (`PeerTurn`: one IKE_AUTH round trip each); after EAP-Success the client's final AUTH is checked with
+        the MSK, or SK_pi without one (RFC 7296 §2.16), and the exchange ends as any other IKE_AUTH, with the
+        CFG, SA and TS payloads of the first request."""
+        c = self._codec()
+        eng = self.eng
+        cfg = eng.router.config
+        st = self.st
+        method = profile.remote_method("eap")
+        list_name = profile.aaa_authentication.get("eap") or "default"
+        st.auth_verify = "EAP"
+        idr = policy.local_identity(cfg, profile, st.local[0])
+        if idr.id_type == 9 and not idr.data:
+            idr = _certs.local_dn(eng.router, profile, policy.auth_methods(profile)[0],
+                                  self._peer_ca_hashes(first)) or idr
+        st.local_id = idr
+        lead = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr, first)
+        if method.query_identity:
+            ident = eng.rng(1)[0]
+            eng.debug_lines(D.generating_eap_request(st))
+            msg = yield PeerTurn(lead + [c.EAP(bytes([EAP_REQUEST, ident, 0, 5, EAP_TYPE_IDENTITY]))])
+            lead = []
+            response = self._eap_response(msg)
+            if response[0] != EAP_RESPONSE or len(response) < 5 or response[4] != EAP_TYPE_IDENTITY:
+                raise self._auth_failed("EAP: the client did not answer the identity request with its identity")
+            identity = response[5:].decode("utf-8", "replace")
+        else:
+            if peer_id.id_type in (A.ID_IPV4_ADDR, A.ID_IPV6_ADDR):  # chapter, "EAP Identity"
+                raise self._auth_failed("EAP identity of type IP address is not supported; "
+                                        "configure query-identity")
+            identity = peer_id.text
+            # the IKE identity as the client's EAP-Response/Identity (identifier 0: there was no request)
+            data = identity.encode()
+            response = bytes([EAP_RESPONSE, 0]) + (5 + len(data)).to_bytes(2, "big") + bytes([EAP_TYPE_IDENTITY]) + data
+        if eng._debug_on():
+            eng.debug_lines(D.eap_identity(list_name, identity))
+        state = server = None
+        while True:
+            eng.debug_lines(D.aaa_request(st, "Authentication"))
+            ans = yield EapRelay(st.session_id, st.local, st.remote, list_name, identity, peer_id.text, response,
+                                 state, server, st)
+            if ans is None or ans.status == "error":
+                raise self._auth_failed(f"EAP: {ans.error if ans is not None else 'no answer'}")
+            server = ans.server
+            if ans.status == "challenge" and ans.eap:
+                state = ans.state
+                eng.debug_lines(D.generating_eap_request(st))
+                msg = yield PeerTurn(lead + [c.EAP(ans.eap)])
+                lead = []
+                response = self._eap_response(msg)
+                continue
+            break
+        eap = ans.eap or bytes([EAP_SUCCESS if ans.status == "accept" else EAP_FAILURE, 0, 0, 4])
+        eng.debug_lines(D.sending_eap_status(st))
+        if ans.status != "accept" or eap[0] != EAP_SUCCESS:
+            eng.debug_error(self, "EAP authentication failed")
+            eng.stats.rejected_other += 1
+            yield PeerTurn(lead + [c.EAP(eap)], end=True)
+            return None
+        st.remote_eap_id = ans.username or identity
+        self.eap_msk = ans.msk
+        self.eap_attrs = ans.attrs
+        final = yield PeerTurn(lead + [c.EAP(eap)])
+        auth = final.get(c.Auth)
+        if auth is None:
+            raise self._auth_failed("EAP: no AUTH after EAP-Success")
+        octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
+        if not _auth.verify_eap_auth(self.prf, self.eap_msk, self.sk_pi, octets, auth.data):
+            raise self._auth_failed("Verification of peer's authentication data FAILED")
+        if eng._debug_on():
+            eng.debug_lines(D.verification(st))
+        our = c.Auth(A.AUTH_PSK, _auth.eap_auth(self.prf, self.eap_msk, self.sk_pr,
+                                                signed_octets(self.prf, self.init_resp, self.ni, self.sk_pr,
+                                                              c.IDr(idr.id_type, idr.data).body)))
+        return (yield from self._auth_success(first, profile, our=[our]))
+
+    def _eap_response(self, msg) -> bytes:
+        """The EAP packet of the client's IKE_AUTH request in the middle of an EAP conversation."""
+        p = msg.get(self._codec().EAP)
+        if p is None or len(p.data) < 4:
+            raise self._auth_failed("EAP: the client's IKE_AUTH request carries no EAP payload")
+        self.eng.debug_lines(D.processing_eap_response(self.st))
+        return p.data
 
     def _aaa_psk(self, profile, peer_id):
         """`keyring aaa LIST [name-mangler M] [password P]`: ask AAA for the keys (chapter, "AAA-based
@@ -647,25 +772,30 @@ class IkeSa:
         c = self._codec()
         return [h for p in (msg.get_all(c.CertReq) if msg is not None else ()) for h in p.hashes]
 
-    def _auth_success(self, msg, profile):
-        """After the peer is authenticated: the chapter's "Sequence of Events", in its order."""
+    def _auth_success(self, msg, profile, our=None):
+        """After the peer is authenticated: the chapter's "Sequence of Events", in its order.  `msg` is the
+        IKE_AUTH request with the CFG, SA and TS payloads (after EAP: the first one); `our` the AUTH payload
+        already made (after EAP), else IDr [CERT] AUTH are made here."""
         c = self._codec()
         eng = self.eng
         cfg = eng.router.config
         st = self.st
-        idr = policy.local_identity(cfg, profile, st.local[0])
-        if idr.id_type == 9 and not idr.data:  # `identity local dn`: the subject of our certificate
-            idr = _certs.local_dn(eng.router, profile, policy.auth_methods(profile)[0],
-                                  self._peer_ca_hashes(msg)) or idr
-        st.local_id = idr
-        out = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr, msg)
+        if our is None:
+            idr = policy.local_identity(cfg, profile, st.local[0])
+            if idr.id_type == 9 and not idr.data:  # `identity local dn`: the subject of our certificate
+                idr = _certs.local_dn(eng.router, profile, policy.auth_methods(profile)[0],
+                                      self._peer_ca_hashes(msg)) or idr
+            st.local_id = idr
+            our = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr, msg)
+        out = list(our)
         # 1. authorization and 2. CFG_REQUEST: address from the merged attributes
         cp_req = msg.get(c.CP)
         if cp_req is None or cp_req.cfg_type != A.CFG_REQUEST or not self.settings.config_exchange_request:
             cp_req = None
         requested = tuple(a.type for a in cp_req.attrs) if cp_req is not None else ()
         user = profile.aaa_author_user.get(_method_key(st.auth_verify)) or profile.aaa_author_user.get("any")
-        implicit = self.aaa_psk.attrs if self.aaa_psk is not None and user is not None and user.cached else None
+        cached = self.aaa_psk.attrs if self.aaa_psk is not None else self.eap_attrs
+        implicit = cached if user is not None and user.cached else None
         res = yield Authorize(st.session_id, st.local, st.remote, profile.name, st.remote_id,
                               st.auth_verify or "PSK", requested, st.remote_eap_id, implicit, st)
         now = self.now
@@ -870,8 +1000,10 @@ class IkeSa:
 
     def _next_due(self, now) -> float:
         eng = self.eng
-        if self.phase in (INIT, EAP):
+        if self.phase == INIT:
             return self.st.created + eng.half_open_timeout
+        if self.phase == EAP:  # waiting for the client (eap_deadline) or for RADIUS (its own timers)
+            return self.eap_deadline if self.eap_deadline is not None else now + MAX_TIMER_NAP
         p = self.pending
         due = now + MAX_TIMER_NAP
         if p is not None:
@@ -895,9 +1027,15 @@ class IkeSa:
     def _tick(self, now) -> list[Datagram]:
         out: list[Datagram] = []
         eng = self.eng
-        if self.phase in (INIT, EAP):
+        if self.phase == INIT:
             if now - self.st.created > eng.half_open_timeout:
                 eng.remove_sa(self, now, reason="negotiation timed out", notify_peer=False)
+            return out
+        if self.phase == EAP:
+            if self.eap_deadline is not None and now >= self.eap_deadline:
+                eng.debug_lines(D.eap_timeout(self.st))
+                eng.stats.rejected_other += 1
+                eng.remove_sa(self, now, reason="EAP timeout", notify_peer=False)
             return out
         p = self.pending
         if p is not None and now >= p[2]:
