@@ -14,7 +14,15 @@
   is ours: auth and acct `listen` sections on the server's own address (`address`, default the host's) for every
   (auth, acct) port pair, 1645/1646 and 1812/1813 by default.  clients.conf: the given subnets (172.16.1.0/24)
   and 127.0.0.0/8 (the delay proxy, radclient on the RADIUS host itself), all with `secret`.  Debian's `eap`
-  module wants TLS certificates the package does not make: it is replaced by EAP-MD5 + EAP-MSCHAPv2 only.
+  module wants TLS certificates the package does not make: it is replaced by EAP-MD5 + EAP-MSCHAPv2, plus
+  EAP-TLS when `eap_tls=EapTls(...)` is given (the server certificate, its key and the CA that issued the
+  clients' certificates, e.g. `EapTls.from_pki(pki)` with tests/interop/strongswan.py's Pki; the files go to
+  WORKDIR/eap-tls, nothing under /etc; no DH file: TLS 1.2 with ECDHE only, no session cache).  The default
+  EAP type is MD5: a peer that wants another method NAKs to it (RFC 3748).  MS-MPPE-Send/Recv-Key (the MSK)
+  go out in the Access-Accept of EAP-MSCHAPv2 and EAP-TLS, EAP-Message and Message-Authenticator in every EAP
+  reply (FreeRADIUS's defaults).  EAP users: `user_entry(name, password, framed_ip=..., framed_pool=...)`;
+  an EAP-TLS user needs an entry too (its password is not used), or the final `DEFAULT Auth-Type := Reject`
+  refuses it.
 * Access-Reject goes out at once: `reject_delay` (FreeRADIUS's default 1 s) is 0 unless given.
 * `users`: the `files` module's authorize file, as written (see `user_entry()`), followed by a final
   `DEFAULT Auth-Type := Reject` (Reply-Message "unknown user") unless `reject_unknown=False`.
@@ -83,14 +91,17 @@ def _q(value: str) -> str:
 
 def user_entry(name: str, password: str = "cisco", *, tunnel_password: str | None = None,
                framed_pool: str | None = None, avpairs: list[str] | tuple[str, ...] = (),
-               reply: list[tuple[str, str]] | tuple = ()) -> str:
-    """One `files` users entry: accepts `name` with PAP password `password` (IOS authorizes with
-    User-Password "cisco", Service-Type Outbound-User) and replies with Tunnel-Password, Framed-Pool, one
-    Cisco-AVPair per item of `avpairs` (in order) and the raw (attribute, value) pairs of `reply` (values
-    quoted here; use an `op` by giving the attribute as "Name +=")."""
+               reply: list[tuple[str, str]] | tuple = (), framed_ip: str | None = None) -> str:
+    """One `files` users entry: accepts `name` with password `password` (Cleartext-Password: PAP, CHAP,
+    MS-CHAP, EAP-MD5 and EAP-MSCHAPv2 all check it; IOS authorizes with User-Password "cisco", Service-Type
+    Outbound-User) and replies with Tunnel-Password, Framed-IP-Address, Framed-Pool, one Cisco-AVPair per item
+    of `avpairs` (in order) and the raw (attribute, value) pairs of `reply` (values quoted here; use an `op`
+    by giving the attribute as "Name +=")."""
     items: list[str] = []
     if tunnel_password is not None:
         items.append(f"Tunnel-Password = {_q(tunnel_password)}")
+    if framed_ip is not None:
+        items.append(f"Framed-IP-Address = {framed_ip}")
     if framed_pool is not None:
         items.append(f"Framed-Pool = {_q(framed_pool)}")
     items += [f"Cisco-AVPair += {_q(av)}" for av in avpairs]
@@ -190,14 +201,76 @@ eap {
 """
 
 
+@dataclass
+class EapTls:
+    """What EAP-TLS needs: FreeRADIUS's own certificate and key (PEM) and the CA (PEM) its peers' certificates
+    chain to."""
+    cert_pem: bytes
+    key_pem: bytes
+    ca_pem: bytes
+
+    @classmethod
+    def from_pki(cls, pki, kind: str = "rsa", name: str = "radius.flex.lab") -> "EapTls":
+        """A server certificate for `name` (SAN DNS, EKU serverAuth) from the tests' Pki, and its CA."""
+        cert = pki.client(kind, name)
+        return cls(cert.cert_pem, cert.key_pem, pki.ca[kind].cert_pem)
+
+
+def eap_module(tls_dir: Path | None = None) -> str:
+    """The `eap` module: MD5 and MSCHAPv2, and TLS with the files in tls_dir (server.pem, server.key,
+    ca.pem).  TLS 1.2, ECDHE ciphers (no DH parameter file), no session cache, no OCSP/CRL."""
+    if tls_dir is None:
+        return EAP_MODULE
+    return f"""# EAP-MD5, EAP-MSCHAPv2 and EAP-TLS (tests/interop/freeradius.py; certificates in {tls_dir})
+eap {{
+    default_eap_type = md5
+    timer_expire = 60
+    ignore_unknown_eap_types = no
+    cisco_accounting_username_bug = no
+    max_sessions = ${{max_requests}}
+    md5 {{
+    }}
+    mschapv2 {{
+        send_error = no
+    }}
+    tls-config tls-common {{
+        private_key_file = {tls_dir}/server.key
+        certificate_file = {tls_dir}/server.pem
+        ca_file = {tls_dir}/ca.pem
+        ca_path = {tls_dir}
+        cipher_list = "HIGH"
+        cipher_server_preference = yes
+        tls_min_version = "1.2"
+        tls_max_version = "1.2"
+        ecdh_curve = "prime256v1"
+        fragment_size = 1024
+        include_length = yes
+        cache {{
+            enable = no
+        }}
+        verify {{
+        }}
+        ocsp {{
+            enable = no
+        }}
+    }}
+    tls {{
+        tls = tls-common
+    }}
+}}
+"""
+
+
 class FreeRadius:
     """One FreeRADIUS in `host.ns` listening on `address` (default host.ip), its files under `workdir`."""
 
     def __init__(self, host: "Host", workdir: str | Path, *, secret: str = SECRET, users: str,
                  ports=DEFAULT_PORTS, reply_delay: float = 0.0, address: str | None = None,
                  clients: tuple[str, ...] | list[str] = ("172.16.1.0/24",), reject_unknown: bool = True,
-                 linelog: bool = True, debug: bool = True, prefixlen: int = 24, reject_delay: float = 0.0):
+                 linelog: bool = True, debug: bool = True, prefixlen: int = 24, reject_delay: float = 0.0,
+                 eap_tls: EapTls | None = None):
         self.host = host
+        self.eap_tls = eap_tls
         self.workdir = Path(workdir)
         self.secret = secret
         self.users = users
@@ -379,8 +452,16 @@ detail iosflex_authdetail {{
         for f in (self.raddb / "sites-enabled").iterdir():
             f.unlink()
         (self.raddb / "sites-enabled" / "iosflex").write_text(self._site())
+        tls_dir = None
+        if self.eap_tls is not None:
+            tls_dir = self.workdir / "eap-tls"
+            tls_dir.mkdir(parents=True, exist_ok=True)
+            (tls_dir / "server.pem").write_bytes(self.eap_tls.cert_pem)
+            (tls_dir / "server.key").write_bytes(self.eap_tls.key_pem)
+            (tls_dir / "server.key").chmod(0o600)
+            (tls_dir / "ca.pem").write_bytes(self.eap_tls.ca_pem)
         (self.raddb / "mods-enabled" / "eap").unlink(missing_ok=True)
-        (self.raddb / "mods-enabled" / "eap").write_text(EAP_MODULE)
+        (self.raddb / "mods-enabled" / "eap").write_text(eap_module(tls_dir))
         (self.raddb / "mods-enabled" / "iosflex").write_text(self._modules())
         (self.raddb / "clients.conf").write_text(self._clients_conf())
         authorize = self.raddb / "mods-config" / "files" / "authorize"

@@ -10,6 +10,12 @@
   sleeping.
 * `client_conf()` / `responder_conf()`: the swanctl.conf connections the scenarios use (PSK with FQDN
   identities, RSA and ECDSA certificates, virtual IP request, proposals, rekey times, DPD).
+* EAP: `eap_client_conn()` (eap-md5 / eap-mschapv2 / eap-tls with an `eap_id`, the server authenticated by
+  its certificate from the tests' CA; `windows_like=True`: IKE identity = the client's IP address and any
+  server identity, as the Windows built-in client does), `eap_secret()`, `EAP_CLIENT_PLUGINS`; and the
+  strongSwan NAS, `nas_strongswan_conf()` + `nas_responder_conf()`: a charon responder with `eap-radius`
+  to FreeRADIUS (it asks the EAP identity itself, `eap_start = no`, then relays every EAP message to RADIUS;
+  accounting on), the reference the iosflex EAP relay is compared with.
 """
 
 from __future__ import annotations
@@ -536,6 +542,119 @@ def _merge(a: dict, b: dict) -> None:
             _merge(a[k], v)
         else:
             a[k] = v
+
+
+# ---------------------------------------------------------------------------------------------------------
+# EAP: clients and the strongSwan NAS (eap-radius)
+# ---------------------------------------------------------------------------------------------------------
+
+EAP_PLUGINS = "eap-identity eap-md5 eap-mschapv2 eap-tls"
+EAP_CLIENT_PLUGINS = f"{PLUGINS} {EAP_PLUGINS}"
+NAS_PLUGINS = f"{PLUGINS} {EAP_PLUGINS} eap-radius"
+RADIUS_FQDN = "radius.flex.lab"       # FreeRADIUS's EAP-TLS server certificate (freeradius.EapTls.from_pki)
+EAP_METHODS = ("md5", "mschapv2", "tls")
+
+
+def eap_client_conf(log_level: int = 1, extra: dict | None = None) -> dict:
+    """strongswan.conf of a client that can do EAP (the eap-* peer plugins loaded)."""
+    conf = strongswan_conf("client", log_level, extra)
+    conf["charon"]["load"] = EAP_CLIENT_PLUGINS
+    return conf
+
+
+def eap_client_conn(method: str, eap_id: str, *, ike_id: str | None = None, cert: str | None = None,
+                    windows_like: bool = False, client_ip: str = "172.16.1.1", group: int = 14,
+                    cipher: str = "aes-cbc", vip: bool = True, remote: str = "172.16.1.2",
+                    server_id: str = ROUTER_FQDN, aaa_id: str = RADIUS_FQDN, kind: str = "rsa") -> dict:
+    """One initiator connection authenticating itself with EAP (`method`: md5 | mschapv2 | tls) as `eap_id`
+    (the answer to the server's EAP-Identity request and the method's user name), the server by its
+    certificate (pubkey, the tests' `kind` CA) with identity `server_id`.
+
+    * ike_id: the IKE identity (IDi), default `eap_id`;  windows_like=True: IDi = `client_ip` (an
+      IPv4_ADDR identity, as Windows sends) and any server identity (Windows checks the certificate only);
+    * eap-tls: `cert` is this client's certificate file name in x509/ (Pki.install names it
+      "<fqdn>-<kind>.crt"), and the EAP server (FreeRADIUS) must show a certificate for `aaa_id`.
+    """
+    if method not in EAP_METHODS:
+        raise ValueError(f"EAP method {method!r}: one of {EAP_METHODS}")
+    ike, esp = CIPHERS[cipher]
+    local: dict = {"auth": f"eap-{method}", "id": client_ip if windows_like else (ike_id or eap_id),
+                   "eap_id": eap_id}
+    if method == "tls":
+        if not cert:
+            raise ValueError("eap-tls needs the client's certificate file (cert=...)")
+        local["certs"] = cert
+    conn: dict = {
+        "version": 2,
+        "remote_addrs": remote,
+        "proposals": f"{ike}-{DH_GROUPS[group]}",
+        "rekey_time": "0",
+        "dpd_delay": "0",
+        "mobike": "no",
+        "send_certreq": "yes",
+        "local": local,
+        "remote": {"auth": "pubkey", "cacerts": f"{kind}-ca.crt", "id": "%any" if windows_like else server_id},
+        "children": {"net": {"remote_ts": INSIDE_NET, "esp_proposals": esp, "rekey_time": "0",
+                             "start_action": "none"}},
+    }
+    if method == "tls":
+        conn["local"]["aaa_id"] = aaa_id
+    if vip:
+        conn["vips"] = "0.0.0.0"
+    return conn
+
+
+def eap_secret(eap_id: str, password: str) -> dict:
+    """A swanctl.conf `secrets` entry for EAP-MD5 / EAP-MSCHAPv2 (key it as "eap-<something>")."""
+    return {"id": eap_id, "secret": f'"{password}"'}
+
+
+def nas_strongswan_conf(radius: str = "172.16.1.3", secret: str = "radius_key", auth_port: int = 1645,
+                        acct_port: int = 1646, accounting: bool = True, log_level: int = 1,
+                        extra: dict | None = None) -> dict:
+    """strongswan.conf of the strongSwan NAS: a responder with eap-radius to `radius` (the book's ports),
+    charon asking the EAP identity itself (eap_start = no: like IOS `authentication remote eap
+    query-identity`) and RADIUS accounting (Start/Stop with the EAP identity as User-Name)."""
+    conf = strongswan_conf("responder", log_level, extra)
+    ch = conf["charon"]
+    ch["load"] = NAS_PLUGINS
+    ch["plugins"]["eap-radius"] = {
+        "servers": {"freeradius": {"address": radius, "secret": secret, "auth_port": auth_port,
+                                   "acct_port": acct_port, "nas_identifier": "strongswan-nas"}},
+        "accounting": "yes" if accounting else "no",
+        "eap_start": "no",
+        "retransmit_tries": 3,
+        "retransmit_timeout": 2.0,
+        "class_group": "no",
+    }
+    return conf
+
+
+def nas_responder_conf(pool: str = POOL, kind: str = "rsa") -> dict:
+    """swanctl.conf of the strongSwan NAS: the router's certificate (`kind`) for itself, every peer
+    authenticated by EAP through RADIUS (eap-radius, any IKE identity, any EAP identity); connection "eap"
+    gives addresses from `pool` and "eapip" (peers whose IKE identity is in *.ip.flex.lab) the
+    Framed-IP-Address of the Access-Accept (`pools = radius`)."""
+    groups = "-".join(DH_GROUPS[g] for g in (14, 19, 20, 21, 31))
+    proposals = [f"aes256-aes128-sha256-sha384-sha1-{groups}", f"aes256gcm16-aes128gcm16-prfsha256-prfsha384-{groups}"]
+    esp = ["aes256-aes128-sha256-sha1", "aes256gcm16-aes128gcm16"]
+
+    def conn(pools: str, remote_id: str | None = None) -> dict:
+        remote: dict = {"auth": "eap-radius", "eap_id": "%any"}
+        if remote_id:
+            remote["id"] = remote_id
+        return {
+            "version": 2, "local_addrs": "172.16.1.2", "proposals": proposals, "pools": pools,
+            "unique": "never", "rekey_time": "0", "dpd_delay": "0", "send_certreq": "no",
+            "local": {"auth": "pubkey", "certs": f"{ROUTER_FQDN}-{kind}.crt", "id": ROUTER_FQDN},
+            "remote": remote,
+            "children": {"net": {"local_ts": INSIDE_NET, "esp_proposals": esp, "rekey_time": "0"}},
+        }
+
+    return {
+        "connections": {"eapip": conn("radius", "*.ip.flex.lab"), "eap": conn("eappool")},
+        "pools": {"eappool": {"addrs": pool, "dns": "10.0.0.53"}},
+    }
 
 
 def ike_proposal(group: int = 14, cipher: str = "aes-cbc") -> str:
