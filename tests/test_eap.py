@@ -281,3 +281,135 @@ def test_peer_answers_notification_and_naks_unknown_types():
     assert peer.notifications == [b"hello"]
     nak = E.parse(peer.receive(E.request(2, 13, b"\x20")))  # EAP-TLS
     assert nak.type == E.NAK and list(nak.data) == [E.MSCHAPV2, E.MD5_CHALLENGE]
+
+
+# ---- the simulated RADIUS server's EAP (real RADIUS packets) ------------------------------------------------------
+
+from iosflex.radius import packet as P  # noqa: E402
+from iosflex.radius.simserver import SimRadiusServer, SimUser  # noqa: E402
+
+SECRET = b"radius_key"
+NAS = ("10.0.0.1", 1645)
+SRV = ("172.16.1.3", 1645)
+
+
+class Nas:
+    """What the router's relay does: each EAP message in an Access-Request with the last State and a
+    Message-Authenticator; here with the EapPeer at the other end."""
+
+    def __init__(self, server, user_name="alice"):
+        self.server, self.user_name, self.ident, self.r = server, user_name, 0, random.Random(9)
+        self.state = None
+
+    def send(self, eap_packet: bytes, *, split=253, ma=True, tamper=False):
+        self.ident = (self.ident + 1) & 0xFF
+        attrs = [("User-Name", self.user_name)]
+        attrs += [("EAP-Message", eap_packet[i:i + split]) for i in range(0, len(eap_packet), split)] or \
+            [("EAP-Message", b"")]
+        if self.state is not None:
+            attrs.append(("State", self.state))
+        auth = self.r.randbytes(16)
+        data = P.encode_request(P.ACCESS_REQUEST, self.ident, SECRET, attrs, auth, message_authenticator=ma)
+        if tamper:
+            data = data[:-1] + bytes([data[-1] ^ 1])
+        out = self.server.receive(data, NAS, SRV)
+        if not out:
+            return None, data
+        reply = P.verify_reply(out[0].data, data, SECRET)  # Response Authenticator and Message-Authenticator
+        assert reply.message_authenticator() is not None
+        self.state = reply.state()
+        return reply, data
+
+
+def sim(method="mschapv2", reply=()):
+    srv = SimRadiusServer(SRV[0], SECRET)
+    srv.users["alice"] = SimUser("secret", list(reply), eap=method)
+    return srv
+
+
+def converse(nas, peer, first_identifier=1):
+    reply, req = nas.send(E.response(first_identifier, E.IDENTITY, peer.identity))
+    while reply is not None and reply.code == P.ACCESS_CHALLENGE:
+        assert reply.state() is not None
+        reply, req = nas.send(peer.receive(reply.eap_message()))
+    peer.receive(reply.eap_message())
+    return reply, req
+
+
+@pytest.mark.parametrize("method", ["mschapv2", "md5"])
+def test_simserver_eap_accept(method):
+    srv = sim(method, [("Cisco-AVPair", "ipsec:route-set=interface")])
+    nas = Nas(srv)
+    peer = E.EapPeer("alice", "secret", rng=rng(4))
+    reply, req = converse(nas, peer)
+    assert reply.code == P.ACCESS_ACCEPT and peer.state == E.SUCCESS_STATE
+    assert E.parse(reply.eap_message()).code == E.SUCCESS
+    assert reply.get("User-Name") == "alice"
+    assert reply.avpairs() == ["ipsec:route-set=interface"]
+    recv, send = reply.mppe_keys(SECRET, req[4:20])
+    if method == "mschapv2":
+        assert recv + send == peer.msk and len(peer.msk) == 32
+    else:
+        assert (recv, send) == (None, None) and peer.msk is None
+    assert srv.eap_sessions == {} and srv.eap_results[-1].state == E.SUCCESS_STATE
+
+
+@pytest.mark.parametrize("method", ["mschapv2", "md5"])
+def test_simserver_eap_reject(method):
+    nas = Nas(sim(method))
+    peer = E.EapPeer("alice", "nope", rng=rng(4))
+    reply, _ = converse(nas, peer)
+    assert reply.code == P.ACCESS_REJECT and E.parse(reply.eap_message()).code == E.FAILURE
+    assert peer.state == E.FAILURE_STATE
+
+
+def test_simserver_eap_start_and_split_eap_message():
+    nas = Nas(sim("mschapv2"))
+    peer = E.EapPeer("alice", "secret", rng=rng(4))
+    reply, _ = nas.send(b"")  # EAP-Start: the server asks for the identity
+    assert reply.code == P.ACCESS_CHALLENGE and E.parse(reply.eap_message()).type == E.IDENTITY
+    reply, _ = nas.send(peer.receive(reply.eap_message()), split=3)  # several EAP-Message attributes
+    assert reply.code == P.ACCESS_CHALLENGE and E.parse(reply.eap_message()).type == E.MSCHAPV2
+    while reply.code == P.ACCESS_CHALLENGE:
+        reply, _ = nas.send(peer.receive(reply.eap_message()), split=7)
+    assert reply.code == P.ACCESS_ACCEPT
+
+
+def test_simserver_long_eap_message_is_split_in_replies():
+    srv = sim("md5")
+    nas = Nas(srv)
+    first = nas.send(E.response(1, E.IDENTITY, b"alice"))[0]
+    assert [a for a in first.attributes if a.type == P.EAP_MESSAGE]  # one attribute for a short message
+    big = E.request(5, E.NOTIFICATION, b"n" * 600)
+    attrs = srv._eap_reply(P.ACCESS_CHALLENGE, first, big, None)
+    assert P.decode(attrs).eap_message() == big
+    assert len([a for a in P.decode(attrs).attributes if a.type == P.EAP_MESSAGE]) == 3
+
+
+def test_simserver_drops_eap_without_valid_message_authenticator():
+    srv = sim()
+    nas = Nas(srv)
+    assert nas.send(E.response(1, E.IDENTITY, b"alice"), ma=False)[0] is None
+    assert nas.send(E.response(1, E.IDENTITY, b"alice"), tamper=True)[0] is None
+    assert srv.eap_sessions == {}
+    assert nas.send(E.response(1, E.IDENTITY, b"alice"))[0].code == P.ACCESS_CHALLENGE
+
+
+def test_simserver_unknown_state_is_rejected_and_retransmission_answered_alike():
+    srv = sim()
+    nas = Nas(srv)
+    reply, req = nas.send(E.response(1, E.IDENTITY, b"alice"))
+    again = srv.receive(req, NAS, SRV)
+    assert P.verify_reply(again[0].data, req, SECRET).raw == reply.raw
+    assert len(srv.eap_sessions) == 1
+    nas.state = b"not-a-state"
+    reply, _ = nas.send(E.response(2, E.MSCHAPV2, b"\x03"))
+    assert reply.code == P.ACCESS_REJECT and E.parse(reply.eap_message()).code == E.FAILURE
+
+
+def test_simserver_pap_unchanged():
+    srv = sim()
+    auth = bytes(range(16))
+    data = P.encode_request(P.ACCESS_REQUEST, 1, SECRET, [("User-Name", "alice"), ("User-Password", "secret")], auth)
+    reply = P.verify_reply(srv.receive(data, NAS, SRV)[0].data, data, SECRET)
+    assert reply.code == P.ACCESS_ACCEPT
