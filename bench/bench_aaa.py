@@ -46,10 +46,8 @@ import json
 import os
 import re
 import signal
-import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -58,8 +56,9 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from interop import strongswan as S  # noqa: E402
+from interop.benchlib import Clients, cpu_ms, fmt, med, ratio, udp_drops, user_sys_ms  # noqa: E402
 from interop.freeradius import FreeRadius, require_freeradius, user_entry  # noqa: E402
-from interop.netns import Lab, sh  # noqa: E402
+from interop.netns import Lab  # noqa: E402
 from interop.router import IosflexRouter, ios_startup_config  # noqa: E402
 
 SECRET = "radius_key"
@@ -135,157 +134,29 @@ def users_file(n: int) -> str:
 
 
 # ---------------------------------------------------------------------------------------------------------
-# statistics helpers
-# ---------------------------------------------------------------------------------------------------------
-
-def pct(values: list[float], p: float) -> float | None:
-    if not values:
-        return None
-    v = sorted(values)
-    k = min(len(v) - 1, max(0, round(p / 100 * (len(v) - 1))))
-    return v[k]
-
-
-def med(values) -> float | None:
-    vals = [v for v in values if v is not None]
-    return statistics.median(vals) if vals else None
-
-
-def fmt(v, nd: int = 2) -> str:
-    return "n/a" if v is None else f"{v:.{nd}f}"
-
-
-def ratio(a, b) -> float | None:
-    return a / b if a is not None and b else None
-
-
-# ---------------------------------------------------------------------------------------------------------
 # the clients: one charon per client namespace, one connection per client
 # ---------------------------------------------------------------------------------------------------------
 
-class Clients:
-    """N connections cI (identities cI.<domain>) in one charon; batches are initiated without waiting and
-    followed through charon's child-updown events."""
+def psk_clients(host, work: Path, domain: str, n: int, keys) -> Clients:
+    """N PSK connections cI with identities cI.<domain>: `keys` one key for all (owned by the router's
+    identity) or a function I -> the key of client I."""
 
-    def __init__(self, host, work: Path, domain: str, n: int, keys):
-        self.host, self.domain, self.n = host, domain, n
-        conf = S.strongswan_conf("client", log_level=int(os.environ.get("BENCH_LOG", "0")), extra={
-            "install_routes": "no", "threads": 32,
-            "retransmit_tries": 4, "retransmit_timeout": 4.0,
-            "ikesa_table_size": 4096})
-        self.charon = S.Charon(host, work, "client", conf, {})
-        self.charon.start()
-        v = self.charon.vici
-        if isinstance(keys, str):                        # one key for all: owned by the router's identity
-            v.load_shared(keys, [S.ROUTER_FQDN], sid="k")
-        for i in range(n):
-            if not isinstance(keys, str):               # a key of its own per client
-                v.load_shared(keys(i), [f"c{i}.{domain}", S.ROUTER_FQDN], sid=f"k{i}")
-            v.load_conn(f"c{i}", {
-                "version": "2", "remote_addrs": ["172.16.1.2"], "proposals": [PROPOSAL], "vips": ["0.0.0.0"],
-                "mobike": "no", "rekey_time": "0", "dpd_delay": "0", "unique": "never",
-                "local": {"auth": "psk", "id": f"c{i}.{domain}"},
-                "remote": {"auth": "psk", "id": S.ROUTER_FQDN},
-                "children": {"net": {"remote_ts": [S.INSIDE_NET], "esp_proposals": ["aes256-sha256"],
-                                     "rekey_time": "0", "start_action": "none"}},
-            })
-        self.events = S.Events(self.charon.vici_path, names=("child-updown",))
+    def setup(v, i):
+        if isinstance(keys, str):
+            if i == 0:                                  # one key for all: owned by the router's identity
+                v.load_shared(keys, [S.ROUTER_FQDN], sid="k")
+        else:                                           # a key of its own per client
+            v.load_shared(keys(i), [f"c{i}.{domain}", S.ROUTER_FQDN], sid=f"k{i}")
+        v.load_conn(f"c{i}", {
+            "version": "2", "remote_addrs": ["172.16.1.2"], "proposals": [PROPOSAL], "vips": ["0.0.0.0"],
+            "mobike": "no", "rekey_time": "0", "dpd_delay": "0", "unique": "never",
+            "local": {"auth": "psk", "id": f"c{i}.{domain}"},
+            "remote": {"auth": "psk", "id": S.ROUTER_FQDN},
+            "children": {"net": {"remote_ts": [S.INSIDE_NET], "esp_proposals": ["aes256-sha256"],
+                                 "rekey_time": "0", "start_action": "none"}},
+        })
 
-    def launch(self, indices: list[int]) -> "Batch":
-        return Batch(self, indices)
-
-    def count_sas(self) -> int:
-        return len(self.charon.vici.list_sa_list())
-
-    def flush(self) -> int:
-        """Drop every IKE SA charon still holds, by force and without waiting for the peer (whose SA is
-        gone already); returns how many there were."""
-        v = self.charon.vici
-        left = v.list_sa_list()
-        for _, sa in left:
-            v.request("terminate", {"ike-id": str(sa.get("uniqueid")), "force": "yes", "timeout": "-1"})
-        deadline = time.monotonic() + 10
-        while self.count_sas() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        return len(left)
-
-    def stop(self):
-        try:
-            self.events.close()
-        except Exception:  # noqa: BLE001
-            pass
-        self.charon.stop()
-
-
-class Batch:
-    """One batch of initiations: issued from a thread of its own (so two batches can start together)."""
-
-    def __init__(self, clients: Clients, indices: list[int]):
-        self.clients = clients
-        self.indices = list(indices)
-        self.mark = clients.events.mark()
-        self.issued: dict[str, float] = {}
-        self.vips: dict[str, str | None] = {}
-        self.errors: list[str] = []
-        self.issuing = threading.Thread(target=self._issue, daemon=True)
-        self.t0 = time.monotonic()
-        self.issuing.start()
-
-    def _issue(self):
-        v = S.Vici(self.clients.charon.vici_path, timeout=20)
-        for i in self.indices:
-            name = f"c{i}"
-            self.issued[name] = time.monotonic()
-            try:
-                body, _ = v.request("initiate", {"ike": name, "child": "net", "timeout": "-1",
-                                                 "init-limits": "no"})
-                if body.get("success") == "no":
-                    self.errors.append(f"{name}: {body.get('errmsg')}")
-            except Exception as exc:  # noqa: BLE001  counted as a failure
-                self.errors.append(f"{name}: {exc!r}")
-
-    def up_times(self) -> dict[str, float]:
-        """conn name -> monotonic time its CHILD_SA came up (events after this batch started)."""
-        ev = self.clients.events
-        want = {f"c{i}" for i in self.indices}
-        out: dict[str, float] = {}
-        with ev.cond:
-            items = list(ev.events[self.mark:])
-        for t, name, body in items:
-            if name != "child-updown" or body.get("up") != "yes":
-                continue
-            for k, sa in body.items():
-                if k in want and isinstance(sa, dict) and k not in out:
-                    out[k] = t
-                    vips = sa.get("local-vips") or []
-                    self.vips[k] = vips[0] if vips else None
-        return out
-
-    def wait(self, timeout: float) -> dict:
-        deadline = time.monotonic() + timeout
-        self.issuing.join(timeout)
-        ev = self.clients.events
-        while True:
-            ups = self.up_times()
-            if len(ups) >= len(self.indices) or time.monotonic() > deadline:
-                break
-            with ev.cond:
-                ev.cond.wait(0.2)
-        ups = self.up_times()
-        lat = [ups[k] - self.issued[k] for k in ups if k in self.issued]
-        first = min(self.issued.values()) if self.issued else self.t0
-        last = max(ups.values()) if ups else None
-        wall = (last - first) if last else None
-        ts = sorted(ups.values())
-        k95 = -(-len(self.indices) * 95 // 100)
-        rate95 = round(k95 / (ts[k95 - 1] - first), 1) if len(ts) >= k95 and ts[k95 - 1] > first else None
-        missing = sorted((f"c{i}" for i in self.indices if f"c{i}" not in ups), key=lambda s: int(s[1:]))
-        return {"established": len(ups), "failed": len(self.indices) - len(ups), "missing": missing[:10],
-                "issue_errors": self.errors[:3], "first": first, "last": last,
-                "seconds": round(wall, 3) if wall else None,
-                "rate": round(len(ups) / wall, 1) if wall else None, "rate95": rate95,
-                "lat_med": med(lat), "lat_p95": pct(lat, 95), "lat_max": max(lat) if lat else None,
-                "vips": dict(self.vips)}
+    return Clients(host, work, n, setup)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -319,42 +190,6 @@ def radius_counters(router: IosflexRouter) -> dict:
     return res
 
 
-def cpu_ms(pid: int | None) -> float:
-    """A process's CPU time (all threads, user + system) in ms with nanosecond resolution: its POSIX CPU clock
-    (clock_getcpuclockid's value, MAKE_PROCESS_CPUCLOCK(pid, CPUCLOCK_SCHED)); /proc's utime+stime (10 ms
-    ticks) where that clock is not available."""
-    if not pid:
-        return 0.0
-    try:
-        return time.clock_gettime(((~pid) << 3) | 2) * 1000.0
-    except OSError:
-        return S.proc_cpu_ms(pid)
-
-
-def user_sys_ms(pid: int | None) -> tuple[float, float]:
-    """(utime, stime) in ms (/proc, 10 ms ticks): the process's own work and what the kernel does for it (a
-    datagram sent over the veth/bridge path is carried to the receiving socket in the sender's time)."""
-    if not pid:
-        return 0.0, 0.0
-    f = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    tick = os.sysconf("SC_CLK_TCK")
-    return int(f[11]) * 1000.0 / tick, int(f[12]) * 1000.0 / tick
-
-
-def udp_drops(host) -> dict[int, int]:
-    """Datagrams each UDP socket of the namespace dropped because its receive buffer was full, by local port
-    (the `drops` column of /proc/net/udp; sockets on the same port added up)."""
-    text = sh(["ip", "netns", "exec", host.ns, "cat", "/proc/net/udp"], check=False).stdout
-    out: dict[int, int] = {}
-    for line in text.splitlines()[1:]:
-        f = line.split()
-        if len(f) < 13 or ":" not in f[1]:
-            continue
-        port = int(f[1].rsplit(":", 1)[1], 16)
-        out[port] = out.get(port, 0) + int(f[-1])
-    return out
-
-
 def counters_text(c: dict) -> str:
     parts = []
     for kind in ("Authen", "Author", "Account"):
@@ -384,9 +219,9 @@ class Bench:
         self.start_radius(0.0)
         self.router = IosflexRouter(self.lab.router, self.tmp / "router", startup_config(), [], debug=False,
                                     listen=[self.lab.router.ip]).start()
-        self.local = Clients(self.lab.client_hosts[0], self.tmp / "local", LOCAL_DOMAIN, self.n,
+        self.local = psk_clients(self.lab.client_hosts[0], self.tmp / "local", LOCAL_DOMAIN, self.n,
                              LOCAL_PSK)
-        self.aaa = Clients(self.lab.client_hosts[1], self.tmp / "aaa", AAA_DOMAIN, self.n, aaa_key)
+        self.aaa = psk_clients(self.lab.client_hosts[1], self.tmp / "aaa", AAA_DOMAIN, self.n, aaa_key)
 
     def start_radius(self, delay: float):
         if self.radius is not None:
