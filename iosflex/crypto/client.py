@@ -5,9 +5,14 @@ AUTH code with the responder, plus an asyncio `connect()` and a command line tha
 
     iosflex client --peer 172.16.1.2 --cert client.pem --key client.key --ca ca.pem [--auth-method 1]
 
+    iosflex client --peer 172.16.1.2 --ca ca.pem --eap-identity alice --eap-password secret [--eap-method md5]
+
 It plays the chapter's clients: PSK or certificates (RSA / ECDSA: RFC 7427 method 14 by default with the
 SIGNATURE_HASH_ALGORITHMS notify, as strongSwan; `--auth-method 1` classic RSA, 9/10/11 classic ECDSA; the
-responder's CERT chain, identity and signature checked against --ca), CFG_REQUEST,
+responder's CERT chain, identity and signature checked against --ca), EAP (RFC 7296 §2.16, as strongSwan's
+eap-md5 / eap-mschapv2 clients: the first IKE_AUTH request without AUTH, the responder's AUTH checked, then one
+IKE_AUTH exchange per EAP message, `crypto/eap.py`'s EapPeer answering, and after EAP-Success the final AUTH
+keyed with the MSK, or SK_pi / SK_pr when the method gives none), CFG_REQUEST,
 NAT-T (floats to 4500 when a NAT is detected), COOKIE and INVALID_KE_PAYLOAD retries, child and IKE rekey,
 DPD, DELETE from either side.
 """
@@ -60,9 +65,15 @@ class Initiator:
                  prf=(A.PRF_HMAC_SHA2_256, A.PRF_HMAC_SHA2_384, A.PRF_HMAC_SHA2_512), cfg_request: bool = True,
                  cert=None, key=None, natt_port: int = 4500, transport: bool = False, esp_encr=None,
                  fragmentation: bool = False, initial_contact: bool = True, ca=None,
-                 auth_method: int | None = None, psk_verify: bytes | None = None):
+                 auth_method: int | None = None, psk_verify: bytes | None = None,
+                 eap_identity: str | bytes | None = None, eap_password: str | bytes | None = None,
+                 eap_methods=None, eap_silent: bool = False):
         """`psk_verify`: the key the responder's AUTH is checked with when it differs from ours (asymmetric
-        pre-shared keys, e.g. AAA's ikev2-password-local/-remote); default `psk`."""
+        pre-shared keys, e.g. AAA's ikev2-password-local/-remote); default `psk`.
+
+        EAP: with `eap_identity` the initiator authenticates with EAP (`eap_password`; `eap_methods`: EAP type
+        numbers it accepts, by preference, default MSCHAPv2 then MD5).  `eap_silent`: True, it answers no
+        EAP request; a number N, it answers the first N and then no more (the responder's EAP timeout runs)."""
         self.local = local
         self.peer = peer
         self.identity = identity
@@ -115,6 +126,14 @@ class Initiator:
         self.reasm = None
         self.peer_vids: list[bytes] = []
         self.rekeyed_from: list[bytes] = []
+        self.eap = None
+        if eap_identity is not None:
+            from .eap import EapPeer  # noqa: PLC0415
+
+            self.eap = EapPeer(eap_identity, eap_password if eap_password is not None else b"", rng=rng,
+                               **({"methods": eap_methods} if eap_methods is not None else {}))
+        self.eap_silent = eap_silent
+        self.eap_rounds = 0  # IKE_AUTH exchanges that carried EAP from us
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _ike_proposal(self, spi: bytes = b""):
@@ -233,7 +252,10 @@ class Initiator:
     def _send_auth(self, now) -> list[Datagram]:
         idi = C.IDi(*self.identity)
         octets = AU.signed_octets(self.init_req, self.nr, self.prf, self.keys.sk_pi, idi)
-        if self.key is not None:
+        self.auth_octets = octets  # the final AUTH after EAP signs them too
+        if self.eap is not None:
+            auth = None
+        elif self.key is not None:
             if self.auth_method in (None, A.AUTH_DIGITAL_SIGNATURE):
                 method, hash_alg, _ = AU.choose_signature(self.key, self.peer_hashes or AU.SUPPORTED_SIGNATURE_HASHES,
                                                           classic=False)
@@ -244,13 +266,14 @@ class Initiator:
             auth = C.Auth(A.AUTH_PSK, AU.psk_auth(self.prf, self.psk, octets))
         self.child_spi = self.rng(4)
         payloads = [idi]
-        if self.cert is not None:
+        if self.cert is not None and self.eap is None:
             payloads.append(C.Cert(4, AU.cert_der(self.cert)))
         if self.initial_contact:
             payloads.append(C.Notify(A.INITIAL_CONTACT))
         if self.ca:
             payloads.append(C.CertReq(*AU.certreq_data(self.ca)))
-        payloads.append(auth)
+        if auth is not None:
+            payloads.append(auth)
         if self.cfg_request:
             payloads.append(C.CP(A.CFG_REQUEST, [C.CPAttr(A.INTERNAL_IP4_ADDRESS), C.CPAttr(A.INTERNAL_IP4_DNS)]))
         payloads += [C.SA(self._esp_proposals(self.child_spi)), C.TSi([ANY_TS]), C.TSr([ANY_TS])]
@@ -260,17 +283,21 @@ class Initiator:
         self.my_next = 1
         return self._request(A.IKE_AUTH, payloads, now, "auth")
 
+    def _fail(self, why: str) -> list[Datagram]:
+        self.failed = self.failed or why
+        self.state = "failed"
+        return []
+
     def _on_auth_response(self, msg, now) -> list[Datagram]:
         for n in msg.notifies():
-            if n.type in (A.AUTHENTICATION_FAILED, A.INTERNAL_ADDRESS_FAILURE, A.INVALID_SYNTAX):
+            if n.type in (A.AUTHENTICATION_FAILED, A.INTERNAL_ADDRESS_FAILURE, A.INVALID_SYNTAX) or (
+                    self.eap is not None and A.is_error_notify(n.type)):
                 self.failed = A.notify_name(n.type)
                 self.state = "failed"
                 return []
         idr, auth = msg.get(C.IDr), msg.get(C.Auth)
         if idr is None or auth is None:
-            self.failed = "no AUTH"
-            self.state = "failed"
-            return []
+            return self._fail("no AUTH")
         octets = AU.signed_octets(self.init_resp, self.ni, self.prf, self.keys.sk_pr, idr)
         self.peer_auth_method = auth.method
         if auth.method == A.AUTH_PSK:
@@ -278,10 +305,56 @@ class Initiator:
         else:
             ok = self._check_responder_cert(msg, idr, auth, octets)
         if not ok:
-            self.failed = self.failed or "responder AUTH invalid"
-            self.state = "failed"
-            return []
+            return self._fail("responder AUTH invalid")
         self.idr = idr
+        if self.eap is not None:
+            self.peer_octets = octets  # the responder's AUTH after EAP signs them again
+            return self._on_eap(msg, now)
+        return self._established(msg)
+
+    # -- EAP (RFC 7296 §2.16) -------------------------------------------------------------------------------------
+    def _on_eap(self, msg, now) -> list[Datagram]:
+        """An IKE_AUTH response of the EAP phase: answer its EAP-Request in the next IKE_AUTH request; after
+        EAP-Success send the AUTH keyed with the MSK (or SK_pi)."""
+        from . import eap as E  # noqa: PLC0415
+
+        for n in msg.notifies():
+            if A.is_error_notify(n.type):
+                return self._fail(A.notify_name(n.type))
+        payload = msg.get(C.EAP)
+        if payload is None:
+            return self._fail("no EAP payload")
+        try:
+            answer = self.eap.receive(payload.data)
+        except E.EapError as e:
+            return self._fail(f"EAP: {e}")
+        if self.eap.state == E.FAILURE_STATE:
+            return self._fail(f"EAP failure ({self.eap.error})" if self.eap.error != "EAP-Failure" else "EAP failure")
+        if self.eap.state == E.SUCCESS_STATE:
+            auth = AU.eap_auth(self.prf, self.eap.msk, self.keys.sk_pi, self.auth_octets)
+            return self._request(A.IKE_AUTH, [C.Auth(A.AUTH_PSK, auth)], now, "eap-auth")
+        silent = self.eap_silent is True or (
+            not isinstance(self.eap_silent, bool) and isinstance(self.eap_silent, int) and self.eap_rounds >= self.eap_silent)
+        if answer is None or silent:
+            self.state = "eap"  # waiting for a request that we do not answer
+            return []
+        self.state = "eap"
+        self.eap_rounds += 1
+        return self._request(A.IKE_AUTH, [C.EAP(answer)], now, "eap")
+
+    def _on_eap_auth_response(self, msg) -> list[Datagram]:
+        for n in msg.notifies():
+            if A.is_error_notify(n.type) and msg.get(C.Auth) is None:
+                return self._fail(A.notify_name(n.type))
+        auth = msg.get(C.Auth)
+        if auth is None:
+            return self._fail("no AUTH")
+        if auth.method != A.AUTH_PSK or not AU.verify_eap_auth(self.prf, self.eap.msk, self.keys.sk_pr,
+                                                                self.peer_octets, auth.data):
+            return self._fail("responder AUTH invalid")
+        return self._established(msg)
+
+    def _established(self, msg) -> list[Datagram]:
         cp = msg.get(C.CP)
         if cp is not None:
             self.cp_attrs = cp.attrs
@@ -291,6 +364,7 @@ class Initiator:
         self.established = True
         self.state = "ready"
         self.init_req = self.init_resp = b""
+        self.auth_octets = self.peer_octets = b""
         return []
 
     def _check_responder_cert(self, msg, idr, auth, octets) -> bool:
@@ -379,6 +453,10 @@ class Initiator:
         self.pending = None
         if kind == "auth":
             return self._on_auth_response(msg, now)
+        if kind == "eap":
+            return self._on_eap(msg, now)
+        if kind == "eap-auth":
+            return self._on_eap_auth_response(msg)
         if kind == "delete":
             self.deleted = True
             self.established = False
@@ -580,6 +658,11 @@ def _build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--ca", help="CA certificate(s) (PEM) that must sign the responder's certificate")
     ap.add_argument("--auth-method", type=int, choices=(1, 9, 10, 11, 14), default=None,
                     help="signature AUTH method (default 14, RFC 7427, with SIGNATURE_HASH_ALGORITHMS)")
+    ap.add_argument("--eap-identity", help="authenticate with EAP as this identity (no AUTH in the first "
+                    "IKE_AUTH); {n} as in --id")
+    ap.add_argument("--eap-password", help="the EAP password")
+    ap.add_argument("--eap-method", choices=("md5", "mschapv2"), default=None,
+                    help="the only EAP method accepted (default: MSCHAPv2, then MD5)")
     ap.add_argument("--cfg-request", action="store_true")
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--groups", default="19")
@@ -604,6 +687,14 @@ async def _run(args) -> int:
     if args.ca:
         with open(args.ca, "rb") as f:
             kw["ca"] = AU.load_certificates(f.read())
+    if args.eap_method and not args.eap_identity:
+        raise SystemExit("iosflex client: --eap-method needs --eap-identity")
+    if args.eap_identity:
+        from .eap import METHOD_NAMES  # noqa: PLC0415
+
+        kw["eap_password"] = args.eap_password or ""
+        if args.eap_method:
+            kw["eap_methods"] = [METHOD_NAMES[args.eap_method]]
     def identity(n: int):
         if args.id:
             return parse_identity(args.id.replace("{n}", str(n)))
@@ -615,7 +706,7 @@ async def _run(args) -> int:
     res = await asyncio.gather(*[
         connect(args.peer, args.port, args.natt_port, psk=args.psk.encode() if args.psk else None,
                 identity=identity(n), timeout=args.timeout, groups=groups, encr=encr, cfg_request=args.cfg_request,
-                **kw)
+                **({"eap_identity": args.eap_identity.replace("{n}", str(n))} if args.eap_identity else {}), **kw)
         for n in range(1, args.count + 1)])
     ok = 0
     for n, ini in enumerate(res, 1):
