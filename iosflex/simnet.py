@@ -5,13 +5,24 @@ output is the same on every run.
 Used by transcript directives (iosflex/transcript.py):
 
     ;;@ikev2 connect NAME [from=IP[:PORT]] [psk=KEY] [psk-verify=KEY] [id=fqdn:NAME|email:X|keyid:X|address:IP]
-                          [groups=19,14] [encr=aes-cbc-256] [no-cfg]
+                          [groups=19,14] [encr=aes-cbc-256] [no-cfg] [ca=TRUSTPOINT]
+                          [eap-id=ID eap-password=P [eap-method=md5|mschapv2] [eap-silent[=N]]]
     ;;@ikev2 delete NAME          the initiator deletes its IKE SA
     ;;@ikev2 dpd NAME             the initiator sends an empty INFORMATIONAL
     ;;@clock +SECONDS             time passes; timers on both sides run
     ;;@radius server IP key=SECRET [auth=1645] [acct=1646]      a RADIUS server on the simulated network
-    ;;@radius user NAME [password=P] [ATTR=VALUE ...]          a user of the last server and its reply
+    ;;@radius user NAME [password=P] [eap=md5|mschapv2] [ATTR=VALUE ...]
+                                                               a user of the last server and its reply
     ;;@radius down|up IP                                       the server stops / starts answering
+
+`ca=TRUSTPOINT`: the initiator checks the responder's certificate chain against the CA certificate(s) of the
+router's trustpoint TRUSTPOINT (without it, a responder signature is checked against its CERT only, with no
+trust decision).  `eap-id=ID`: the initiator authenticates with EAP (crypto/eap.py's EapPeer, password
+`eap-password`; `eap-method` the only method it accepts, default MSCHAPv2 then MD5): no AUTH in its first
+IKE_AUTH, one IKE_AUTH exchange per EAP message, the final AUTH keyed with the MSK.  `eap-silent` makes it answer
+no EAP request, `eap-silent=N` only the first N (the router's EAP timeout then runs: `;;@clock +S`).  A RADIUS
+user with `eap=` is authenticated by EAP (the simulated server runs the method and sends the MPPE keys;
+radius/simserver.py).
 """
 
 from __future__ import annotations
@@ -113,6 +124,10 @@ class SimNet:
                 k, _, v = w.partition("=")
                 if k == "password":
                     user.password = v
+                elif k == "eap":
+                    if v not in ("md5", "mschapv2"):
+                        raise SimError(f"radius user: eap={v}: md5 or mschapv2")
+                    user.eap = v
                 else:
                     user.reply.append((k, v))
             self.radius[-1].users[rest[0]] = user
@@ -140,6 +155,24 @@ class SimNet:
             kw["groups"] = [int(g) for g in opts["groups"].split(",")]
         if "encr" in opts:
             kw["encr"] = [ENCR[e] for e in opts["encr"].split(",")]
+        if "ca" in opts:
+            tp = self.router.config.pki.trustpoints.get(opts["ca"])
+            if tp is None or not tp.ca_certs:
+                raise SimError(f"ca={opts['ca']}: no trustpoint with a CA certificate of that name")
+            kw["ca"] = list(tp.ca_certs)
+        if "eap-id" in opts:
+            from .crypto.eap import METHOD_NAMES  # noqa: PLC0415
+
+            kw["eap_identity"] = opts["eap-id"]
+            kw["eap_password"] = opts.get("eap-password", "")
+            if "eap-method" in opts:
+                if opts["eap-method"] not in METHOD_NAMES:
+                    raise SimError(f"eap-method={opts['eap-method']}: md5 or mschapv2")
+                kw["eap_methods"] = [METHOD_NAMES[opts["eap-method"]]]
+            if "eap-silent" in opts:
+                kw["eap_silent"] = int(opts["eap-silent"]) if opts["eap-silent"] else True
+        elif any(k.startswith("eap-") for k in opts):
+            raise SimError("eap-password / eap-method / eap-silent need eap-id")
         ini = Initiator((host, int(port or 500)), (self._router_address(), 500), identity,
                         psk=opts.get("psk", "pre_shared_key").encode(), rng=_seeded(self.seed * 1000 + self._n),
                         psk_verify=opts["psk-verify"].encode() if "psk-verify" in opts else None,
