@@ -12,7 +12,9 @@ Two parts, in this order:
    172.16.1.2, asks the EAP identity itself (like `authentication remote eap query-identity`) and relays to
    FreeRADIUS.  These pass with the peers alone.
 2. `test_iosflex_eap_*`: the same clients and FreeRADIUS against iosflex (tests/interop/router.py) configured
-   as the chapter's FlexVPN EAP server (EAP_CONFIG below).  They need the router's EAP relay.
+   as the chapter's FlexVPN EAP server (tests/interop/router.py `ios_eap_config`: query-identity, EAP
+   timeout 45, local rsa-sig with TP-RSA, `aaa authorization user eap cached`, accounting start-stop).
+   They need the router's EAP relay.
 """
 
 from __future__ import annotations
@@ -31,12 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from interop import strongswan as S  # noqa: E402
 from interop.freeradius import EapTls, FreeRadius, require_freeradius, user_entry  # noqa: E402
 from interop.netns import Lab, sh  # noqa: E402
-from interop.router import IosflexRouter, ios_startup_config, pki_import_lines  # noqa: E402
+from interop.router import EAP_POOL, IosflexRouter, eap_startup_config, pki_import_lines  # noqa: E402
 
 SECRET = "radius_key"
 TLS_USER = "tlsuser.flex.lab"            # EAP-TLS: the EAP identity is the client certificate's SAN
 FRAMED_IP = "10.10.50.7"                 # ipuser's Framed-IP-Address
-EAP_POOL = ("eappool", "10.30.0.1", "10.30.0.254")   # pooluser's Framed-Pool (a pool of the router)
 PASSWORDS = {"md5user": "md5pass", "msuser": "mspass", "winuser": "winpass", "wronguser": "right-password",
              "ipuser": "ippass", "pooluser": "poolpass", "muteuser": "mutepass"}
 CLIENT_PASSWORDS = dict(PASSWORDS, wronguser="not-the-password")
@@ -61,46 +62,6 @@ CONNS = {
     "pool": ("mschapv2", "pooluser", {}),
     "mute": ("mschapv2", "muteuser", {}),
 }
-
-# ---------------------------------------------------------------------------------------------------------
-# the router's configuration (the chapter's FlexVPN EAP server; see docs/STRONGSWAN.md "EAP lab")
-# ---------------------------------------------------------------------------------------------------------
-
-EAP_CONFIG = f"""
-aaa authentication login authen_list_radius group radius_group
-aaa accounting network acct_list start-stop group radius_group
-!
-aaa group server radius radius_group
- server name radius_server
-!
-radius server radius_server
- address ipv4 172.16.1.3 auth-port 1645 acct-port 1646
- key {SECRET}
-!
-crypto ikev2 profile ikev2_profile
- match identity remote any
- identity local fqdn {S.ROUTER_FQDN}
- authentication local rsa-sig
- authentication remote eap query-identity
- authentication remote eap timeout 45
- pki trustpoint TP-RSA
- aaa authentication eap authen_list_radius
- aaa authorization group eap list local_list default
- aaa authorization user eap cached
- aaa accounting eap acct_list
- virtual-template 1
-!
-ip local pool {EAP_POOL[0]} {EAP_POOL[1]} {EAP_POOL[2]}
-!
-"""
-
-
-def eap_startup_config() -> str:
-    """tests/interop/router.py's startup-config without its IKEv2 profiles (the EAP profile matches any
-    identity: no other profile may compete), plus EAP_CONFIG."""
-    base = re.sub(r"^crypto ikev2 profile \S+\n(?: .*\n)*!\n", "", ios_startup_config(), flags=re.M)
-    return base.replace("\nend\n", EAP_CONFIG + "end\n")
-
 
 # ---------------------------------------------------------------------------------------------------------
 # fixtures

@@ -138,6 +138,53 @@ end
 """
 
 
+EAP_POOL = ("eappool", "10.30.0.1", "10.30.0.254")     # a second pool, named by FreeRADIUS's Framed-Pool
+
+
+def ios_eap_config(secret: str = "radius_key", timeout: int = 45, policy: str = "default",
+                   radius: str = "172.16.1.3") -> str:
+    """The chapter's FlexVPN EAP server: profile `ikev2_profile` matching any remote identity, the router
+    authenticated by its RSA certificate (TP-RSA), the peer by EAP relayed to RADIUS (query-identity, the
+    given EAP timeout), the user's Access-Accept attributes cached for authorization, the local policy
+    `policy` for the group, accounting start-stop to the same RADIUS group; plus `ip local pool eappool`."""
+    return f"""
+aaa authentication login authen_list_radius group radius_group
+aaa accounting network acct_list start-stop group radius_group
+!
+aaa group server radius radius_group
+ server name radius_server
+!
+radius server radius_server
+ address ipv4 {radius} auth-port 1645 acct-port 1646
+ key {secret}
+!
+crypto ikev2 profile ikev2_profile
+ match identity remote any
+ identity local fqdn {ROUTER_FQDN}
+ authentication local rsa-sig
+ authentication remote eap query-identity
+ authentication remote eap timeout {timeout}
+ pki trustpoint TP-RSA
+ aaa authentication eap authen_list_radius
+ aaa authorization group eap list local_list {policy}
+ aaa authorization user eap cached
+ aaa accounting eap acct_list
+ virtual-template 1
+!
+ip local pool {EAP_POOL[0]} {EAP_POOL[1]} {EAP_POOL[2]}
+!
+"""
+
+
+def eap_startup_config(**kw) -> str:
+    """ios_startup_config() without its IKEv2 profiles (the EAP profile matches any identity: no other
+    profile may compete), plus ios_eap_config(**kw).  The certificates come with pki_import_lines()."""
+    import re
+
+    base = re.sub(r"^crypto ikev2 profile \S+\n(?: .*\n)*!\n", "", ios_startup_config(), flags=re.M)
+    return base.replace("\nend\n", ios_eap_config(**kw) + "end\n")
+
+
 def pki_import_lines(pki, password: str = "cisco123") -> list[str]:
     """IOS's own flow, as typed at the console: `crypto pki import TP pem terminal password PW`, then the CA
     certificate, the encrypted private key and the router certificate, each ended by `quit`."""
