@@ -105,6 +105,13 @@ class PeerSession:
     accounting: Accounting | None = None
     up: bool = False
 
+    @property
+    def accounted_user(self) -> str:
+        """Accounting's User-Name and `show aaa user all`'s Username: the peer's IKE identity, even when
+        authorization used a mangled name (the chapter's PoD example); for an EAP session the authenticated EAP
+        identity (inferred: the chapter shows no accounting of an EAP session)."""
+        return self.eap_id or self.phase1_id
+
 
 class SessionTable:
     """The per-router table (`router.sessions`)."""

@@ -519,9 +519,7 @@ def accounting_attributes(session, status: str, now: float, nas_ip: str) -> list
     sends for a clear or a DPD failure is not in any capture we have."""
     acct = session.accounting
     phase1 = session.phase1_id
-    # IOS accounts the peer's IKE identity, even when authorization used a mangled name (chapter); an EAP session
-    # the authenticated EAP identity (the user; inferred: the chapter shows no EAP accounting record)
-    user = session.eap_id or phase1
+    user = session.accounted_user
     attrs: list = [("Acct-Session-Id", f"{acct.acct_session_id:08X}"),
                    ("Calling-Station-Id", session.peer[0]),
                    ("Cisco-AVPair", f"audit-session-id={session.audit_session_id}"),

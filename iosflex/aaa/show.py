@@ -37,11 +37,12 @@ def user_all(sessions) -> list[str]:
         if acct is None:
             continue
         values = (s.peer[0], s.audit_session_id, s.phase1_id, s.peer[0])
+        user = s.accounted_user
         lens = (len(s.peer[0]), len(s.audit_session_id), len(s.phase1_id), 4)
         out += ["--------------------------------------------------------",
                 f"Unique id {acct.aaa_id} is currently in use.",
                 "Accounting:",
-                f"  IPSEC-TUNNEL: Username={s.phase1_id}",  # the IKE identity, as the chapter shows
+                f"  IPSEC-TUNNEL: Username={user}",
                 f"    Session Id={acct.acct_session_id:08X} Unique Id={acct.aaa_id:08X}",
                 f"    Start Sent={int(acct.start_sent)} Stop Only={'Y' if acct.stop_only else 'N'}",
                 f"    stop_has_been_sent={'Y' if acct.stop_sent else 'N'}",

@@ -23,6 +23,7 @@ from . import debug as D
 from . import auth as _auth
 from . import certs as _certs
 from . import codec as _codec
+from . import eap as _eap
 from . import policy
 from .policy import Proposal as PolProposal
 from ..aaa.attrs import cached_attributes_text
@@ -198,8 +199,6 @@ DEAD = "DEAD"
 WAIT = object()  # a step asked AAA: no response yet
 
 EAP_DEFAULT_TIMEOUT = 90  # `authentication remote eap timeout` (chapter: "The default timeout is 90 seconds")
-EAP_REQUEST, EAP_RESPONSE, EAP_SUCCESS, EAP_FAILURE = 1, 2, 3, 4
-EAP_TYPE_IDENTITY = 1
 
 
 class PeerTurn:
@@ -642,20 +641,20 @@ class IkeSa:
         if method.query_identity:
             ident = eng.rng(1)[0]
             eng.debug_lines(D.generating_eap_request(st))
-            msg = yield PeerTurn(lead + [c.EAP(bytes([EAP_REQUEST, ident, 0, 5, EAP_TYPE_IDENTITY]))])
+            msg = yield PeerTurn(lead + [c.EAP(_eap.request(ident, _eap.IDENTITY))])
             lead = []
             response = self._eap_response(msg)
-            if response[0] != EAP_RESPONSE or len(response) < 5 or response[4] != EAP_TYPE_IDENTITY:
+            pkt = _eap.parse(response)
+            if pkt.code != _eap.RESPONSE or pkt.type != _eap.IDENTITY:
                 raise self._auth_failed("EAP: the client did not answer the identity request with its identity")
-            identity = response[5:].decode("utf-8", "replace")
+            identity = _eap.identity_of(pkt)
         else:
             if peer_id.id_type in (A.ID_IPV4_ADDR, A.ID_IPV6_ADDR):  # chapter, "EAP Identity"
                 raise self._auth_failed("EAP identity of type IP address is not supported; "
                                         "configure query-identity")
             identity = peer_id.text
             # the IKE identity as the client's EAP-Response/Identity (identifier 0: there was no request)
-            data = identity.encode()
-            response = bytes([EAP_RESPONSE, 0]) + (5 + len(data)).to_bytes(2, "big") + bytes([EAP_TYPE_IDENTITY]) + data
+            response = _eap.response(0, _eap.IDENTITY, identity.encode())
         if eng._debug_on():
             eng.debug_lines(D.eap_identity(list_name, identity))
         state = server = None
@@ -674,9 +673,9 @@ class IkeSa:
                 response = self._eap_response(msg)
                 continue
             break
-        eap = ans.eap or bytes([EAP_SUCCESS if ans.status == "accept" else EAP_FAILURE, 0, 0, 4])
+        eap = ans.eap or (_eap.success(0) if ans.status == "accept" else _eap.failure(0))
         eng.debug_lines(D.sending_eap_status(st))
-        if ans.status != "accept" or eap[0] != EAP_SUCCESS:
+        if ans.status != "accept" or eap[0] != _eap.SUCCESS:
             eng.debug_error(self, "EAP authentication failed")
             eng.stats.rejected_other += 1
             yield PeerTurn(lead + [c.EAP(eap)], end=True)
@@ -701,8 +700,12 @@ class IkeSa:
     def _eap_response(self, msg) -> bytes:
         """The EAP packet of the client's IKE_AUTH request in the middle of an EAP conversation."""
         p = msg.get(self._codec().EAP)
-        if p is None or len(p.data) < 4:
+        if p is None:
             raise self._auth_failed("EAP: the client's IKE_AUTH request carries no EAP payload")
+        try:
+            _eap.parse(p.data)
+        except _eap.EapError as e:
+            raise self._auth_failed(f"EAP: malformed EAP message from the client ({e})") from None
         self.eng.debug_lines(D.processing_eap_response(self.st))
         return p.data
 

@@ -88,7 +88,7 @@ class Responder:
         self._cookie = [(0, rng(32), 0.0)]  # (version, secret, created) newest first
         self.esp_dropped = 0
         self.keepalives = 0
-        self.eap_backend = None  # EAP issue: an object with start(sa, msg, profile, now)
+        self.eap_backend = None  # AnyConnect-EAP (its issue): an object with start(sa, msg, profile, now)
         self.by_peer: dict[tuple, set] = {}  # (peer address, ID type, ID data) -> established SAs (INITIAL_CONTACT)
 
     # ------------------------------------------------------------------------------------------------------
@@ -574,8 +574,8 @@ class Responder:
         return certs.certreq_payload(self.router.config)
 
     def eap_start(self, sa, msg, profile, now):
-        """EAP (AAA issue): `eap_backend.start(sa, msg, profile, now)` returns the IKE_AUTH response payloads
-        (IDr CERT AUTH EAP) and later resumes the SA.  Without a backend the peer is refused."""
+        """AnyConnect-EAP (its own issue; plain EAP is relayed by IkeSa._eap): `eap_backend.start(sa, msg,
+        profile, now)` would return the IKE_AUTH response payloads.  Without a backend the peer is refused."""
         if self.eap_backend is None:
             self.debug_error(sa, "EAP authentication not available")
             self.stats.rejected_other += 1
