@@ -420,8 +420,9 @@ class EapPeer:
         if pkt.type == MD5_CHALLENGE:
             challenge, _name = md5_decode(pkt.data)
             self._done = True
+            # the value alone, no Name: what strongSwan's eap-md5 and the chapter's client send (EAP-Message 24)
             return response(pkt.identifier, MD5_CHALLENGE,
-                            md5_encode(md5_value(pkt.identifier, self._secret, challenge), self.identity))
+                            md5_encode(md5_value(pkt.identifier, self._secret, challenge)))
         return self._mschapv2(pkt)
 
     def _mschapv2(self, pkt: EapPacket) -> bytes | None:
@@ -465,7 +466,7 @@ class EapServer:
     `send_error`: after a wrong MSCHAPv2 response send a Failure-Request and EAP-Failure after its
     Failure-Response; False (FreeRADIUS's default) answers EAP-Failure at once."""
 
-    SERVER_NAME = b"iosflex-radius"
+    SERVER_NAME = b""  # MD5-Challenge without a Name, as FreeRADIUS and the chapter's server send it
 
     def __init__(self, passwords: Callable[[str], str | bytes | None],
                  methods: int | Iterable[int] | Callable[[str], Iterable[int]] = MSCHAPV2, *,
