@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..config.interfaces import parse_name
 from .avpairs import AvPair, AvPairError, parse as parse_avpair
@@ -155,7 +156,9 @@ class AuthzResult(Attrs):
 # ---- value checks (each raises ValueError with the reason a pair is ignored) -------------------------------------------
 
 
+@lru_cache(maxsize=1024)
 def _ipv4(text: str) -> str:
+    """The one spelling of an IPv4 address (ValueError when not one); cached: replies repeat their servers."""
     return str(ipaddress.IPv4Address(text.strip()))
 
 

@@ -24,6 +24,7 @@ from . import authorization as Z
 from . import debug as AD
 from ..radius import servers as RS
 from ..radius.client import reply_pairs
+from ..sessions import Accounting
 from .attrs import Attrs, attrs_from_radius
 
 # `debug` flags (router.debug)
@@ -33,6 +34,8 @@ AAA_AUTHOR, AAA_ACCT = "aaa authorization", "aaa accounting"
 
 def flag_on(debug: set, flag: str) -> bool:
     """`debug radius` turns on both radius flags."""
+    if not debug:  # the usual case, asked several times per AAA transaction
+        return False
     return flag in debug or (flag.startswith("radius") and "radius" in debug)
 
 
@@ -301,8 +304,6 @@ class AaaService:
         return name, ml
 
     def session_up(self, session, now: float) -> list:
-        from ..sessions import Accounting  # noqa: PLC0415
-
         name, ml = self._acct_list(session)
         if ml is None or ml.action in ("none",):
             return []

@@ -35,8 +35,10 @@ from typing import Callable
 
 from ..events import Datagram, Log
 from . import debug as D
+from .dictionary import load as load_dictionary
 from .packet import (ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT, ACCESS_REQUEST, ACCOUNTING_REQUEST,
-                     ACCOUNTING_RESPONSE, BadPacket, Packet, encode_request, verify_reply)
+                     ACCOUNTING_RESPONSE, BadPacket, Packet, _decode_value, encode_request, salt_decrypt,
+                     verify_reply)
 
 AUTH_PORT = 1645  # IOS's source ports
 ACCT_PORT = 1646
@@ -508,9 +510,7 @@ _TRANSPORT = {"Message-Authenticator", "Proxy-State"}
 def _attr_info(key):
     """(name, dictionary attribute) of an attribute code or (vendor, code); None when the dictionary does not
     know it.  Looked up once per key: the dictionary never changes after loading."""
-    from .dictionary import load  # noqa: PLC0415
-
-    d = load()
+    d = load_dictionary()
     if not d.attrindex.HasBackward(key):
         return None
     name = d.attrindex.GetBackward(key)
@@ -522,8 +522,6 @@ def reply_pairs(result: RadiusResult) -> list[tuple[str, object]]:
     values decoded by type (see Packet.get_all), Tunnel-Password and MS-MPPE keys decrypted to bytes (a
     Tunnel-Password with a tag other than 0 is named `Tunnel-Password:<tag>`), unknown attributes as
     (str(code), bytes).  Message-Authenticator and Proxy-State are left out."""
-    from .packet import salt_decrypt, _decode_value  # noqa: PLC0415
-
     pkt = result.reply
     if pkt is None:
         return []

@@ -206,7 +206,9 @@ def _decode_value(da, raw: bytes):
 
 # ---- decode ------------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=None)
 def _fixed_size(code: int, vendor: int | None) -> int | None:
+    """The value size of a fixed-size attribute type, None for the others; looked up once per attribute."""
     d = load()
     key = (vendor, code) if vendor is not None else code
     if not d.attrindex.HasBackward(key):
@@ -408,34 +410,36 @@ _U32 = struct.Struct("!I")
 
 @lru_cache(maxsize=None)
 def _spec(name: str):
-    """(dictionary attribute, vendor header or None) of an attribute name: looked up once per name, since the
-    dictionary never changes after loading (encoding is on every RADIUS request's path)."""
+    """(dictionary attribute, vendor header or None, plain type) of an attribute name: looked up once per name,
+    since the dictionary never changes after loading (encoding is on every RADIUS request's path).  The plain
+    type ("string", "integer", "ipaddr") says that a str or int value encodes without the request's context
+    (not hidden, salted or tagged); None otherwise."""
     d = load()
     da = d.attributes[name]
     vendor = struct.pack("!I", d.vendors.GetForward(da.vendor)) if da.vendor else None
-    return da, vendor
-
-
-@lru_cache(maxsize=8192)
-def _plain_tlv(name: str, value):
-    """The whole encoded attribute (VSA wrapper included) for a plain string, integer or IPv4 address value,
-    or None for what needs the request's context (hidden, salted, tagged).  Cached: most attributes of a
-    router's requests repeat (NAS-IP-Address, Service-Type, the accounting constants, a peer's names)."""
-    da, vendor = _spec(name)
+    plain = da.type if da.type in ("string", "integer", "ipaddr") else None
     if da.encrypt or da.has_tag or (vendor is None and da.code == MESSAGE_AUTHENTICATOR):
-        return None
-    t = da.type
-    if t == "string" and isinstance(value, str):
-        raw = value.encode()
-    elif t == "integer" and isinstance(value, int):
-        raw = _U32.pack(value)
-    elif t == "ipaddr" and isinstance(value, str):
-        raw = ipaddress.IPv4Address(value).packed
-    else:
-        return None
-    if vendor is not None:
-        return _tlv(VENDOR_SPECIFIC, vendor + _tlv(da.code, raw))
-    return _tlv(da.code, raw)
+        plain = None
+    return da, vendor, plain
+
+
+@lru_cache(maxsize=256)
+def _ipv4_packed(value: str) -> bytes:
+    """A dotted quad's 4 octets (ValueError otherwise); cached: a router's NAS-IP-Address repeats."""
+    return ipaddress.IPv4Address(value).packed
+
+
+def _plain_raw(plain: str | None, value) -> bytes | None:
+    """The value octets of a plain string, integer or IPv4 address value (see `_spec`), or None for what
+    needs `_encode_value`."""
+    cls = value.__class__
+    if plain == "string" and cls is str:
+        return value.encode()
+    if plain == "integer" and cls is int:
+        return _U32.pack(value)
+    if plain == "ipaddr" and cls is str:
+        return _ipv4_packed(value)
+    return None
 
 
 def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[bytearray, int | None]:
@@ -450,17 +454,14 @@ def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[by
             vid, code = name
             out += _tlv(VENDOR_SPECIFIC, struct.pack("!I", vid) + _tlv(code, bytes(value)))
             continue
-        if value.__class__ in (str, int):
-            tlv = _plain_tlv(name, value)
-            if tlv is not None:
-                out += tlv
+        da, vendor, plain = _spec(name)
+        raw = _plain_raw(plain, value) if plain is not None else None
+        if raw is None:
+            if vendor is None and da.code == MESSAGE_AUTHENTICATOR:
+                ma_at = len(out) + HEADER
+                out += _tlv(MESSAGE_AUTHENTICATOR, bytes(16))
                 continue
-        da, vendor = _spec(name)
-        if vendor is None and da.code == MESSAGE_AUTHENTICATOR:
-            ma_at = len(out) + HEADER
-            out += _tlv(MESSAGE_AUTHENTICATOR, bytes(16))
-            continue
-        raw = _encode_value(da, value, ctx)
+            raw = _encode_value(da, value, ctx)
         if vendor is not None:
             out += _tlv(VENDOR_SPECIFIC, vendor + _tlv(da.code, raw))
         else:
@@ -574,8 +575,17 @@ def verify_reply(reply_bytes: bytes, request_bytes: bytes, secret: bytes) -> Pac
 
 
 def _request_has_ma(request_bytes: bytes) -> bool:
-    pairs = _split(bytes(request_bytes[HEADER : struct.unpack_from("!H", request_bytes, 2)[0]])) or []
-    return any(t == MESSAGE_AUTHENTICATOR for t, _ in pairs)
+    """Whether a request we built carries a Message-Authenticator (a walk over its attribute headers)."""
+    end = min(len(request_bytes), struct.unpack_from("!H", request_bytes, 2)[0])
+    i = HEADER
+    while i + 1 < end:
+        if request_bytes[i] == MESSAGE_AUTHENTICATOR:
+            return True
+        ln = request_bytes[i + 1]
+        if ln < 2:
+            return False
+        i += ln
+    return False
 
 
 def verify_request(data: bytes, secret: bytes) -> Packet:
