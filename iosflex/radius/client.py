@@ -165,6 +165,7 @@ class _Request:
     authenticator: bytes | None
     ma: bool
     submitted: float
+    acct: str | None = None  # an Accounting-Request's status: start, stop, interim (its counters)
     data: bytes = b""
     sent_at: float = 0.0
     due: float = 0.0
@@ -224,7 +225,8 @@ class RadiusClient:
             return out
         self._seq += 1
         req = _Request(self._seq, token, aaa_id, kind, code, list(servers), index, list(attrs), src_ip, port,
-                       ident, self.rng(16) if code == ACCESS_REQUEST else None, message_authenticator, now)
+                       ident, self.rng(16) if code == ACCESS_REQUEST else None, message_authenticator, now,
+                       self._acct_status(attrs) if kind == "acct" else None)
         self.pending[(port, ident)] = req
         self._send(req, now, out, None)
         return out
@@ -262,10 +264,8 @@ class RadiusClient:
         status = STATUS.get(reply.code, "response")
         if status in ("accept", "reject", "challenge"):
             setattr(k, status, getattr(k, status) + 1)
-        elif req.kind == "acct":
-            which = self._acct_status(req.attrs)
-            if which:
-                setattr(k, f"resp_{which}", getattr(k, f"resp_{which}") + 1)
+        elif req.acct:
+            setattr(k, f"resp_{req.acct}", getattr(k, f"resp_{req.acct}") + 1)
         k.success += 1
         k.rtt_total += max(0.0, now - req.sent_at)
         st.last_answer, st.unanswered = now, 0
@@ -387,10 +387,8 @@ class RadiusClient:
         req.data = self._encode(req, now)
         req.sent_at, req.due, req.tries = now, now + server.timeout, 0
         k = self._count_send(req, now)
-        if req.kind == "acct":
-            which = self._acct_status(req.attrs)
-            if which:
-                setattr(k, f"req_{which}", getattr(k, f"req_{which}") + 1)
+        if req.acct:
+            setattr(k, f"req_{req.acct}", getattr(k, f"req_{req.acct}") + 1)
         dgram = self._datagram(req)
         if self._debug_on(req.kind):
             if lead:  # a fail-over: the packet was encoded again, for the new server's key

@@ -429,19 +429,6 @@ def _ipv4_packed(value: str) -> bytes:
     return ipaddress.IPv4Address(value).packed
 
 
-def _plain_raw(plain: str | None, value) -> bytes | None:
-    """The value octets of a plain string, integer or IPv4 address value (see `_spec`), or None for what
-    needs `_encode_value`."""
-    cls = value.__class__
-    if plain == "string" and cls is str:
-        return value.encode()
-    if plain == "integer" and cls is int:
-        return _U32.pack(value)
-    if plain == "ipaddr" and cls is str:
-        return _ipv4_packed(value)
-    return None
-
-
 def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[bytearray, int | None]:
     """The attribute octets in the given order, and the offset of the Message-Authenticator placeholder."""
     out = bytearray()
@@ -455,17 +442,25 @@ def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[by
             out += _tlv(VENDOR_SPECIFIC, struct.pack("!I", vid) + _tlv(code, bytes(value)))
             continue
         da, vendor, plain = _spec(name)
-        raw = _plain_raw(plain, value) if plain is not None else None
-        if raw is None:
+        cls = value.__class__
+        if plain == "string" and cls is str:  # plain values (see `_spec`) need no context
+            raw = value.encode()
+        elif plain == "integer" and cls is int:
+            raw = _U32.pack(value)
+        elif plain == "ipaddr" and cls is str:
+            raw = _ipv4_packed(value)
+        else:
             if vendor is None and da.code == MESSAGE_AUTHENTICATOR:
                 ma_at = len(out) + HEADER
                 out += _tlv(MESSAGE_AUTHENTICATOR, bytes(16))
                 continue
             raw = _encode_value(da, value, ctx)
-        if vendor is not None:
-            out += _tlv(VENDOR_SPECIFIC, vendor + _tlv(da.code, raw))
-        else:
+        if vendor is None:
             out += _tlv(da.code, raw)
+        elif len(raw) <= 247:  # the VSA and its sub-attribute headers at once
+            out += bytes((VENDOR_SPECIFIC, len(raw) + 8)) + vendor + bytes((da.code, len(raw) + 2)) + raw
+        else:
+            out += _tlv(VENDOR_SPECIFIC, vendor + _tlv(da.code, raw))  # raises: too long
     return out, ma_at
 
 
