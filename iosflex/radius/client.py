@@ -211,7 +211,7 @@ class RadiusClient:
         self._revive(now, out)
         code = ACCOUNTING_REQUEST if kind == "acct" else ACCESS_REQUEST
         if message_authenticator is None:
-            message_authenticator = code == ACCESS_REQUEST and any(n == "EAP-Message" for n, _ in attrs)
+            message_authenticator = code == ACCESS_REQUEST and "EAP-Message" in [n for n, _ in attrs]
         for s in servers:
             self._stats(s, now)
         index = self._next_alive(servers, -1)
@@ -244,7 +244,7 @@ class RadiusClient:
                 (known.kind("acct" if dst[1] == ACCT_PORT else "auth")).unexpected += 1
             return out
         server = req.server
-        if src != (server.address, server.port(req.kind)):
+        if src[1] != (server.acct_port if req.kind == "acct" else server.auth_port) or src[0] != server.address:
             self._drop("wrong_source")
             return out
         st = self._stats(server, now)
@@ -313,7 +313,8 @@ class RadiusClient:
     def _clock(self, now: float) -> None:
         if self.started is None:
             self.started = now
-        self.last_now = max(self.last_now, now)
+        if now > self.last_now:
+            self.last_now = now
 
     def _debug_on(self, kind: str) -> bool:
         flag = "radius accounting" if kind == "acct" else "radius authentication"

@@ -219,12 +219,12 @@ def _fixed_size(code: int, vendor: int | None) -> int | None:
 
 def _split(data: bytes) -> list[tuple[int, bytes]] | None:
     """(type, value) pairs of a type-length-value run, None when the lengths do not add up."""
-    out, i = [], 0
-    while i < len(data):
-        if len(data) - i < 2:
+    out, i, n = [], 0, len(data)
+    while i < n:
+        if n - i < 2:
             return None
         t, ln = data[i], data[i + 1]
-        if ln < 2 or i + ln > len(data):
+        if ln < 2 or i + ln > n:
             return None
         out.append((t, data[i + 2 : i + ln]))
         i += ln
@@ -242,7 +242,8 @@ def decode(data: bytes) -> Packet:
         raise BadPacket("bad length")
     if len(data) < length:
         raise BadPacket("truncated")
-    data = bytes(data[:length])
+    if data.__class__ is not bytes or len(data) != length:
+        data = bytes(data[:length])
     attrs: list[Attribute] = []
     i = HEADER
     while i < length:
@@ -268,7 +269,7 @@ def decode(data: bytes) -> Packet:
 def _decode_vsa(value: bytes) -> Attribute:
     if len(value) < 4:
         raise BadPacket("malformed attribute")
-    vid = struct.unpack_from("!I", value)[0]
+    vid = _U32.unpack_from(value)[0]
     subs = _split(value[4:])
     known = vid in (CISCO, MICROSOFT)
     if subs is None or not subs:
@@ -406,6 +407,8 @@ def _tlv(t: int, value: bytes) -> bytes:
 
 
 _U32 = struct.Struct("!I")
+_HEAD = struct.Struct("!BBH")  # Code, Identifier, Length
+_VSA_HEAD = struct.Struct("!BB4sBB")  # Vendor-Specific, its length, the vendor id, the sub-attribute's type, length
 
 
 @lru_cache(maxsize=None)
@@ -434,13 +437,14 @@ def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[by
     out = bytearray()
     ma_at = None
     for name, value in attrs:
-        if isinstance(name, int):  # raw attribute: (code, bytes)
-            out += _tlv(name, bytes(value))
-            continue
-        if isinstance(name, tuple):  # raw vendor attribute: ((vendor, code), bytes)
-            vid, code = name
-            out += _tlv(VENDOR_SPECIFIC, struct.pack("!I", vid) + _tlv(code, bytes(value)))
-            continue
+        if name.__class__ is not str:  # (a name is a str but for raw attributes)
+            if isinstance(name, int):  # raw attribute: (code, bytes)
+                out += _tlv(name, bytes(value))
+                continue
+            if isinstance(name, tuple):  # raw vendor attribute: ((vendor, code), bytes)
+                vid, code = name
+                out += _tlv(VENDOR_SPECIFIC, struct.pack("!I", vid) + _tlv(code, bytes(value)))
+                continue
         da, vendor, plain = _spec(name)
         cls = value.__class__
         if plain == "string" and cls is str:  # plain values (see `_spec`) need no context
@@ -455,10 +459,16 @@ def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[by
                 out += _tlv(MESSAGE_AUTHENTICATOR, bytes(16))
                 continue
             raw = _encode_value(da, value, ctx)
-        if vendor is None:
-            out += _tlv(da.code, raw)
-        elif len(raw) <= 247:  # the VSA and its sub-attribute headers at once
-            out += bytes((VENDOR_SPECIFIC, len(raw) + 8)) + vendor + bytes((da.code, len(raw) + 2)) + raw
+        n = len(raw)
+        if vendor is None and n <= 253:
+            out.append(da.code)
+            out.append(n + 2)
+            out += raw
+        elif vendor is not None and n <= 247:  # the VSA and its sub-attribute headers at once
+            out += _VSA_HEAD.pack(VENDOR_SPECIFIC, n + 8, vendor, da.code, n + 2)
+            out += raw
+        elif vendor is None:
+            out += _tlv(da.code, raw)  # raises: too long
         else:
             out += _tlv(VENDOR_SPECIFIC, vendor + _tlv(da.code, raw))  # raises: too long
     return out, ma_at
@@ -481,9 +491,8 @@ def encode_request(code: int, ident: int, secret: bytes, attrs: list[tuple[str, 
     stands (RFC 3579 §3.2; its value is ignored); `message_authenticator=True` appends one if absent.
     `rng` supplies salts for Tunnel-Password / MS-MPPE keys, if any are sent.
     """
-    attrs = list(attrs)
     if message_authenticator and not _has_ma(attrs):
-        attrs.append(("Message-Authenticator", b""))
+        attrs = [*attrs, ("Message-Authenticator", b"")]
     random_auth = code in RANDOM_AUTHENTICATOR
     if random_auth:
         if authenticator is None or len(authenticator) != 16:
@@ -495,14 +504,14 @@ def encode_request(code: int, ident: int, secret: bytes, attrs: list[tuple[str, 
     length = HEADER + len(body)
     if length > MAX_PACKET:
         raise ValueError(f"packet of {length} octets exceeds {MAX_PACKET}")
-    pkt = bytearray(struct.pack("!BBH", code, ident, length) + auth) + body
+    head = _HEAD.pack(code, ident, length)
     if ma_at is not None:
         # Accounting/CoA/Disconnect: HMAC over the packet with a zero authenticator (RFC 5176 §3.3);
         # Access-Request: with its Request Authenticator (RFC 3579 §3.2).
-        pkt[ma_at + 2 : ma_at + 18] = hmac.new(secret, bytes(pkt), hashlib.md5).digest()
+        body[ma_at - HEADER + 2 : ma_at - HEADER + 18] = hmac.new(secret, head + auth + body, hashlib.md5).digest()
     if not random_auth:
-        pkt[4:20] = hashlib.md5(bytes(pkt) + secret).digest()
-    return bytes(pkt)
+        auth = hashlib.md5(head + auth + body + secret).digest()
+    return head + auth + body
 
 
 def encode_reply(code: int, ident: int, secret: bytes, request_authenticator: bytes,
