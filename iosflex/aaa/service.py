@@ -126,7 +126,8 @@ class AaaService:
     def _log(self, out: list, flag: str, build, *args) -> None:
         """Debug lines of `flag`, built (`build(*args)`) only when the flag is on: this runs for every
         RADIUS transaction."""
-        if self._debug(flag):
+        debug = self.router.debug
+        if debug and flag_on(debug, flag):
             lines = build(*args)
             if lines:
                 out.append(Log(tuple(lines)))

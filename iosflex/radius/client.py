@@ -47,6 +47,8 @@ STATUS = {ACCESS_ACCEPT: "accept", ACCESS_REJECT: "reject", ACCESS_CHALLENGE: "c
           ACCOUNTING_RESPONSE: "response"}
 AUTH_FAILURES = ("bad authenticator", "bad Message-Authenticator", "missing Message-Authenticator")
 ACCT_STATUS = {1: "start", 2: "stop", 3: "interim", "Start": "start", "Stop": "stop", "Interim-Update": "interim"}
+_REQ_COUNTER = {w: f"req_{w}" for w in ("start", "stop", "interim")}  # KindStats fields by ACCT_STATUS word
+_RESP_COUNTER = {w: f"resp_{w}" for w in ("start", "stop", "interim")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +210,8 @@ class RadiusClient:
             raise ValueError(f"kind must be one of {KINDS}")
         self._clock(now)
         out: list = []
-        self._revive(now, out)
+        if self._dead:
+            self._revive(now, out)
         code = ACCOUNTING_REQUEST if kind == "acct" else ACCESS_REQUEST
         if message_authenticator is None:
             message_authenticator = code == ACCESS_REQUEST and "EAP-Message" in [n for n, _ in attrs]
@@ -243,12 +246,12 @@ class RadiusClient:
             if known is not None:
                 (known.kind("acct" if dst[1] == ACCT_PORT else "auth")).unexpected += 1
             return out
-        server = req.server
+        server = req.servers[req.index]
         if src[1] != (server.acct_port if req.kind == "acct" else server.auth_port) or src[0] != server.address:
             self._drop("wrong_source")
             return out
         st = self._stats(server, now)
-        k = st.kind(req.kind)
+        k = getattr(st, req.kind)
         try:
             reply = verify_reply(data, req.data, server.key)
         except BadPacket as e:
@@ -265,9 +268,11 @@ class RadiusClient:
         if status in ("accept", "reject", "challenge"):
             setattr(k, status, getattr(k, status) + 1)
         elif req.acct:
-            setattr(k, f"resp_{req.acct}", getattr(k, f"resp_{req.acct}") + 1)
+            field_ = _RESP_COUNTER[req.acct]
+            setattr(k, field_, getattr(k, field_) + 1)
         k.success += 1
-        k.rtt_total += max(0.0, now - req.sent_at)
+        if now > req.sent_at:
+            k.rtt_total += now - req.sent_at
         st.last_answer, st.unanswered = now, 0
         self.stats["responses"] += 1
         if self._debug_on(req.kind):
@@ -317,8 +322,8 @@ class RadiusClient:
             self.last_now = now
 
     def _debug_on(self, kind: str) -> bool:
-        flag = "radius accounting" if kind == "acct" else "radius authentication"
-        return self.debug("radius") or self.debug(flag)
+        debug = self.debug
+        return debug("radius") or debug("radius accounting" if kind == "acct" else "radius authentication")
 
     def _drop(self, why: str) -> None:
         self.stats["dropped"] += 1
@@ -361,7 +366,7 @@ class RadiusClient:
         return None
 
     def _encode(self, req: _Request, now: float) -> bytes:
-        server = req.server
+        server = req.servers[req.index]
         attrs = req.attrs
         if req.kind == "acct":
             delay = int(now - req.submitted)
@@ -369,8 +374,8 @@ class RadiusClient:
         return encode_request(req.code, req.ident, server.key, attrs, req.authenticator, req.ma)
 
     def _count_send(self, req: _Request, now: float) -> KindStats:
-        st = self._stats(req.server, now)
-        k = st.kind(req.kind)
+        st = self._stats(req.servers[req.index], now)
+        k = getattr(st, req.kind)
         k.request += 1
         minute = int((now - st.since) // 60)
         st.per_minute[minute] = st.per_minute.get(minute, 0) + 1
@@ -378,18 +383,19 @@ class RadiusClient:
         return k
 
     def _datagram(self, req: _Request) -> Datagram:
-        server = req.server
+        server = req.servers[req.index]
         return Datagram(req.data, (server.source or req.src_ip or "0.0.0.0", req.port),
-                        (server.address, server.port(req.kind)))
+                        (server.address, server.acct_port if req.kind == "acct" else server.auth_port))
 
     def _send(self, req: _Request, now: float, out: list, lead: list[str] | None) -> None:
         """First transmission to the current server (initial, or after a fail-over: `lead` lines first)."""
-        server = req.server
+        server = req.servers[req.index]
         req.data = self._encode(req, now)
         req.sent_at, req.due, req.tries = now, now + server.timeout, 0
         k = self._count_send(req, now)
         if req.acct:
-            setattr(k, f"req_{req.acct}", getattr(k, f"req_{req.acct}") + 1)
+            field_ = _REQ_COUNTER[req.acct]
+            setattr(k, field_, getattr(k, field_) + 1)
         dgram = self._datagram(req)
         if self._debug_on(req.kind):
             if lead:  # a fail-over: the packet was encoded again, for the new server's key
@@ -488,7 +494,7 @@ class RadiusClient:
     def _finish(self, req: _Request, now: float, out: list, result: RadiusResult) -> None:
         self.pending.pop((req.port, req.ident), None)
         out.append(result)
-        while self.waiting:
+        while self.waiting:  # submissions that waited for an identifier
             port = ACCT_PORT if self.waiting[0][2] == "acct" else AUTH_PORT
             if self._alloc_peek(port) is None:
                 break

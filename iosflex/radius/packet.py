@@ -156,7 +156,10 @@ class Packet:
         return next((a.value for a in self.attributes if a.type == STATE), None)
 
     def message_authenticator(self) -> bytes | None:
-        return next((a.value for a in self.attributes if a.type == MESSAGE_AUTHENTICATOR), None)
+        for a in self.attributes:  # (a loop: every reply is checked for one)
+            if a.type == MESSAGE_AUTHENTICATOR:
+                return a.value
+        return None
 
     def tunnel_password(self, secret: bytes, request_authenticator: bytes) -> bytes | None:
         """The first Tunnel-Password of a reply, decrypted (RFC 2868 §3.5: tag, salt, MD5 stream keyed by the
