@@ -215,9 +215,10 @@ class RadiusClient:
         code = ACCOUNTING_REQUEST if kind == "acct" else ACCESS_REQUEST
         if message_authenticator is None:
             message_authenticator = code == ACCESS_REQUEST and "EAP-Message" in [n for n, _ in attrs]
-        for s in servers:
-            self._stats(s, now)
-        index = self._next_alive(servers, -1)
+        index = None  # the first server alive (every server of the list gets its counters on the way)
+        for j, s in enumerate(servers):
+            if not self._stats(s, now).dead and index is None:
+                index = j
         if index is None:
             out.append(RadiusResult(token, "timeout", None, None, b""))
             return out
