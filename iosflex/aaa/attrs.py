@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from ..config.interfaces import parse_name
 from .avpairs import AvPair, AvPairError, parse as parse_avpair
@@ -155,7 +156,9 @@ class AuthzResult(Attrs):
 # ---- value checks (each raises ValueError with the reason a pair is ignored) -------------------------------------------
 
 
+@lru_cache(maxsize=1024)
 def _ipv4(text: str) -> str:
+    """The one spelling of an IPv4 address (ValueError when not one); cached: replies repeat their servers."""
     return str(ipaddress.IPv4Address(text.strip()))
 
 
@@ -435,14 +438,22 @@ def attrs_from_radius(pairs: list[tuple[str, object]], cfg=None) -> Attrs:
     malformed is skipped and listed in `ignored`."""
     a = Attrs()
     for name, value in pairs:
-        values = value if isinstance(value, list) else [value]
-        for v in values:
-            _apply_radius(a, str(name), v, cfg)
+        if isinstance(value, list):
+            for v in value:
+                _apply_radius(a, str(name), v, cfg)
+        else:
+            _apply_radius(a, str(name), value, cfg)
     return a
 
 
+@lru_cache(maxsize=256)
+def _radius_key(name: str) -> str:
+    """`Tunnel-Password:1` -> `tunnel-password`: what the handlers are looked up by."""
+    return name.partition(":")[0].strip().lower()
+
+
 def _apply_radius(a: Attrs, name: str, value, cfg) -> None:
-    key = name.partition(":")[0].strip().lower()
+    key = _radius_key(name)
     if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], int):
         value = value[1]  # (tag, value)
     if key in AVPAIR_NAMES:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 _TOKEN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -56,6 +57,13 @@ def parse(text: str | bytes) -> AvPair:
             raise AvPairError(f"not UTF-8: {bytes(text)!r}") from e
     if not isinstance(text, str):
         raise AvPairError(f"not a string: {text!r}")
+    return _parse_text(text)
+
+
+@lru_cache(maxsize=1024)
+def _parse_text(text: str) -> AvPair:
+    """`parse` of a str, cached (an AvPair is immutable): a server sends every session the same group
+    attributes."""
     text = text.rstrip("\x00")
     cut = [i for i in (text.find("="), text.find("*")) if i >= 0]
     if not cut:

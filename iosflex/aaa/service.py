@@ -25,6 +25,7 @@ from . import debug as AD
 from ..radius import servers as RS
 from ..radius.client import reply_pairs
 from ..radius.packet import BadPacket
+from ..sessions import Accounting
 from .attrs import Attrs, attrs_from_radius
 
 # `debug` flags (router.debug)
@@ -34,6 +35,8 @@ AAA_AUTHOR, AAA_ACCT = "aaa authorization", "aaa accounting"
 
 def flag_on(debug: set, flag: str) -> bool:
     """`debug radius` turns on both radius flags."""
+    if not debug:  # the usual case, asked several times per AAA transaction
+        return False
     return flag in debug or (flag.startswith("radius") and "radius" in debug)
 
 
@@ -173,7 +176,8 @@ class AaaService:
     def _log(self, out: list, flag: str, build, *args) -> None:
         """Debug lines of `flag`, built (`build(*args)`) only when the flag is on: this runs for every
         RADIUS transaction."""
-        if self._debug(flag):
+        debug = self.router.debug
+        if debug and flag_on(debug, flag):
             lines = build(*args)
             if lines:
                 out.append(Log(tuple(lines)))
@@ -431,8 +435,6 @@ class AaaService:
         return name, ml
 
     def session_up(self, session, now: float) -> list:
-        from ..sessions import Accounting  # noqa: PLC0415
-
         name, ml = self._acct_list(session)
         if ml is None or ml.action in ("none",):
             return []

@@ -35,8 +35,10 @@ from typing import Callable
 
 from ..events import Datagram, Log
 from . import debug as D
+from .dictionary import load as load_dictionary
 from .packet import (ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT, ACCESS_REQUEST, ACCOUNTING_REQUEST,
-                     ACCOUNTING_RESPONSE, BadPacket, Packet, encode_request, verify_reply)
+                     ACCOUNTING_RESPONSE, BadPacket, Packet, _decode_value, encode_request, salt_decrypt,
+                     verify_reply)
 
 AUTH_PORT = 1645  # IOS's source ports
 ACCT_PORT = 1646
@@ -45,6 +47,8 @@ STATUS = {ACCESS_ACCEPT: "accept", ACCESS_REJECT: "reject", ACCESS_CHALLENGE: "c
           ACCOUNTING_RESPONSE: "response"}
 AUTH_FAILURES = ("bad authenticator", "bad Message-Authenticator", "missing Message-Authenticator")
 ACCT_STATUS = {1: "start", 2: "stop", 3: "interim", "Start": "start", "Stop": "stop", "Interim-Update": "interim"}
+_REQ_COUNTER = {w: f"req_{w}" for w in ("start", "stop", "interim")}  # KindStats fields by ACCT_STATUS word
+_RESP_COUNTER = {w: f"resp_{w}" for w in ("start", "stop", "interim")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +167,7 @@ class _Request:
     authenticator: bytes | None
     ma: bool
     submitted: float
+    acct: str | None = None  # an Accounting-Request's status: start, stop, interim (its counters)
     data: bytes = b""
     sent_at: float = 0.0
     due: float = 0.0
@@ -205,13 +210,15 @@ class RadiusClient:
             raise ValueError(f"kind must be one of {KINDS}")
         self._clock(now)
         out: list = []
-        self._revive(now, out)
+        if self._dead:
+            self._revive(now, out)
         code = ACCOUNTING_REQUEST if kind == "acct" else ACCESS_REQUEST
         if message_authenticator is None:
-            message_authenticator = code == ACCESS_REQUEST and any(n == "EAP-Message" for n, _ in attrs)
-        for s in servers:
-            self._stats(s, now)
-        index = self._next_alive(servers, -1)
+            message_authenticator = code == ACCESS_REQUEST and "EAP-Message" in [n for n, _ in attrs]
+        index = None  # the first server alive (every server of the list gets its counters on the way)
+        for j, s in enumerate(servers):
+            if not self._stats(s, now).dead and index is None:
+                index = j
         if index is None:
             out.append(RadiusResult(token, "timeout", None, None, b""))
             return out
@@ -222,7 +229,8 @@ class RadiusClient:
             return out
         self._seq += 1
         req = _Request(self._seq, token, aaa_id, kind, code, list(servers), index, list(attrs), src_ip, port,
-                       ident, self.rng(16) if code == ACCESS_REQUEST else None, message_authenticator, now)
+                       ident, self.rng(16) if code == ACCESS_REQUEST else None, message_authenticator, now,
+                       self._acct_status(attrs) if kind == "acct" else None)
         self.pending[(port, ident)] = req
         self._send(req, now, out, None)
         return out
@@ -239,12 +247,12 @@ class RadiusClient:
             if known is not None:
                 (known.kind("acct" if dst[1] == ACCT_PORT else "auth")).unexpected += 1
             return out
-        server = req.server
-        if src != (server.address, server.port(req.kind)):
+        server = req.servers[req.index]
+        if src[1] != (server.acct_port if req.kind == "acct" else server.auth_port) or src[0] != server.address:
             self._drop("wrong_source")
             return out
         st = self._stats(server, now)
-        k = st.kind(req.kind)
+        k = getattr(st, req.kind)
         try:
             reply = verify_reply(data, req.data, server.key)
         except BadPacket as e:
@@ -260,12 +268,12 @@ class RadiusClient:
         status = STATUS.get(reply.code, "response")
         if status in ("accept", "reject", "challenge"):
             setattr(k, status, getattr(k, status) + 1)
-        elif req.kind == "acct":
-            which = self._acct_status(req.attrs)
-            if which:
-                setattr(k, f"resp_{which}", getattr(k, f"resp_{which}") + 1)
+        elif req.acct:
+            field_ = _RESP_COUNTER[req.acct]
+            setattr(k, field_, getattr(k, field_) + 1)
         k.success += 1
-        k.rtt_total += max(0.0, now - req.sent_at)
+        if now > req.sent_at:
+            k.rtt_total += now - req.sent_at
         st.last_answer, st.unanswered = now, 0
         self.stats["responses"] += 1
         if self._debug_on(req.kind):
@@ -311,11 +319,12 @@ class RadiusClient:
     def _clock(self, now: float) -> None:
         if self.started is None:
             self.started = now
-        self.last_now = max(self.last_now, now)
+        if now > self.last_now:
+            self.last_now = now
 
     def _debug_on(self, kind: str) -> bool:
-        flag = "radius accounting" if kind == "acct" else "radius authentication"
-        return self.debug("radius") or self.debug(flag)
+        debug = self.debug
+        return debug("radius") or debug("radius accounting" if kind == "acct" else "radius authentication")
 
     def _drop(self, why: str) -> None:
         self.stats["dropped"] += 1
@@ -358,7 +367,7 @@ class RadiusClient:
         return None
 
     def _encode(self, req: _Request, now: float) -> bytes:
-        server = req.server
+        server = req.servers[req.index]
         attrs = req.attrs
         if req.kind == "acct":
             delay = int(now - req.submitted)
@@ -366,8 +375,8 @@ class RadiusClient:
         return encode_request(req.code, req.ident, server.key, attrs, req.authenticator, req.ma)
 
     def _count_send(self, req: _Request, now: float) -> KindStats:
-        st = self._stats(req.server, now)
-        k = st.kind(req.kind)
+        st = self._stats(req.servers[req.index], now)
+        k = getattr(st, req.kind)
         k.request += 1
         minute = int((now - st.since) // 60)
         st.per_minute[minute] = st.per_minute.get(minute, 0) + 1
@@ -375,20 +384,19 @@ class RadiusClient:
         return k
 
     def _datagram(self, req: _Request) -> Datagram:
-        server = req.server
+        server = req.servers[req.index]
         return Datagram(req.data, (server.source or req.src_ip or "0.0.0.0", req.port),
-                        (server.address, server.port(req.kind)))
+                        (server.address, server.acct_port if req.kind == "acct" else server.auth_port))
 
     def _send(self, req: _Request, now: float, out: list, lead: list[str] | None) -> None:
         """First transmission to the current server (initial, or after a fail-over: `lead` lines first)."""
-        server = req.server
+        server = req.servers[req.index]
         req.data = self._encode(req, now)
         req.sent_at, req.due, req.tries = now, now + server.timeout, 0
         k = self._count_send(req, now)
-        if req.kind == "acct":
-            which = self._acct_status(req.attrs)
-            if which:
-                setattr(k, f"req_{which}", getattr(k, f"req_{which}") + 1)
+        if req.acct:
+            field_ = _REQ_COUNTER[req.acct]
+            setattr(k, field_, getattr(k, field_) + 1)
         dgram = self._datagram(req)
         if self._debug_on(req.kind):
             if lead:  # a fail-over: the packet was encoded again, for the new server's key
@@ -487,7 +495,7 @@ class RadiusClient:
     def _finish(self, req: _Request, now: float, out: list, result: RadiusResult) -> None:
         self.pending.pop((req.port, req.ident), None)
         out.append(result)
-        while self.waiting:
+        while self.waiting:  # submissions that waited for an identifier
             port = ACCT_PORT if self.waiting[0][2] == "acct" else AUTH_PORT
             if self._alloc_peek(port) is None:
                 break
@@ -508,9 +516,7 @@ _TRANSPORT = {"Message-Authenticator", "Proxy-State"}
 def _attr_info(key):
     """(name, dictionary attribute) of an attribute code or (vendor, code); None when the dictionary does not
     know it.  Looked up once per key: the dictionary never changes after loading."""
-    from .dictionary import load  # noqa: PLC0415
-
-    d = load()
+    d = load_dictionary()
     if not d.attrindex.HasBackward(key):
         return None
     name = d.attrindex.GetBackward(key)
@@ -522,8 +528,6 @@ def reply_pairs(result: RadiusResult) -> list[tuple[str, object]]:
     values decoded by type (see Packet.get_all), Tunnel-Password and MS-MPPE keys decrypted to bytes (a
     Tunnel-Password with a tag other than 0 is named `Tunnel-Password:<tag>`), unknown attributes as
     (str(code), bytes).  Message-Authenticator and Proxy-State are left out."""
-    from .packet import salt_decrypt, _decode_value  # noqa: PLC0415
-
     pkt = result.reply
     if pkt is None:
         return []

@@ -156,7 +156,10 @@ class Packet:
         return next((a.value for a in self.attributes if a.type == STATE), None)
 
     def message_authenticator(self) -> bytes | None:
-        return next((a.value for a in self.attributes if a.type == MESSAGE_AUTHENTICATOR), None)
+        for a in self.attributes:  # (a loop: every reply is checked for one)
+            if a.type == MESSAGE_AUTHENTICATOR:
+                return a.value
+        return None
 
     def tunnel_password(self, secret: bytes, request_authenticator: bytes) -> bytes | None:
         """The first Tunnel-Password of a reply, decrypted (RFC 2868 §3.5: tag, salt, MD5 stream keyed by the
@@ -206,7 +209,9 @@ def _decode_value(da, raw: bytes):
 
 # ---- decode ------------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=None)
 def _fixed_size(code: int, vendor: int | None) -> int | None:
+    """The value size of a fixed-size attribute type, None for the others; looked up once per attribute."""
     d = load()
     key = (vendor, code) if vendor is not None else code
     if not d.attrindex.HasBackward(key):
@@ -217,12 +222,12 @@ def _fixed_size(code: int, vendor: int | None) -> int | None:
 
 def _split(data: bytes) -> list[tuple[int, bytes]] | None:
     """(type, value) pairs of a type-length-value run, None when the lengths do not add up."""
-    out, i = [], 0
-    while i < len(data):
-        if len(data) - i < 2:
+    out, i, n = [], 0, len(data)
+    while i < n:
+        if n - i < 2:
             return None
         t, ln = data[i], data[i + 1]
-        if ln < 2 or i + ln > len(data):
+        if ln < 2 or i + ln > n:
             return None
         out.append((t, data[i + 2 : i + ln]))
         i += ln
@@ -240,7 +245,8 @@ def decode(data: bytes) -> Packet:
         raise BadPacket("bad length")
     if len(data) < length:
         raise BadPacket("truncated")
-    data = bytes(data[:length])
+    if data.__class__ is not bytes or len(data) != length:
+        data = bytes(data[:length])
     attrs: list[Attribute] = []
     i = HEADER
     while i < length:
@@ -266,7 +272,7 @@ def decode(data: bytes) -> Packet:
 def _decode_vsa(value: bytes) -> Attribute:
     if len(value) < 4:
         raise BadPacket("malformed attribute")
-    vid = struct.unpack_from("!I", value)[0]
+    vid = _U32.unpack_from(value)[0]
     subs = _split(value[4:])
     known = vid in (CISCO, MICROSOFT)
     if subs is None or not subs:
@@ -404,38 +410,29 @@ def _tlv(t: int, value: bytes) -> bytes:
 
 
 _U32 = struct.Struct("!I")
+_HEAD = struct.Struct("!BBH")  # Code, Identifier, Length
+_VSA_HEAD = struct.Struct("!BB4sBB")  # Vendor-Specific, its length, the vendor id, the sub-attribute's type, length
 
 
 @lru_cache(maxsize=None)
 def _spec(name: str):
-    """(dictionary attribute, vendor header or None) of an attribute name: looked up once per name, since the
-    dictionary never changes after loading (encoding is on every RADIUS request's path)."""
+    """(dictionary attribute, vendor header or None, plain type) of an attribute name: looked up once per name,
+    since the dictionary never changes after loading (encoding is on every RADIUS request's path).  The plain
+    type ("string", "integer", "ipaddr") says that a str or int value encodes without the request's context
+    (not hidden, salted or tagged); None otherwise."""
     d = load()
     da = d.attributes[name]
     vendor = struct.pack("!I", d.vendors.GetForward(da.vendor)) if da.vendor else None
-    return da, vendor
-
-
-@lru_cache(maxsize=8192)
-def _plain_tlv(name: str, value):
-    """The whole encoded attribute (VSA wrapper included) for a plain string, integer or IPv4 address value,
-    or None for what needs the request's context (hidden, salted, tagged).  Cached: most attributes of a
-    router's requests repeat (NAS-IP-Address, Service-Type, the accounting constants, a peer's names)."""
-    da, vendor = _spec(name)
+    plain = da.type if da.type in ("string", "integer", "ipaddr") else None
     if da.encrypt or da.has_tag or (vendor is None and da.code == MESSAGE_AUTHENTICATOR):
-        return None
-    t = da.type
-    if t == "string" and isinstance(value, str):
-        raw = value.encode()
-    elif t == "integer" and isinstance(value, int):
-        raw = _U32.pack(value)
-    elif t == "ipaddr" and isinstance(value, str):
-        raw = ipaddress.IPv4Address(value).packed
-    else:
-        return None
-    if vendor is not None:
-        return _tlv(VENDOR_SPECIFIC, vendor + _tlv(da.code, raw))
-    return _tlv(da.code, raw)
+        plain = None
+    return da, vendor, plain
+
+
+@lru_cache(maxsize=256)
+def _ipv4_packed(value: str) -> bytes:
+    """A dotted quad's 4 octets (ValueError otherwise); cached: a router's NAS-IP-Address repeats."""
+    return ipaddress.IPv4Address(value).packed
 
 
 def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[bytearray, int | None]:
@@ -443,28 +440,40 @@ def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[by
     out = bytearray()
     ma_at = None
     for name, value in attrs:
-        if isinstance(name, int):  # raw attribute: (code, bytes)
-            out += _tlv(name, bytes(value))
-            continue
-        if isinstance(name, tuple):  # raw vendor attribute: ((vendor, code), bytes)
-            vid, code = name
-            out += _tlv(VENDOR_SPECIFIC, struct.pack("!I", vid) + _tlv(code, bytes(value)))
-            continue
-        if value.__class__ in (str, int):
-            tlv = _plain_tlv(name, value)
-            if tlv is not None:
-                out += tlv
+        if name.__class__ is not str:  # (a name is a str but for raw attributes)
+            if isinstance(name, int):  # raw attribute: (code, bytes)
+                out += _tlv(name, bytes(value))
                 continue
-        da, vendor = _spec(name)
-        if vendor is None and da.code == MESSAGE_AUTHENTICATOR:
-            ma_at = len(out) + HEADER
-            out += _tlv(MESSAGE_AUTHENTICATOR, bytes(16))
-            continue
-        raw = _encode_value(da, value, ctx)
-        if vendor is not None:
-            out += _tlv(VENDOR_SPECIFIC, vendor + _tlv(da.code, raw))
+            if isinstance(name, tuple):  # raw vendor attribute: ((vendor, code), bytes)
+                vid, code = name
+                out += _tlv(VENDOR_SPECIFIC, struct.pack("!I", vid) + _tlv(code, bytes(value)))
+                continue
+        da, vendor, plain = _spec(name)
+        cls = value.__class__
+        if plain == "string" and cls is str:  # plain values (see `_spec`) need no context
+            raw = value.encode()
+        elif plain == "integer" and cls is int:
+            raw = _U32.pack(value)
+        elif plain == "ipaddr" and cls is str:
+            raw = _ipv4_packed(value)
         else:
-            out += _tlv(da.code, raw)
+            if vendor is None and da.code == MESSAGE_AUTHENTICATOR:
+                ma_at = len(out) + HEADER
+                out += _tlv(MESSAGE_AUTHENTICATOR, bytes(16))
+                continue
+            raw = _encode_value(da, value, ctx)
+        n = len(raw)
+        if vendor is None and n <= 253:
+            out.append(da.code)
+            out.append(n + 2)
+            out += raw
+        elif vendor is not None and n <= 247:  # the VSA and its sub-attribute headers at once
+            out += _VSA_HEAD.pack(VENDOR_SPECIFIC, n + 8, vendor, da.code, n + 2)
+            out += raw
+        elif vendor is None:
+            out += _tlv(da.code, raw)  # raises: too long
+        else:
+            out += _tlv(VENDOR_SPECIFIC, vendor + _tlv(da.code, raw))  # raises: too long
     return out, ma_at
 
 
@@ -485,9 +494,8 @@ def encode_request(code: int, ident: int, secret: bytes, attrs: list[tuple[str, 
     stands (RFC 3579 §3.2; its value is ignored); `message_authenticator=True` appends one if absent.
     `rng` supplies salts for Tunnel-Password / MS-MPPE keys, if any are sent.
     """
-    attrs = list(attrs)
     if message_authenticator and not _has_ma(attrs):
-        attrs.append(("Message-Authenticator", b""))
+        attrs = [*attrs, ("Message-Authenticator", b"")]
     random_auth = code in RANDOM_AUTHENTICATOR
     if random_auth:
         if authenticator is None or len(authenticator) != 16:
@@ -499,14 +507,14 @@ def encode_request(code: int, ident: int, secret: bytes, attrs: list[tuple[str, 
     length = HEADER + len(body)
     if length > MAX_PACKET:
         raise ValueError(f"packet of {length} octets exceeds {MAX_PACKET}")
-    pkt = bytearray(struct.pack("!BBH", code, ident, length) + auth) + body
+    head = _HEAD.pack(code, ident, length)
     if ma_at is not None:
         # Accounting/CoA/Disconnect: HMAC over the packet with a zero authenticator (RFC 5176 §3.3);
         # Access-Request: with its Request Authenticator (RFC 3579 §3.2).
-        pkt[ma_at + 2 : ma_at + 18] = hmac.new(secret, bytes(pkt), hashlib.md5).digest()
+        body[ma_at - HEADER + 2 : ma_at - HEADER + 18] = hmac.new(secret, head + auth + body, hashlib.md5).digest()
     if not random_auth:
-        pkt[4:20] = hashlib.md5(bytes(pkt) + secret).digest()
-    return bytes(pkt)
+        auth = hashlib.md5(head + auth + body + secret).digest()
+    return head + auth + body
 
 
 def encode_reply(code: int, ident: int, secret: bytes, request_authenticator: bytes,
@@ -574,8 +582,17 @@ def verify_reply(reply_bytes: bytes, request_bytes: bytes, secret: bytes) -> Pac
 
 
 def _request_has_ma(request_bytes: bytes) -> bool:
-    pairs = _split(bytes(request_bytes[HEADER : struct.unpack_from("!H", request_bytes, 2)[0]])) or []
-    return any(t == MESSAGE_AUTHENTICATOR for t, _ in pairs)
+    """Whether a request we built carries a Message-Authenticator (a walk over its attribute headers)."""
+    end = min(len(request_bytes), struct.unpack_from("!H", request_bytes, 2)[0])
+    i = HEADER
+    while i + 1 < end:
+        if request_bytes[i] == MESSAGE_AUTHENTICATOR:
+            return True
+        ln = request_bytes[i + 1]
+        if ln < 2:
+            return False
+        i += ln
+    return False
 
 
 def verify_request(data: bytes, secret: bytes) -> Packet:
