@@ -1,0 +1,254 @@
+"""ESP (RFC 4303) for one child SA, sans-I/O: `EspSa.encrypt(payload, next_header)` gives the ESP packet (SPI
+... ICV) to put in a UDP 4500 datagram (RFC 3948), `EspSa.decrypt(packet)` gives `(next_header, payload)` or
+None when the packet is dropped; every drop is counted by reason in `EspSa.drops` and never raises.
+
+Transforms: AES-CBC (RFC 3602) with HMAC-SHA1-96 / SHA2-256-128 / SHA2-384-192 / SHA2-512-256 (RFC 2404,
+4868), AES-GCM with a 16-octet ICV (RFC 4106: the 4-octet salt is the end of the child SA's key, the 8-octet
+IV is our 64-bit packet counter), ENCR_NULL with an HMAC.  Keys come from the child SA as the engine split them
+(crypto/algorithms.child_keymat: `enc_in`/`integ_in` are the initiator's -> ours, the `_out` ones ours).
+
+Sequence numbers are 32-bit (no ESN is negotiated); the anti-replay window is 64 packets (RFC 4303 §3.4.3,
+Appendix A2 without ESN) and is only moved by packets whose ICV checked.  Lifetimes in bytes and packets: at
+the soft limit (90 %) `soft_expired` turns true once (the data plane counts it; our responder never initiates
+a child rekey), at the hard limit packets are dropped (`expired`).
+
+Counters: `stats` is any object with `pkts_in`, `pkts_out`, `bytes_in`, `bytes_out` (the engine's ChildSa, so
+`show crypto ipsec sa` and the accounting Stop record read them); bytes are the plaintext (inner) octets.
+"""
+
+from __future__ import annotations
+
+import hmac
+import os
+from dataclasses import dataclass
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+ENCR_NULL, ENCR_AES_CBC, ENCR_AES_GCM_16 = 11, 12, 20
+# IANA INTEG id -> (hashlib name, ICV octets)
+INTEGS = {2: ("sha1", 12), 12: ("sha256", 16), 13: ("sha384", 24), 14: ("sha512", 32)}
+WINDOW = 64
+SOFT = 0.9  # fraction of a byte/packet lifetime at which the SA asks for a rekey
+MAX_SEQ = 0xFFFFFFFF
+
+# drop reasons (keys of EspSa.drops)
+TRUNCATED = "truncated"
+REPLAY = "replay"
+OUT_OF_WINDOW = "out of window"
+BAD_ICV = "bad ICV"
+BAD_PADDING = "bad padding"
+EXPIRED = "lifetime expired"
+SEQ_EXHAUSTED = "sequence exhausted"
+WRONG_SPI = "wrong SPI"  # counted by the data plane (no SA has that SPI)
+REASONS = (WRONG_SPI, REPLAY, OUT_OF_WINDOW, BAD_ICV, TRUNCATED, BAD_PADDING, EXPIRED, SEQ_EXHAUSTED)
+
+
+class EspUnsupported(ValueError):
+    """The child SA's transform has no ESP implementation here (3DES, AES-CTR, ...)."""
+
+
+@dataclass(slots=True)
+class Counters:
+    pkts_in: int = 0
+    pkts_out: int = 0
+    bytes_in: int = 0
+    bytes_out: int = 0
+
+
+class ReplayWindow:
+    """RFC 4303 §3.4.3: `check(seq)` says whether a packet may be processed (None) or why not; `update(seq)`
+    after its ICV verified."""
+
+    __slots__ = ("top", "bits", "size")
+
+    def __init__(self, size: int = WINDOW):
+        self.top = 0  # highest sequence number accepted
+        self.bits = 0  # bit i set: top - i seen
+        self.size = size
+
+    def check(self, seq: int) -> str | None:
+        if seq == 0:
+            return OUT_OF_WINDOW  # never sent (the first packet is 1)
+        if seq > self.top:
+            return None
+        diff = self.top - seq
+        if diff >= self.size:
+            return OUT_OF_WINDOW
+        if self.bits >> diff & 1:
+            return REPLAY
+        return None
+
+    def update(self, seq: int) -> None:
+        if seq > self.top:
+            shift = seq - self.top
+            self.bits = ((self.bits << shift) | 1) & ((1 << self.size) - 1) if shift < self.size else 1
+            self.top = seq
+        else:
+            self.bits |= 1 << (self.top - seq)
+
+
+class EspSa:
+    def __init__(self, spi_in: int, spi_out: int, encr: tuple[int, int | None], integ: int | None,
+                 enc_in: bytes, integ_in: bytes, enc_out: bytes, integ_out: bytes, stats=None,
+                 life_bytes: int = 0, life_pkts: int = 0, rng=os.urandom, window: int = WINDOW):
+        self.spi_in, self.spi_out = spi_in, spi_out
+        self.spi_out_b = spi_out.to_bytes(4, "big")
+        self.encr_id = encr[0]
+        self.stats = stats if stats is not None else Counters()
+        self.life_bytes, self.life_pkts = life_bytes, life_pkts
+        self.rng = rng
+        self.window = ReplayWindow(window)
+        self.seq_out = 0
+        self.drops: dict[str, int] = dict.fromkeys(REASONS, 0)
+        self.soft_expired = False
+        self.expired = False
+        self.gcm = self.encr_id == ENCR_AES_GCM_16
+        if self.gcm:
+            if len(enc_in) not in (20, 28, 36) or len(enc_out) != len(enc_in):
+                raise EspUnsupported("AES-GCM key length")
+            self.aead_in, self.salt_in = AESGCM(enc_in[:-4]), enc_in[-4:]
+            self.aead_out, self.salt_out = AESGCM(enc_out[:-4]), enc_out[-4:]
+            self.iv_len, self.block, self.icv_len = 8, 4, 16
+            self.hash = None
+        else:
+            if self.encr_id == ENCR_AES_CBC:
+                self.iv_len, self.block = 16, 16
+                self.key_in, self.key_out = enc_in, enc_out
+            elif self.encr_id == ENCR_NULL:
+                self.iv_len, self.block = 0, 4
+            else:
+                raise EspUnsupported(f"ENCR {self.encr_id}")
+            if integ not in INTEGS:
+                raise EspUnsupported(f"INTEG {integ}")
+            self.hash, self.icv_len = INTEGS[integ]
+            self.ikey_in, self.ikey_out = integ_in, integ_out
+        self.min_len = 8 + self.iv_len + self.icv_len + max(2, self.block if not self.gcm else 4)
+
+    @classmethod
+    def from_child(cls, child, rng=os.urandom) -> "EspSa":
+        """From the engine's ChildSa: its counters are this SA's `stats`."""
+        k = child.keys
+        return cls(child.spi_in, child.spi_out, child.encr, child.integ, k.get("enc_in", b""),
+                   k.get("integ_in", b""), k.get("enc_out", b""), k.get("integ_out", b""), stats=child,
+                   life_bytes=(child.lifetime_kb or 0) * 1024, rng=rng)
+
+    @property
+    def dropped(self) -> int:
+        return sum(self.drops.values())
+
+    def _drop(self, reason: str) -> None:
+        self.drops[reason] += 1
+
+    def _account(self) -> None:
+        st = self.stats
+        used_b = st.bytes_in + st.bytes_out
+        used_p = st.pkts_in + st.pkts_out
+        if (self.life_bytes and used_b >= self.life_bytes) or (self.life_pkts and used_p >= self.life_pkts):
+            self.expired = True
+        if not self.soft_expired and ((self.life_bytes and used_b >= SOFT * self.life_bytes)
+                                      or (self.life_pkts and used_p >= SOFT * self.life_pkts)):
+            self.soft_expired = True
+
+    # -- outbound --------------------------------------------------------------------------------------------
+    def encrypt(self, payload: bytes, next_header: int = 4) -> bytes | None:
+        """The ESP packet carrying `payload` (next header 4 = IPv4 in tunnel mode, 47 = GRE, ...), or None when
+        the SA may not send any more (lifetime or sequence numbers exhausted; counted)."""
+        if self.expired:
+            self._drop(EXPIRED)
+            return None
+        if self.seq_out >= MAX_SEQ:
+            self._drop(SEQ_EXHAUSTED)
+            return None
+        self.seq_out += 1
+        seq = self.seq_out
+        n = len(payload)
+        pad = (-(n + 2)) % self.block
+        trailer = bytes(range(1, pad + 1)) + bytes((pad, next_header))
+        head = self.spi_out_b + seq.to_bytes(4, "big")
+        if self.gcm:
+            iv = seq.to_bytes(8, "big")  # unique per packet for this key: the counter
+            body = self.aead_out.encrypt(self.salt_out + iv, payload + trailer, head)
+            pkt = head + iv + body
+        else:
+            if self.iv_len:
+                iv = self.rng(16)
+                enc = Cipher(algorithms.AES(self.key_out), modes.CBC(iv)).encryptor()
+                body = iv + enc.update(payload + trailer) + enc.finalize()
+            else:
+                body = payload + trailer
+            signed = head + body
+            pkt = signed + hmac.digest(self.ikey_out, signed, self.hash)[:self.icv_len]
+        st = self.stats
+        st.pkts_out += 1
+        st.bytes_out += n
+        if self.life_bytes or self.life_pkts:
+            self._account()
+        return pkt
+
+    # -- inbound ---------------------------------------------------------------------------------------------
+    def decrypt(self, packet: bytes) -> tuple[int, bytes] | None:
+        """`(next_header, payload)` of an ESP packet for this SA, or None (dropped and counted)."""
+        try:
+            return self._decrypt(packet)
+        except Exception:  # noqa: BLE001  hostile input: whatever it trips is a drop, never an exception
+            self._drop(TRUNCATED)
+            return None
+
+    def _decrypt(self, packet: bytes):
+        if len(packet) < self.min_len:
+            self._drop(TRUNCATED)
+            return None
+        if self.expired:
+            self._drop(EXPIRED)
+            return None
+        seq = int.from_bytes(packet[4:8], "big")
+        why = self.window.check(seq)
+        if why is not None:
+            self._drop(why)
+            return None
+        if self.gcm:
+            iv = packet[8:16]
+            try:
+                plain = self.aead_in.decrypt(self.salt_in + iv, packet[16:], packet[:8])
+            except InvalidTag:
+                self._drop(BAD_ICV)
+                return None
+        else:
+            icv = packet[-self.icv_len:]
+            signed = packet[:-self.icv_len]
+            if not hmac.compare_digest(hmac.digest(self.ikey_in, signed, self.hash)[:self.icv_len], icv):
+                self._drop(BAD_ICV)
+                return None
+            if self.iv_len:
+                ct = signed[8 + 16:]
+                if not ct or len(ct) % 16:
+                    self._drop(TRUNCATED)
+                    return None
+                dec = Cipher(algorithms.AES(self.key_in), modes.CBC(signed[8:24])).decryptor()
+                plain = dec.update(ct) + dec.finalize()
+            else:
+                plain = signed[8:]
+        if len(plain) < 2:
+            self._drop(TRUNCATED)
+            return None
+        pad, nh = plain[-2], plain[-1]
+        if pad + 2 > len(plain):
+            self._drop(BAD_PADDING)
+            return None
+        self.window.update(seq)  # the ICV checked: the packet is authentic, the window moves
+        payload = plain[:-2 - pad]
+        st = self.stats
+        st.pkts_in += 1
+        st.bytes_in += len(payload)
+        if self.life_bytes or self.life_pkts:
+            self._account()
+        return nh, payload
+
+
+def esp_spi(packet: bytes) -> int:
+    return int.from_bytes(packet[:4], "big")
+
+
+__all__ = ["EspSa", "EspUnsupported", "ReplayWindow", "Counters", "REASONS", "esp_spi"]
