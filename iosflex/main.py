@@ -72,6 +72,9 @@ def main(argv=None) -> int:
                          "(repeatable; implies --ike)")
     ap.add_argument("--ike-ports", metavar="IKE,NATT", help="UDP ports for IKE and NAT-T (default 500,4500; "
                     "e.g. 1500,14500 unprivileged; implies --ike)")
+    ap.add_argument("--dataplane", choices=("none", "tun"), default="none",
+                    help="tun: carry the sessions' ESP through a Linux TUN device each (needs CAP_NET_ADMIN; "
+                         "default none: ESP is counted and dropped)")
     ap.add_argument("--no-console", action="store_true",
                     help="headless: no local console; run until SIGTERM/SIGINT (log lines go to stderr)")
     args = ap.parse_args(argv)
@@ -84,6 +87,8 @@ def main(argv=None) -> int:
         try:
             ike = {"binds": parse_binds(args.bind), "ports": parse_ports(args.ike_ports),
                    "host_addresses": [args.ike] if args.ike else None}
+            if args.dataplane != "none":
+                ike["dataplane"] = args.dataplane
         except ValueError as e:
             ap.error(str(e))
     if not (args.ssh or args.telnet or args.no_console or ike) and not console:

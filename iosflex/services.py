@@ -47,6 +47,7 @@ class Services:
             epoch_offset = time.time() - self.clock()
         self.crypto = Responder(router, rng=rng, port_map=port_map, epoch_offset=epoch_offset)
         router.crypto, router.radius, router.aaa, router.services = self.crypto, self.radius, self.aaa, self
+        self.dataplane = None  # interfaces/tun.py TunDataplane with `--dataplane tun` (follows SessionEvents)
         self._waiters: dict = {}  # token -> callback, for answers asked from outside the engines
         self._cli_tokens = itertools.count(1)
 
@@ -115,6 +116,8 @@ class Services:
                 more = self.aaa.on_radius(ev, now)
             elif kind is SessionEvent:
                 more = self._session_event(ev, now)
+                if self.dataplane is not None:
+                    self.dataplane.session_event(ev)
             else:
                 raise TypeError(f"no one carries out {ev!r}")
             queue.extendleft(reversed(more))  # depth-first: what an event causes happens before its siblings

@@ -121,6 +121,7 @@ class IkeDriver:
         self._unbindable: set = set()
         self.sent = 0
         self.received = 0
+        self.dataplane = None  # --dataplane tun: interfaces/tun.py TunDataplane, gets the ESP datagrams
 
     def _engine_port(self, real: int) -> int:
         return 500 if real == self.ports[0] else 4500
@@ -130,6 +131,12 @@ class IkeDriver:
 
     def _received(self, data: bytes, src, local):
         self.received += 1
+        if self.dataplane is not None and local[1] == 4500 and len(data) >= 8 and data[:4] != b"\0\0\0\0":
+            try:  # ESP (RFC 3948: not the non-ESP marker, not a keepalive): the data plane, not the engine
+                self.send(self.dataplane.esp_received(data, src, local, time.monotonic()))
+            except Exception:  # noqa: BLE001
+                log.exception("data plane raised")
+            return
         try:
             out = self.services.receive(data, src, local, time.monotonic())
         except Exception:  # noqa: BLE001  the engine promises not to raise; never let the loop die anyway
@@ -195,6 +202,11 @@ class IkeDriver:
                 log.exception("timer raised")
 
     def close(self):
+        if self.dataplane is not None:
+            self.dataplane.close()
+            if self.services.dataplane is self.dataplane:
+                self.services.dataplane = None
+            self.dataplane = None
         if self._timer:
             self._timer.cancel()
             self._timer = None
@@ -207,11 +219,13 @@ class IkeDriver:
 
 
 async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), host_addresses=None,
-                set_address: bool = False, services: Services | None = None, ike: bool = True) -> IkeDriver:
+                set_address: bool = False, services: Services | None = None, ike: bool = True,
+                dataplane: str | None = None) -> IkeDriver:
     """Listen for IKE on every address of the router (or `host_addresses`, or the `binds`' devices) on
     `ports` (IKE, NAT-T); `router.crypto` becomes the engine so the CLI can show and clear it.  With
     `ike=False` no IKE socket is opened: the router's services still run (RADIUS for vty logins and `test aaa
-    group`, its sockets opened on first use, and the timer)."""
+    group`, its sockets opened on first use, and the timer).  `dataplane="tun"`: ESP is decrypted to a TUN
+    device per session (interfaces/tun.py, docs/DATAPLANE.md); without it ESP is counted and dropped."""
     binds = binds or {}
     if not ike:
         addrs = []
@@ -246,6 +260,13 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
     except OSError:
         drv.close()
         raise
+    if dataplane == "tun":
+        from ..interfaces.tun import TunDataplane  # noqa: PLC0415
+
+        drv.dataplane = services.dataplane = TunDataplane(router, services.crypto, drv.send)
+    elif dataplane not in (None, "none"):
+        drv.close()
+        raise ValueError(f"unknown data plane {dataplane!r}")
     drv._timer = asyncio.ensure_future(drv._tick_loop())
     return drv
 

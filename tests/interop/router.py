@@ -211,6 +211,7 @@ class IosflexRouter:
     setup: list[str] = field(default_factory=list)
     debug: bool = True
     listen: list[str] = field(default_factory=list)     # empty: the driver resolves --bind (pyroute2)
+    dataplane: str | None = None                         # "tun": iosflex --dataplane tun (docs/DATAPLANE.md)
     proc: subprocess.Popen | None = None
 
     @property
@@ -241,6 +242,8 @@ class IosflexRouter:
             args.append("--debug")
         for addr in self.listen:
             args += ["--listen", addr]
+        if self.dataplane:
+            args += ["--dataplane", self.dataplane]
         self.proc = popen_in_ns(self.host.ns, args, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
         log.close()
@@ -341,10 +344,11 @@ async def _serve(args) -> int:
             session.feed(cmd)
     binds = driver.parse_binds(args.bind)
     ports = driver.parse_ports(args.ike_ports)
+    dp = {"dataplane": args.dataplane} if args.dataplane else {}
     if args.listen:                     # explicit addresses: no pyroute2 look-up of the bound device
-        drv = await driver.start(router, binds, ports, host_addresses=args.listen)
+        drv = await driver.start(router, binds, ports, host_addresses=args.listen, **dp)
     else:
-        drv = await driver.start(router, binds, ports)
+        drv = await driver.start(router, binds, ports, **dp)
     print(f"% IKE listening on {sorted(drv.endpoints)}", file=sys.stderr, flush=True)
 
     async def control(reader, writer):
@@ -381,6 +385,7 @@ def main() -> int:
     ap.add_argument("--ike-ports")
     ap.add_argument("--listen", action="append", help="listen on this address instead of resolving --bind")
     ap.add_argument("--debug", action="store_true")
+    ap.add_argument("--dataplane")
     return asyncio.run(_serve(ap.parse_args()))
 
 

@@ -1,0 +1,367 @@
+"""The TUN data plane (`iosflex --dataplane tun`): each established session gets a Linux TUN device in the
+router's namespace, ESP from its peer is decrypted (interfaces/esp.py) and written to the device, and what the
+kernel routes into the device is encrypted with the session's newest child SA and sent to the peer.
+
+    peer --UDP 4500 ESP--> IkeDriver._received --> TunDataplane.esp_received --> EspSa.decrypt --> write(viN)
+    kernel route --> viN --> TunDataplane._readable --> EspSa.encrypt --> Datagram --> IkeDriver.send
+
+* The device: opened with TUNSETIFF on /dev/net/tun (no persist flag: closing the descriptor removes it and
+  its routes), configured with pyroute2 in a worker thread (pyroute2's IPRoute will not run inside the event
+  loop): up, MTU 1400, the address the template borrows with `ip unnumbered` as a /32, a route to the
+  session's pushed address and to each of the peer's traffic selectors (never a default route).  Its name
+  comes from the session's virtual-access (`Virtual-Access3` -> `vi3`), `ipsecN` (session id) without one.
+* The SPI table is the engine's own (`Responder.children`: spi_in -> (IKE SA, ChildSa)), kept by its
+  child_added / child_removed / remove_sa; the ESP state (keys' cipher objects, replay window) is made on
+  first use per ChildSa and forgotten with it.  Counters go into the ChildSa (`show crypto ipsec sa`,
+  accounting), drops by reason into `EspSa.drops`, unknown SPIs into `wrong_spi`.
+* Tunnel mode carries IPv4 packets (next header 4); transport mode with GRE (next header 47, the selectors'
+  protocol 47) is decapsulated to the inner IPv4 packet and encapsulated again on the way out; transport
+  mode with another protocol gets an IPv4 header (peer -> us) rebuilt before the TUN write.
+* ICMP echo replies for the router's own `ping` through a tunnel are taken here (`ping()`), not written.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import ipaddress
+import logging
+import os
+import struct
+from concurrent.futures import ThreadPoolExecutor
+
+from ..events import Datagram
+from .esp import WRONG_SPI, EspSa, EspUnsupported
+
+log = logging.getLogger(__name__)
+
+TUNSETIFF = 0x400454CA
+IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
+MTU = 1400
+READ_BATCH = 64  # packets read from one device per loop turn
+
+
+def inet_checksum(data: bytes) -> int:
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def ipv4_header(src: str, dst: str, proto: int, payload_len: int, ident: int = 0, ttl: int = 255) -> bytes:
+    h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + payload_len, ident & 0xFFFF, 0, ttl, proto, 0,
+                    ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed)
+    return h[:10] + inet_checksum(h).to_bytes(2, "big") + h[12:]
+
+
+def gre_decap(gre: bytes) -> bytes | None:
+    """RFC 2784/2890: the IPv4 packet inside a GRE packet, or None."""
+    if len(gre) < 4:
+        return None
+    flags, proto = struct.unpack("!HH", gre[:4])
+    if proto != 0x0800 or flags & 0x0007:  # IPv4 only, version 0
+        return None
+    off = 4 + (4 if flags & 0x8000 else 0) + (4 if flags & 0x2000 else 0) + (4 if flags & 0x1000 else 0)
+    return gre[off:] if len(gre) > off else None
+
+
+GRE_IPV4 = b"\x00\x00\x08\x00"
+
+
+def ts_networks(ts) -> list[ipaddress.IPv4Network]:
+    """An IPv4 range traffic selector as networks (summarised)."""
+    try:
+        a, b = ipaddress.IPv4Address(ts.start), ipaddress.IPv4Address(ts.end)
+    except ValueError:
+        return []
+    if b < a:
+        return []
+    return list(ipaddress.summarize_address_range(a, b))
+
+
+def device_name(st) -> str:
+    va = st.virtual_access or ""
+    if va.startswith("Virtual-Access"):
+        return "vi" + va[len("Virtual-Access"):]
+    return f"ipsec{st.session_id}"
+
+
+class TunSession:
+    __slots__ = ("st", "name", "fd", "routes", "address", "ready")
+
+    def __init__(self, st, name: str, fd: int):
+        self.st, self.name, self.fd = st, name, fd
+        self.routes: list[str] = []
+        self.address: str | None = None
+        self.ready = False
+
+
+class TunDataplane:
+    def __init__(self, router, responder, send, rng=os.urandom):
+        self.router = router
+        self.responder = responder
+        self.send = send  # the driver's send(list[Datagram])
+        self.rng = rng
+        self.esp: dict[int, tuple[object, EspSa]] = {}  # spi_in -> (ChildSa, EspSa)
+        self.sessions: dict[int, TunSession] = {}  # session id -> device
+        self.wrong_spi = 0
+        self.unsupported = 0
+        self.soft_expiries = 0
+        self.not_ip = 0  # decrypted payloads that are not IPv4 / GRE(IPv4)
+        self.tx_no_sa = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tun-netlink")
+        self._pings: dict[tuple[int, int], asyncio.Future] = {}  # (ident, seq) -> reply future
+
+    # -- ESP state per child SA --------------------------------------------------------------------------
+    def _esp_for(self, child) -> EspSa | None:
+        hit = self.esp.get(child.spi_in)
+        if hit is not None and hit[0] is child:
+            return hit[1]
+        try:
+            sa = EspSa.from_child(child, rng=self.rng)
+        except EspUnsupported:
+            self.unsupported += 1
+            return None
+        self.esp[child.spi_in] = (child, sa)
+        if len(self.esp) > 2 * len(self.responder.children) + 16:  # children went: forget their state
+            live = self.responder.children
+            for spi in [s for s in self.esp if s not in live]:
+                del self.esp[spi]
+        return sa
+
+    def drops(self, child) -> int:
+        hit = self.esp.get(child.spi_in)
+        return hit[1].dropped if hit is not None and hit[0] is child else 0
+
+    # -- inbound -----------------------------------------------------------------------------------------
+    def esp_received(self, data: bytes, src, local, now: float) -> list[Datagram]:
+        hit = self.responder.children.get(int.from_bytes(data[:4], "big"))
+        if hit is None:
+            self.wrong_spi += 1
+            return []
+        ike, child = hit
+        esp = self._esp_for(child)
+        if esp is None:
+            return []
+        res = esp.decrypt(data)
+        if res is None:
+            return []
+        if esp.soft_expired and not getattr(esp, "_soft_counted", False):
+            esp._soft_counted = True
+            self.soft_expiries += 1
+        nh, payload = res
+        if nh == 4:
+            inner = payload
+        elif nh == 47:
+            inner = gre_decap(payload)
+        elif child.mode == "transport" and nh not in (59,):
+            st = ike.st
+            inner = ipv4_header(st.remote[0], st.local[0], nh, len(payload)) + payload
+        else:
+            inner = None  # 59 = dummy packet (RFC 4303 §2.6): dropped silently
+        if not inner or inner[0] >> 4 != 4 or len(inner) < 20:
+            if nh != 59:
+                self.not_ip += 1
+            return []
+        if inner[9] == 1 and self._pings and self._ping_reply(inner):
+            return []
+        sess = self.sessions.get(ike.st.session_id)
+        if sess is None or sess.fd < 0:
+            return []
+        try:
+            os.write(sess.fd, inner)
+        except OSError as e:
+            log.debug("tun %s write: %s", sess.name, e)
+        return []
+
+    # -- outbound ----------------------------------------------------------------------------------------
+    def _out_child(self, st):
+        for child in reversed(st.children):
+            if child.spi_in in self.responder.children:
+                return child
+        return None
+
+    def encapsulate(self, st, packet: bytes) -> list[Datagram]:
+        """An IPv4 packet for the session's peer -> the ESP-in-UDP datagram."""
+        child = self._out_child(st)
+        if child is None:
+            self.tx_no_sa += 1
+            return []
+        esp = self._esp_for(child)
+        if esp is None:
+            return []
+        gre = child.mode == "transport" and any(ts.protocol == 47 for ts in child.ts_local)
+        pkt = esp.encrypt(GRE_IPV4 + packet, 47) if gre else esp.encrypt(packet, 4)
+        if esp.soft_expired and not getattr(esp, "_soft_counted", False):
+            esp._soft_counted = True
+            self.soft_expiries += 1
+        if pkt is None:
+            return []
+        return [Datagram(pkt, (st.local[0], 4500), (st.remote[0], st.remote[1]))]
+
+    def _readable(self, sess: TunSession) -> None:
+        out: list[Datagram] = []
+        for _ in range(READ_BATCH):
+            try:
+                pkt = os.read(sess.fd, 65535)
+            except BlockingIOError:
+                break
+            except OSError:
+                break
+            if not pkt or pkt[0] >> 4 != 4:
+                continue  # IPv6 and the like: no IPv6 selectors here
+            out += self.encapsulate(sess.st, pkt)
+        if out:
+            self.send(out)
+
+    # -- sessions ------------------------------------------------------------------------------------------
+    def session_event(self, ev) -> None:
+        st = ev.session
+        if ev.what == "up":
+            self._up(st)
+        elif ev.what == "update":
+            sess = self.sessions.get(st.session_id)
+            if sess is not None:
+                sess.st = st
+        elif ev.what == "gone":
+            self._down(st)
+
+    def borrowed_address(self, st) -> str | None:
+        """The address of the interface the profile's virtual-template borrows with `ip unnumbered`."""
+        cfg = self.router.config
+        prof = cfg.ikev2_profile.items.get(st.profile) if st.profile else None
+        if prof is None or prof.virtual_template is None:
+            return None
+        tmpl = cfg.interfaces.by_name(f"Virtual-Template{prof.virtual_template}")
+        addr = tmpl.address(cfg) if tmpl is not None else None
+        return addr[0] if addr else None
+
+    def _up(self, st) -> None:
+        if st.session_id in self.sessions:
+            self.sessions[st.session_id].st = st
+            return
+        name = device_name(st)
+        try:
+            fd = os.open("/dev/net/tun", os.O_RDWR | os.O_NONBLOCK | os.O_CLOEXEC)
+            fcntl.ioctl(fd, TUNSETIFF, struct.pack("16sH", name.encode(), IFF_TUN | IFF_NO_PI))
+        except OSError as e:
+            log.warning("data plane: cannot create TUN %s: %s", name, e)
+            return
+        sess = TunSession(st, name, fd)
+        sess.address = self.borrowed_address(st)
+        nets: list[str] = []
+        if st.pushed_ip:
+            nets.append(f"{st.pushed_ip}/32")
+        for child in st.children:
+            for ts in child.ts_remote:
+                nets += [str(n) for n in ts_networks(ts) if n.prefixlen > 0]
+        for net, mask in st.remote_subnets:
+            try:
+                n = ipaddress.IPv4Network(f"{net}/{mask}", strict=False)
+            except ValueError:
+                continue
+            if n.prefixlen > 0:
+                nets.append(str(n))
+        sess.routes = list(dict.fromkeys(nets))
+        self.sessions[st.session_id] = sess
+        loop = asyncio.get_running_loop()
+        loop.add_reader(fd, self._readable, sess)
+        fut = loop.run_in_executor(self._pool, _configure, name, sess.address, sess.routes)
+        fut.add_done_callback(lambda f, s=sess: self._configured(s, f))
+
+    def _configured(self, sess, fut) -> None:
+        exc = fut.exception()
+        if exc is not None:
+            log.warning("data plane: configuring %s: %s", sess.name, exc)
+        sess.ready = True
+
+    def _down(self, st) -> None:
+        sess = self.sessions.pop(st.session_id, None)
+        for child in st.children:
+            self.esp.pop(child.spi_in, None)
+        if sess is None:
+            return
+        try:
+            asyncio.get_running_loop().remove_reader(sess.fd)
+        except RuntimeError:
+            pass
+        try:
+            os.close(sess.fd)  # the device and its routes go with the last descriptor
+        except OSError:
+            pass
+        sess.fd = -1
+
+    def close(self) -> None:
+        for sid in list(self.sessions):
+            self._down(self.sessions[sid].st)
+        self._pool.shutdown(wait=False)
+
+    # -- the router's own ping through a tunnel --------------------------------------------------------------
+    def session_for(self, address: str):
+        """The session whose pushed address or remote selectors cover `address`."""
+        try:
+            a = ipaddress.IPv4Address(address)
+        except ValueError:
+            return None
+        for sess in self.sessions.values():
+            if sess.st.pushed_ip == address:
+                return sess
+        for sess in self.sessions.values():
+            for r in sess.routes:
+                if a in ipaddress.IPv4Network(r):
+                    return sess
+        return None
+
+    def echo(self, sess: TunSession, dst: str, src: str | None, ident: int, seq: int, size: int):
+        """Send one ICMP echo request of `size` octets (IP header included, as IOS counts) to `dst` through
+        the session's tunnel; returns a future for the reply."""
+        src = src or sess.address or sess.st.local[0]
+        data = bytes((0xAB + i) & 0xFF for i in range(max(0, size - 28)))
+        icmp = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + data
+        icmp = icmp[:2] + inet_checksum(icmp).to_bytes(2, "big") + icmp[4:]
+        pkt = ipv4_header(src, dst, 1, len(icmp), ident=seq) + icmp
+        fut = asyncio.get_running_loop().create_future()
+        self._pings[(ident, seq)] = fut
+        self.send(self.encapsulate(sess.st, pkt))
+        return fut
+
+    def forget_ping(self, ident: int, seq: int) -> None:
+        self._pings.pop((ident, seq), None)
+
+    def _ping_reply(self, inner: bytes) -> bool:
+        ihl = (inner[0] & 0x0F) * 4
+        if len(inner) < ihl + 8 or inner[ihl] != 0:
+            return False
+        ident, seq = struct.unpack("!HH", inner[ihl + 4:ihl + 8])
+        fut = self._pings.pop((ident, seq), None)
+        if fut is None:
+            return False
+        if not fut.done():
+            fut.set_result(True)
+        return True
+
+
+def _configure(name: str, address: str | None, routes: list[str]) -> None:
+    """In the worker thread: the device up, its MTU, the borrowed address and the routes (pyroute2)."""
+    from pyroute2 import IPRoute  # noqa: PLC0415
+
+    with IPRoute() as ipr:
+        idx = ipr.link_lookup(ifname=name)
+        if not idx:
+            raise OSError(f"no device {name}")
+        ipr.link("set", index=idx[0], mtu=MTU, state="up")
+        if address:
+            try:
+                ipr.addr("add", index=idx[0], address=address, prefixlen=32)
+            except Exception as e:  # noqa: BLE001  already there: fine
+                log.debug("addr %s on %s: %s", address, name, e)
+        for net in routes:
+            try:
+                ipr.route("replace", dst=net, oif=idx[0], scope="link")
+            except Exception as e:  # noqa: BLE001  one bad route must not keep the others out
+                log.warning("data plane: route %s via %s: %s", net, name, e)
+
+
+__all__ = ["TunDataplane", "WRONG_SPI", "gre_decap", "inet_checksum", "ipv4_header", "device_name"]
