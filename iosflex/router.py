@@ -22,6 +22,7 @@ from .parser.graph import Grammar
 from .parser.matcher import Matcher
 from .session import Session
 from .sessions import SessionTable
+from .interfaces.vaccess import VaccessRegistry
 
 GRAMMAR_DIR = Path(__file__).parent / "grammars"
 DEFAULT_CONFIG = "default-startup.cfg"
@@ -91,6 +92,7 @@ class Router:
         self.logbus = LogBus()
         self.sessions = SessionTable()
         self.pools = AddressPools()  # `ip local pool` leases
+        self.vaccess = VaccessRegistry(self)  # per-session virtual-access interfaces (interfaces/vaccess.py)
         self.lines = LineTable()  # console and vty lines in use (show users, show line, clear line)
         self.pki_keys: dict = {}  # key-pair label -> private key (config/pki.py; kept beside the startup-config)
         self.services = None

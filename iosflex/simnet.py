@@ -7,6 +7,7 @@ Used by transcript directives (iosflex/transcript.py):
     ;;@ikev2 connect NAME [from=IP[:PORT]] [psk=KEY] [psk-verify=KEY] [id=fqdn:NAME|email:X|keyid:X|address:IP]
                           [groups=19,14] [encr=aes-cbc-256] [no-cfg] [ca=TRUSTPOINT]
                           [eap-id=ID eap-password=P [eap-method=md5|mschapv2] [eap-silent[=N]]]
+                          [gre] [esp=aes-cbc-128[,...]] [esp-integ=sha1|sha256[,...]]
     ;;@ikev2 delete NAME          the initiator deletes its IKE SA
     ;;@ikev2 dpd NAME             the initiator sends an empty INFORMATIONAL
     ;;@clock +SECONDS             time passes; timers on both sides run
@@ -22,7 +23,8 @@ trust decision).  `eap-id=ID`: the initiator authenticates with EAP (crypto/eap.
 IKE_AUTH, one IKE_AUTH exchange per EAP message, the final AUTH keyed with the MSK.  `eap-silent` makes it answer
 no EAP request, `eap-silent=N` only the first N (the router's EAP timeout then runs: `;;@clock +S`).  A RADIUS
 user with `eap=` is authenticated by EAP (the simulated server runs the method and sends the MPPE keys;
-radius/simserver.py).
+radius/simserver.py).  `gre`: the first child SA proposes GRE (protocol 47) between the two hosts, in transport
+mode (the chapter's auto-mode example); `esp=` / `esp-integ=` the ESP transforms proposed.
 """
 
 from __future__ import annotations
@@ -160,6 +162,17 @@ class SimNet:
             if tp is None or not tp.ca_certs:
                 raise SimError(f"ca={opts['ca']}: no trustpoint with a CA certificate of that name")
             kw["ca"] = list(tp.ca_certs)
+        if "gre" in opts:
+            from .crypto.state import TrafficSelector  # noqa: PLC0415
+
+            me, router = host, self._router_address()
+            kw["ts"] = ([TrafficSelector(7, 47, 0, 65535, me, me)], [TrafficSelector(7, 47, 0, 65535, router, router)])
+            kw["transport"] = True
+        if "esp" in opts:
+            kw["esp_encr"] = [ENCR[e] for e in opts["esp"].split(",")]
+        if "esp-integ" in opts:
+            integ = {"sha1": A.AUTH_HMAC_SHA1_96, "sha256": A.AUTH_HMAC_SHA2_256_128}
+            kw["esp_integ"] = [integ[i] for i in opts["esp-integ"].split(",")]
         if "eap-id" in opts:
             from .crypto.eap import METHOD_NAMES  # noqa: PLC0415
 

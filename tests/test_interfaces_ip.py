@@ -205,8 +205,8 @@ def test_chapter_virtual_template_and_show_vtemplate():
 def test_virtual_template_locked_with_active_vaccess():
     r = fresh()
     r.apply_config("interface Virtual-Template1 type tunnel\n ip unnumbered Ethernet0/0\n")
-    r.config.interfaces.items[("Virtual-Access", "1")] = Interface("Virtual-Access", "1", vtemplate=1)
-    assert r.config.interfaces.active_vaccess(1) == 1
+    r.vaccess.clone(1, 1, "172.16.1.2", "172.16.1.1")  # a session's virtual-access (runtime, not config)
+    assert r.vaccess.active(1) == 1
     s = cli(r)
     before = r.running_config_text()
     assert s.run("interface virtual-template 1 type tunnel") == [

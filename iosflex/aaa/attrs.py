@@ -150,6 +150,9 @@ class AuthzResult(Attrs):
     sources: list[str] = field(default_factory=list)  # e.g. ["group local domain1", "user local router1"]
     # (`local` names the authorization policy actually used: `default` when the name has none)
     username: str | None = None  # the user-authorization name (accounting, debug)
+    # the interface-config lines of each source, in the merge order: (source, lines) (the virtual-access clones
+    # them source by source, interfaces/vaccess.py)
+    interface_config_sources: list[tuple[str, list[str]]] = field(default_factory=list)
     allocated: bool = False  # `address` came from `pool` and must be released
 
 

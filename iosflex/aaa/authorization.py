@@ -148,6 +148,8 @@ def authorize_steps(cfg, profile, peer_identity: Identity | None, auth_method: s
             if implicit is not None:
                 _merge(res, implicit)
                 res.sources.append("implicit")
+                if implicit.interface_config:
+                    res.interface_config_sources.append(("implicit", list(implicit.interface_config)))
             continue
         name = _username(cfg, a, peer_identity, eap_id if key in ("eap", "anyconnect-eap") else None)
         if name is None:
@@ -164,6 +166,8 @@ def authorize_steps(cfg, profile, peer_identity: Identity | None, auth_method: s
             return _fail(res, src)
         _merge(res, attrs)
         res.sources.append(src)
+        if attrs.interface_config:
+            res.interface_config_sources.append((src, list(attrs.interface_config)))
     if res.route_set_interface:
         addr = vaccess_address or _interface_address(cfg, profile, res.route_set_interface_name)
         if addr and (addr, "255.255.255.255") not in res.subnets:

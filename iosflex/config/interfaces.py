@@ -1,4 +1,6 @@
 """Interfaces in the running-config: physical Ethernet ports, Loopback, Tunnel and Virtual-Template.
+(Virtual-Access interfaces use the same `Interface` class for their configuration but are runtime objects,
+never stored here: iosflex/interfaces/vaccess.py, `router.vaccess`.)
 
 IOS keeps every physical port in the config (``no ip address`` / ``shutdown`` when unused); logical
 interfaces exist once configured.  Lines print in IOS's order for an interface (the order of real IOS-XE
@@ -104,7 +106,6 @@ class Interface:
     tunnel_protection_shared: bool = False
     service_policy_in: str | None = None
     service_policy_out: str | None = None
-    vtemplate: int | None = None  # Virtual-Access: the template it was cloned from
 
     @property
     def name(self) -> str:
@@ -306,10 +307,6 @@ class Interfaces:
     def remove(self, iftype: str, number: str) -> None:
         self.items.pop((canonical_type(iftype), number), None)
 
-    def active_vaccess(self, vt_number: int) -> int:
-        """Virtual-access interfaces currently cloned from Virtual-Template `vt_number`."""
-        return sum(1 for i in self.items.values() if i.type == "Virtual-Access" and i.vtemplate == vt_number)
-
     def ordered(self) -> list[Interface]:
         return sorted(self.items.values(), key=lambda i: (TYPES.index(i.type), _num_key(i.number)))
 
@@ -321,4 +318,4 @@ class Interfaces:
         return sorted(counts.items())
 
     def render(self, cfg):
-        return [i.lines(cfg) for i in self.ordered() if i.type != "Virtual-Access"]
+        return [i.lines(cfg) for i in self.ordered()]

@@ -67,7 +67,7 @@ class Initiator:
                  fragmentation: bool = False, initial_contact: bool = True, ca=None,
                  auth_method: int | None = None, psk_verify: bytes | None = None,
                  eap_identity: str | bytes | None = None, eap_password: str | bytes | None = None,
-                 eap_methods=None, eap_silent: bool = False):
+                 eap_methods=None, eap_silent: bool = False, ts=None, esp_integ=None):
         """`psk_verify`: the key the responder's AUTH is checked with when it differs from ours (asymmetric
         pre-shared keys, e.g. AAA's ikev2-password-local/-remote); default `psk`.
 
@@ -96,6 +96,9 @@ class Initiator:
         self.natt_port = natt_port
         self.transport = transport
         self.esp_encr = list(esp_encr or [(A.ENCR_AES_CBC, 256), (A.ENCR_AES_CBC, 128)])
+        self.esp_integ = list(esp_integ or [A.AUTH_HMAC_SHA2_256_128, A.AUTH_HMAC_SHA1_96])
+        # `ts`: (TSi, TSr) selector lists of the first child SA (default: any to any), e.g. GRE host selectors
+        self.ts = ts or ([ANY_TS], [ANY_TS])
         self.fragmentation = fragmentation
         self.initial_contact = initial_contact
         self.spi_i = rng(8)
@@ -149,8 +152,7 @@ class Initiator:
         for n, (e, k) in enumerate(self.esp_encr, 1):
             ts = [C.Transform.make(A.TT_ENCR, e, k)]
             if e != A.ENCR_AES_GCM_16:
-                ts += [C.Transform.make(A.TT_INTEG, A.AUTH_HMAC_SHA2_256_128),
-                       C.Transform.make(A.TT_INTEG, A.AUTH_HMAC_SHA1_96)]
+                ts += [C.Transform.make(A.TT_INTEG, i) for i in self.esp_integ]
             if pfs:
                 ts.append(C.Transform.make(A.TT_DH, pfs))
             ts.append(C.Transform.make(A.TT_ESN, A.ESN_NO))
@@ -276,7 +278,7 @@ class Initiator:
             payloads.append(auth)
         if self.cfg_request:
             payloads.append(C.CP(A.CFG_REQUEST, [C.CPAttr(A.INTERNAL_IP4_ADDRESS), C.CPAttr(A.INTERNAL_IP4_DNS)]))
-        payloads += [C.SA(self._esp_proposals(self.child_spi)), C.TSi([ANY_TS]), C.TSr([ANY_TS])]
+        payloads += [C.SA(self._esp_proposals(self.child_spi)), C.TSi(list(self.ts[0])), C.TSr(list(self.ts[1]))]
         if self.transport:
             payloads.append(C.Notify(A.USE_TRANSPORT_MODE))
         self.state = "auth"

@@ -349,3 +349,37 @@ _NAME_TYPES = {2: 1, 3: 2, 9: 3, 11: 4, 1: 0, 5: 0}
 
 def name_type(ident: Identity) -> int:
     return _NAME_TYPES.get(ident.id_type, 0)
+
+
+# ---- debug crypto ipsec ---------------------------------------------------------------------------------
+
+_ESP_ENCR = {(12, 128): "esp-aes", (12, 192): "esp-aes 192", (12, 256): "esp-aes 256", (20, 128): "esp-gcm",
+             (20, 256): "esp-gcm 256", (3, None): "esp-3des", (2, None): "esp-des"}
+_ESP_INTEG = {1: "esp-md5-hmac", 2: "esp-sha-hmac", 12: "esp-sha256-hmac", 13: "esp-sha384-hmac",
+              14: "esp-sha512-hmac"}
+
+
+def _proxy(ts) -> str:
+    """`172.16.1.2/255.255.255.255/47/0`: address/mask/protocol (256 = any)/port (0 = any) of a selector."""
+    import ipaddress  # noqa: PLC0415
+
+    lo, hi = int(ipaddress.ip_address(ts.start)), int(ipaddress.ip_address(ts.end))
+    bits = 32 if ts.ts_type == 7 else 128
+    span = hi ^ lo
+    mask = ((1 << bits) - 1) ^ ((1 << span.bit_length()) - 1)
+    mask_text = str(ipaddress.ip_address(mask)) if bits == 32 else f"{(mask).bit_count()}"
+    port = ts.start_port if ts.start_port == ts.end_port else 0
+    return f"{ipaddress.ip_address(lo & mask)}/{mask_text}/{ts.protocol or 256}/{port}"
+
+
+def ipsec_proposal_lines(local: str, remote: str, ts_local, ts_remote, encr, integ, transport: bool) -> list[str]:
+    """`debug crypto ipsec`: the proposal the peer's IKE_AUTH / CREATE_CHILD_SA request carries, in the layout
+    of the chapter's auto-mode example (its five lines; IOS prints more after them)."""
+    transform = _ESP_ENCR.get(tuple(encr), _ESP_ENCR.get((encr[0], None), f"esp-{encr[0]}"))
+    if integ is not None:
+        transform += " " + _ESP_INTEG.get(integ, str(integ))
+    return ["IPSEC(validate_proposal_request): proposal part #1,",
+            f"  (key eng. msg.) INBOUND local= {local}:0, remote= {remote}:0,",
+            f"    local_proxy= {_proxy(ts_local)},",
+            f"    remote_proxy= {_proxy(ts_remote)},",
+            f"    protocol= ESP, transform= {transform}  ({'Transport' if transport else 'Tunnel'}),"]

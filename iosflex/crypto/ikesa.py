@@ -810,7 +810,7 @@ class IkeSa:
             eng.initial_contact(self, now)
         # 3. virtual-access
         if profile.virtual_template is not None:
-            st.virtual_access = eng.new_virtual_access(self, profile)
+            st.virtual_access = eng.new_virtual_access(self, profile, msg)
         # 4. the IPsec SA proposal
         child_out = self._child_from_request(msg, now, in_ike_auth=True)
         # 5. CFG_REPLY
@@ -855,6 +855,10 @@ class IkeSa:
         ts_r = narrow_ts(tsr.selectors, None)
         if not ts_i or not ts_r:
             return [c.Notify(A.TS_UNACCEPTABLE)]
+        if "crypto ipsec" in eng.router.debug:
+            eng.log("\n".join(D.ipsec_proposal_lines(self.st.local[0], self.st.remote[0], tsr.selectors[0],
+                                                     tsi.selectors[0], choice.encr, choice.integ,
+                                                     msg.notify(A.USE_TRANSPORT_MODE) is not None)))
         transport = msg.notify(A.USE_TRANSPORT_MODE) is not None and choice.mode == "transport"
         # keys
         ni = self.ni if in_ike_auth else msg.get(c.Nonce).data

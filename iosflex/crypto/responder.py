@@ -83,8 +83,6 @@ class Responder:
         self._next_session = 1
         self._free_tunnel: list[int] = []
         self._next_tunnel = 1
-        self._next_vaccess = 1
-        self._free_vaccess: list[int] = []
         self._cookie = [(0, rng(32), 0.0)]  # (version, secret, created) newest first
         self.esp_dropped = 0
         self.keepalives = 0
@@ -519,10 +517,7 @@ class Responder:
             heapq.heappush(self._free_tunnel, sa.st.tunnel_id)
         if sa.st.virtual_access:
             self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {sa.st.virtual_access}, changed state to down")
-            try:
-                self._free_vaccess.append(int(sa.st.virtual_access.rsplit("s", 1)[1]))
-            except (ValueError, IndexError):
-                pass
+            self.router.vaccess.remove(sa.st.session_id)  # its number is free for the next session at once
         if was_ready:
             self.debug_line(sa, "Delete all IKE SAs")
         if sa.task is not None:
@@ -541,15 +536,31 @@ class Responder:
         rid = sa.st.remote_id
         return (sa.st.remote[0], rid.id_type if rid else 0, rid.data if rid else b"")
 
-    def new_virtual_access(self, sa, profile) -> str:
-        """The virtual-access name for this session (the interfaces issue clones the interface itself)."""
-        if self._free_vaccess:
-            self._free_vaccess.sort()
-            n = self._free_vaccess.pop(0)
-        else:
-            n = self._next_vaccess
-            self._next_vaccess += 1
-        return f"Virtual-Access{n}"
+    def new_virtual_access(self, sa, profile, msg) -> str:
+        """Chapter step 3: clone the session's virtual-access (interfaces/vaccess.py) from the profile's
+        virtual-template, the session's AAA interface-config and the session itself; `msg` (the IKE_AUTH request)
+        gives the child SA's traffic selectors for `virtual-template N mode auto`.  Raises SaError when the
+        virtual-access cannot be made (the session fails)."""
+        from ..interfaces.vaccess import CloneError  # noqa: PLC0415
+
+        st = sa.st
+        session = self.router.sessions.get(st.session_id)
+        authz = session.authorization if session is not None else None
+        gre = False
+        if profile.virtual_template_auto:
+            c = sa._codec()
+            gre = any(ts.protocol == 47 for p in (msg.get(c.TSi), msg.get(c.TSr)) if p is not None
+                      for ts in p.selectors)
+        try:
+            va, lines = self.router.vaccess.clone(profile.virtual_template, st.session_id, st.local[0], st.remote[0],
+                                                  authz, auto_mode=profile.virtual_template_auto, gre=gre,
+                                                  now=self._clock)
+        except CloneError as e:
+            self.debug_error(sa, f"Failed to create the virtual-access interface: {e}")
+            raise SaError(A.AUTHENTICATION_FAILED, reason=str(e)) from None
+        if lines:
+            self._out.append(Log(tuple(lines)))
+        return va.name
 
     # ------------------------------------------------------------------------------------------------------
     # authorization (config payload) and authentication hooks

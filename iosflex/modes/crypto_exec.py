@@ -135,7 +135,23 @@ DEBUG_TEXT = {dbg.BASIC: "Crypto IKEv2 debugging is on", dbg.INTERNAL: "Crypto I
 def show_debugging(ctx):
     from ..aaa.show import debugging_lines  # noqa: PLC0415
 
-    ctx.write(*debugging_lines(ctx.router.debug))
-    on = [f for f in dbg.FLAGS if f in ctx.router.debug]
+    from .vaccess import debugging_lines as vaccess_lines  # noqa: PLC0415
+
+    more = vaccess_lines(ctx.router.debug)  # (section, line): per-user, vtemplate cloning, crypto ipsec
+    lines = debugging_lines(ctx.router.debug)
+    extra = [f"  {t}" for sect, t in more if sect == "General OS:"]
+    if extra and "General OS:" in lines:
+        at = lines.index("General OS:") + 1
+        while at < len(lines) and lines[at].startswith("  "):
+            at += 1
+        lines[at:at] = extra
+    elif extra:
+        lines = ["General OS:", *extra, *(lines or [""])]
+    ctx.write(*lines)
+    on = [f"  {DEBUG_TEXT[f]}" for f in dbg.FLAGS if f in ctx.router.debug]
+    on += [f"  {t}" for sect, t in more if sect == "Cryptographic Subsystem:"]
     if on:
-        ctx.write("Cryptographic Subsystem:", *(f"  {DEBUG_TEXT[f]}" for f in on), "")
+        ctx.write("Cryptographic Subsystem:", *on, "")
+    vt = [f"  {t}" for sect, t in more if sect == "Virtual Template:"]
+    if vt:
+        ctx.write("Virtual Template:", *vt, "")

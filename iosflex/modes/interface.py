@@ -72,7 +72,7 @@ def config_interface(ctx):
         if iftype in PHYSICAL and "." not in number:
             # IOS refuses to delete a port; the text is what IOS 15/XE print (unverified wording).
             raise CommandError("% Removal of physical interfaces is not permitted")
-        if iftype == "Virtual-Template" and ifs.active_vaccess(int(number)):
+        if iftype == "Virtual-Template" and ctx.router.vaccess.active(int(number)):
             raise CommandError("% Virtual-template config is locked, active vaccess present")
         if existing is not None:
             ifs.remove(iftype, number)
@@ -80,7 +80,7 @@ def config_interface(ctx):
     if iftype == "Virtual-Access" and existing is None:
         raise caret_error(ctx, _ifname_index(ctx, "interface"))
     if iftype == "Virtual-Template":
-        if ifs.active_vaccess(int(number)):
+        if ctx.router.vaccess.active(int(number)):
             raise CommandError("% Virtual-template config is locked, active vaccess present")
         if existing is not None and vt_type and (existing.vt_type or "serial") != vt_type:
             raise CommandError(f"% Virtual-template {number} is already configured as type "

@@ -20,14 +20,20 @@ def show_ip_interface_brief(ctx):
         method = i.ip_method if (i.ip_address or i.ip_unnumbered) else "unset"
         status, proto = i.status(cfg)
         ctx.write(f"{i.name:<26} {ip:<15} YES {method:<6} {status:<21} {proto:<8}")
+    for va in ctx.router.vaccess.ordered():  # runtime interfaces, after the configured ones (IOS's type order)
+        addr = va.iface.address(cfg)
+        ip = addr[0] if addr else "unassigned"
+        ctx.write(f"{va.name:<26} {ip:<15} YES {'unset':<6} {'up':<21} {'up':<8}")
 
 
 def _mask_len(mask: str) -> int:
     return ipaddress.IPv4Network(f"0.0.0.0/{mask}").prefixlen
 
 
-def interface_block(cfg, i) -> list[str]:
-    status, proto = i.status(cfg)
+def interface_block(cfg, i, va=None) -> list[str]:
+    """`show interfaces` for one interface; `va` a VirtualAccess (interfaces/vaccess.py) whose `iface` is `i`:
+    up/up, and the data plane's counters."""
+    status, proto = ("up", "up") if va is not None else i.status(cfg)
     out = [f"{i.name} is {status}, line protocol is {proto} "]
     hw = {"Loopback": "Loopback", "Tunnel": "Tunnel", "Virtual-Template": "Virtual Template interface",
           "Virtual-Access": "Virtual Access interface"}.get(i.type, "AmdP2")
@@ -86,11 +92,11 @@ def interface_block(cfg, i) -> list[str]:
         "  Output queue: 0/0 (size/max)",
         "  5 minute input rate 0 bits/sec, 0 packets/sec",
         "  5 minute output rate 0 bits/sec, 0 packets/sec",
-        "     0 packets input, 0 bytes, 0 no buffer",
+        f"     {va.in_packets if va else 0} packets input, {va.in_bytes if va else 0} bytes, 0 no buffer",
         "     Received 0 broadcasts (0 IP multicasts)",
         "     0 runts, 0 giants, 0 throttles ",
         "     0 input errors, 0 CRC, 0 frame, 0 overrun, 0 ignored, 0 abort",
-        "     0 packets output, 0 bytes, 0 underruns",
+        f"     {va.out_packets if va else 0} packets output, {va.out_bytes if va else 0} bytes, 0 underruns",
         "     0 output errors, 0 collisions, 0 interface resets",
         "     0 unknown protocol drops",
         "     0 output buffer failures, 0 output buffers swapped out",
@@ -103,7 +109,12 @@ def show_interfaces(ctx):
     cfg = ctx.cfg
     found = ctx.args.ifname("interfaces")
     if found:
-        i = cfg.interfaces.get(canonical_type(found[0]), found[1])
+        kind = canonical_type(found[0])
+        va = ctx.router.vaccess.get(int(found[1])) if kind == "Virtual-Access" and found[1].isdigit() else None
+        if va is not None:
+            ctx.write(*interface_block(cfg, va.iface, va))
+            return
+        i = cfg.interfaces.get(kind, found[1])
         if i is None:
             idx = next(k for k, (n, _) in enumerate(ctx.args.path) if n.tok.is_keyword and n.tok.split) + 1
             raise caret_error(ctx, idx)
@@ -111,6 +122,8 @@ def show_interfaces(ctx):
         return
     for i in cfg.interfaces.ordered():
         ctx.write(*interface_block(cfg, i))
+    for va in ctx.router.vaccess.ordered():
+        ctx.write(*interface_block(cfg, va.iface, va))
 
 
 VTEMPLATE_HEAD = [
@@ -133,7 +146,7 @@ def show_vtemplate(ctx):
     rows = []
     for vt in vts:
         kind = VT_KIND[vt.vt_type]
-        active = ifs.active_vaccess(int(vt.number))
+        active = ctx.router.vaccess.active(int(vt.number))
         rows.append(f"{vt.short_name:<7}{active:>9} {0:>12} {'No':>5}   {kind}")
     if number is not None:
         ctx.write(*VTEMPLATE_HEAD, *rows)  # the chapter's `show vtemplate 1` (its wording: "Virtual-access")
@@ -141,10 +154,10 @@ def show_vtemplate(ctx):
     # Full form in the layout of real IOS-XE output (genie's ShowVtemplate parses it).
     ctx.write("Virtual access subinterface creation is globally enabled", *VTEMPLATE_HEAD[1:], *rows)
     used = {"Serial": 0, "Ether": 0, "Tunnel": 0, "VPN": 0}
-    for i in ifs.items.values():
-        if i.type == "Virtual-Access" and i.vtemplate is not None:
-            vt = ifs.get("Virtual-Template", str(i.vtemplate))
-            used[VT_KIND[vt.vt_type if vt else "tunnel"]] += 1
+    reg = ctx.router.vaccess
+    for va in reg.ordered():
+        vt = ifs.get("Virtual-Template", str(va.template))
+        used[VT_KIND[vt.vt_type if vt else "tunnel"]] += 1
     total = sum(used.values())
     lines = ["", "Usage Summary", "                              Interface   Subinterface",
              "                              ---------   ------------"]
@@ -155,9 +168,10 @@ def show_vtemplate(ctx):
         col = 36 if kind == "VPN" else 39
         lines.append(row(f"Current {label} in use", used[kind], col))
         lines.append(row(f"Current {label} free", 0, col))
-    lines += [row("Total", total), "", row("Cumulative created", total), row("Cumulative freed", 0), "",
+    lines += [row("Total", total), "", row("Cumulative created", reg.created_total),
+              row("Cumulative freed", reg.freed_total), "",
               f"Base virtual access interfaces: {total}",
-              f"Total create or clone requests: {total}", "Cancelled create or clone requests: 0",
+              f"Total create or clone requests: {reg.created_total}", "Cancelled create or clone requests: 0",
               "Cumulative create request waiting for sso resources: 0", "Current request queue size: 0",
               "Current free pending: 0", "Current recycle pending: 0", "Current ordered recycle pending: 0", "",
               "Maximum request duration: 0 msec", "Average request duration: 0 msec", "Last request duration: 0 msec",
