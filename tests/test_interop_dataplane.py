@@ -19,7 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from interop import strongswan as S  # noqa: E402
-from interop.netns import Lab  # noqa: E402
+from interop.netns import ROUTER_IP, Lab  # noqa: E402
 from interop.router import IosflexRouter, ios_startup_config  # noqa: E402
 
 C1, C2 = "c1.psk.flex.lab", "c2.psk.flex.lab"
@@ -126,6 +126,20 @@ def test_ping_both_ways_and_counters(lab, router, clients):
         assert (enc, dec) == (10, 10), (enc, dec)
         assert (c_in, c_out) == (dec, enc) or (c_in, c_out) == (enc, dec), (c_in, c_out, enc, dec)
         assert c_out == dec and c_in == enc
+        # hostile ESP with the session's inbound SPI (bad ICV, truncated) from another port: dropped, counted
+        show = _session_block(router.exec("show crypto ipsec sa"), vip)
+        spi = re.search(r"inbound esp sas:\s+spi: 0x([0-9A-F]+)", show).group(1)
+        junk = f"import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); " \
+               f"[s.sendto(bytes.fromhex('{int(spi, 16):08x}') + bytes(n), ('{ROUTER_IP}', 4500)) for n in (4, 60, 200)]"
+        lab.run(lab.client_hosts[0], [sys.executable, "-c", junk])
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            block = _session_block(router.exec("show crypto ipsec sa"), vip)
+            if "#recv errors 3" in block:
+                break
+            time.sleep(0.1)
+        assert "#recv errors 3" in block and _counts(block) == (10, 10), block
+        assert router.alive()
     finally:
         c1.vici.terminate("psk", timeout_ms=5000)
     _wait_device(lab, "vi1", present=False)

@@ -258,8 +258,10 @@ def crypto_session(sessions: list, now: float, detail: bool = False) -> list[str
                 kb, secs = _child_life(ch, now)
                 pin = sum(c.pkts_in for c in children)
                 pout = sum(c.pkts_out for c in children)
-                out.append(f"        Inbound:  #pkts dec'ed {pin} drop 0 life (KB/Sec) {kb}/{secs}")
-                out.append(f"        Outbound: #pkts enc'ed {pout} drop 0 life (KB/Sec) {kb}/{secs}")
+                din = sum(c.drops_in for c in children)
+                dout = sum(c.drops_out for c in children)
+                out.append(f"        Inbound:  #pkts dec'ed {pin} drop {din} life (KB/Sec) {kb}/{secs}")
+                out.append(f"        Outbound: #pkts enc'ed {pout} drop {dout} life (KB/Sec) {kb}/{secs}")
             else:
                 out.append(f"        Active SAs: {2 * len(children)}, origin: crypto-map")
         if detail:
@@ -346,7 +348,8 @@ def ipsec_sa(sessions: list, now: float, cfg=None) -> list[str]:
                 "    #pkts compressed: 0, #pkts decompressed: 0",
                 "    #pkts not compressed: 0, #pkts compr. failed: 0",
                 "    #pkts not decompressed: 0, #pkts decompress failed: 0",
-                "    #send errors 0, #recv errors 0",
+                f"    #send errors {sum(c.drops_out for c in children)}, "
+                f"#recv errors {sum(c.drops_in for c in children)}",
                 "",
                 f"     local crypto endpt.: {sa.local[0]}, remote crypto endpt.: {sa.remote[0]}",
                 f"     plaintext mtu {1430 if nat else 1438}, path mtu 1500, ip mtu 1500, ip mtu idb "

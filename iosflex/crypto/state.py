@@ -65,6 +65,8 @@ class ChildSa:
     pkts_out: int = 0
     bytes_in: int = 0
     bytes_out: int = 0
+    drops_in: int = 0  # ESP the data plane dropped (replay, bad ICV, ...: interfaces/esp.py counts the reasons)
+    drops_out: int = 0  # packets it could not send (lifetime or sequence numbers exhausted)
 
 
 @dataclass(slots=True)

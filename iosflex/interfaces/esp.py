@@ -12,7 +12,8 @@ Appendix A2 without ESN) and is only moved by packets whose ICV checked.  Lifeti
 the soft limit (90 %) `soft_expired` turns true once (the data plane counts it; our responder never initiates
 a child rekey), at the hard limit packets are dropped (`expired`).
 
-Counters: `stats` is any object with `pkts_in`, `pkts_out`, `bytes_in`, `bytes_out` (the engine's ChildSa, so
+Counters: `stats` is any object with `pkts_in`, `pkts_out`, `bytes_in`, `bytes_out`, `drops_in`,
+`drops_out` (the engine's ChildSa, so
 `show crypto ipsec sa` and the accounting Stop record read them); bytes are the plaintext (inner) octets.
 """
 
@@ -55,6 +56,8 @@ class Counters:
     pkts_out: int = 0
     bytes_in: int = 0
     bytes_out: int = 0
+    drops_in: int = 0
+    drops_out: int = 0
 
 
 class ReplayWindow:
@@ -138,8 +141,12 @@ class EspSa:
     def dropped(self) -> int:
         return sum(self.drops.values())
 
-    def _drop(self, reason: str) -> None:
+    def _drop(self, reason: str, outbound: bool = False) -> None:
         self.drops[reason] += 1
+        if outbound:
+            self.stats.drops_out += 1
+        else:
+            self.stats.drops_in += 1
 
     def _account(self) -> None:
         st = self.stats
@@ -156,10 +163,10 @@ class EspSa:
         """The ESP packet carrying `payload` (next header 4 = IPv4 in tunnel mode, 47 = GRE, ...), or None when
         the SA may not send any more (lifetime or sequence numbers exhausted; counted)."""
         if self.expired:
-            self._drop(EXPIRED)
+            self._drop(EXPIRED, outbound=True)
             return None
         if self.seq_out >= MAX_SEQ:
-            self._drop(SEQ_EXHAUSTED)
+            self._drop(SEQ_EXHAUSTED, outbound=True)
             return None
         self.seq_out += 1
         seq = self.seq_out
