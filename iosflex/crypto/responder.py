@@ -557,7 +557,7 @@ class Responder:
                                                   now=self._clock)
         except CloneError as e:
             self.debug_error(sa, f"Failed to create the virtual-access interface: {e}")
-            raise SaError(A.AUTHENTICATION_FAILED, reason=str(e)) from None
+            raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason=str(e)) from None
         if lines:
             self._out.append(Log(tuple(lines)))
         return va.name
