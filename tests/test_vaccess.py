@@ -280,3 +280,15 @@ def test_a_thousand_sessions_each_get_a_virtual_access():
     assert sorted(r.vaccess.by_number) == list(range(1, 1001))
     assert len({va.iface.tunnel_destination for va in r.vaccess.ordered()}) == 1000
     print(f"1000 sessions with virtual-access on the simulated network: {elapsed:.1f} s")
+
+
+def test_the_virtual_access_outlives_ike_and_child_rekeys():
+    r = default_router()
+    net = SimNet(r)
+    ini = net.connect("p", {"from": "172.16.1.1"})
+    va = r.vaccess.get(1)
+    net.deliver(ini.rekey_child(net.now))
+    net.deliver(ini.rekey_ike(net.now))
+    assert r.vaccess.ordered() == [va] and r.crypto.sa_states()[0].virtual_access == "Virtual-Access1"
+    net.deliver(ini.delete(net.now))
+    assert len(r.vaccess) == 0
