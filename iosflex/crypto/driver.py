@@ -101,6 +101,8 @@ class _Proto(asyncio.DatagramProtocol):
 
     def datagram_received(self, data, addr):
         self.driver._received(data, (addr[0], addr[1]), self.local)
+        if self.driver.dataplane is not None and self.local[1] == 4500:
+            self.driver._drain(self)
 
     def error_received(self, exc):  # ICMP unreachable and the like: IKE retransmits, nothing to do
         log.debug("ike socket %s: %s", self.local, exc)
@@ -143,6 +145,23 @@ class IkeDriver:
             log.exception("engine raised")
             return
         self.send(out)
+
+    DRAIN = 64  # datagrams read per wake-up on port 4500 with a data plane
+
+    def _drain(self, proto: "_Proto") -> None:
+        """With a data plane, port 4500 carries the traffic: read what else the socket holds now instead of one
+        datagram per turn of the loop (asyncio's datagram transport reads one per wake-up)."""
+        sock = getattr(proto.transport, "_sock", None)  # asyncio's own socket; absent: nothing to drain
+        if sock is None:
+            return
+        for _ in range(self.DRAIN):
+            try:
+                data, addr = sock.recvfrom(65535)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError:  # ICMP errors and the like: the transport's next read reports them
+                return
+            self._received(data, (addr[0], addr[1]), proto.local)
 
     def send(self, datagrams: list[Datagram]):
         for d in datagrams:

@@ -39,6 +39,7 @@ TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 MTU = 1400
 READ_BATCH = 64  # packets read from one device per loop turn
+READ_SIZE = 16384  # > the MTU: a TUN read returns one packet
 
 
 def inet_checksum(data: bytes) -> int:
@@ -205,7 +206,7 @@ class TunDataplane:
         out: list[Datagram] = []
         for _ in range(READ_BATCH):
             try:
-                pkt = os.read(sess.fd, 65535)
+                pkt = os.read(sess.fd, READ_SIZE)
             except BlockingIOError:
                 break
             except OSError:
