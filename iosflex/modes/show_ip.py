@@ -200,3 +200,62 @@ def show_ip_local_pool(ctx):
             in_use = sum(1 for a in leases if r.contains(a))
             label = pname if k == 0 else ""
             ctx.write(f" {label:<24} {r.low:<15} {r.high or r.low:<15} {r.size - in_use:>5} {in_use:>6} {0:>9}")
+
+
+# ---- show ip route ---------------------------------------------------------------------------------------
+
+# IOS 15.x's legend (15.4 and later, as public captures of IOSv/IOL print it; the chapter shows no routing
+# table).  The trailing space after "inter area" is IOS's.
+ROUTE_CODES = (
+    "Codes: L - local, C - connected, S - static, R - RIP, M - mobile, B - BGP",
+    "       D - EIGRP, EX - EIGRP external, O - OSPF, IA - OSPF inter area ",
+    "       N1 - OSPF NSSA external type 1, N2 - OSPF NSSA external type 2",
+    "       E1 - OSPF external type 1, E2 - OSPF external type 2",
+    "       i - IS-IS, su - IS-IS summary, L1 - IS-IS level-1, L2 - IS-IS level-2",
+    "       ia - IS-IS inter area, * - candidate default, U - per-user static route",
+    "       o - ODR, P - periodic downloaded static route, H - NHRP, l - LISP",
+    "       a - application route",
+    "       + - replicated route, % - next hop override, p - overrides from PfR",
+)
+
+
+def _route_text(r) -> str:
+    if r.next_hop:
+        return f"[{r.distance}/{r.metric}] via {r.next_hop}" + (f", {r.interface}" if r.interface else "")
+    return f"is directly connected, {r.interface}"
+
+
+@handler("show_ip_route")
+def show_ip_route(ctx):
+    """The table of interfaces/rib.py, grouped under its classful networks as IOS does: a network with one
+    subnet mask is `is subnetted` (entries without their length), with several `is variably subnetted`."""
+    from ..interfaces import rib  # noqa: PLC0415
+
+    routes = rib.table(ctx.router)
+    default = next((r for r in routes if r.network.prefixlen == 0), None)
+    ctx.write(*ROUTE_CODES, "")
+    if default is not None and default.next_hop:
+        ctx.write(f"Gateway of last resort is {default.next_hop} to network 0.0.0.0", "")
+    elif default is not None:
+        ctx.write(f"Gateway of last resort is 0.0.0.0 to network 0.0.0.0", "")
+    else:
+        ctx.write("Gateway of last resort is not set", "")
+    groups: dict = {}
+    for r in routes:
+        groups.setdefault(rib.classful(r.network), []).append(r)
+    for major in sorted(groups, key=lambda n: (int(n.network_address), n.prefixlen)):
+        rs = groups[major]
+        if len(rs) == 1 and rs[0].network.prefixlen <= major.prefixlen:
+            r = rs[0]
+            code = r.code + ("*" if r.network.prefixlen == 0 else "")
+            ctx.write(f"{code:<6}{r.network} {_route_text(r)}")
+            continue
+        nets = {r.network for r in rs}
+        masks = {n.prefixlen for n in nets}
+        if len(masks) == 1:
+            ctx.write(f"      {major.network_address}/{next(iter(masks))} is subnetted, {len(nets)} subnets")
+        else:
+            ctx.write(f"      {major} is variably subnetted, {len(nets)} subnets, {len(masks)} masks")
+        for r in rs:
+            shown = str(r.network.network_address) if len(masks) == 1 else str(r.network)
+            ctx.write(f"{r.code:<9}{shown} {_route_text(r)}")
