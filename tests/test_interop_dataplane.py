@@ -179,3 +179,37 @@ def test_router_ping_outside_tunnel(lab, router):
     assert "Success rate is 100 percent (2/2)" in out, out
     out = router.exec("ping 172.16.1.99 repeat 2 timeout 1")
     assert "Success rate is 0 percent (0/2)" in out, out
+
+
+def test_virtual_access_derived_config_and_lock_with_a_stock_client(lab, router, clients):
+    """The issue's "done when": a stock strongSwan client's Virtual-Access1 shows its derived configuration,
+    the template is locked while it lives and free again once it is gone, and its traffic shows in the
+    interface's counters."""
+    c1 = clients[0]
+    vip, _ = _connect(c1)
+    try:
+        _wait_device(lab, "vi1")
+        derived = router.exec("show derived-config interface virtual-access 1")
+        assert "Building configuration..." in derived, derived
+        assert re.search(r"Derived configuration : \d+ bytes", derived), derived
+        for line in ("interface Virtual-Access1", " ip unnumbered Loopback0", " tunnel source 172.16.1.2",
+                     " tunnel destination 172.16.1.1", " tunnel mode ipsec ipv4",
+                     " tunnel protection ipsec profile FLEX"):
+            assert line in derived.splitlines(), (line, derived)
+        assert re.search(r"^Vt1 +1 +0 +No +Tunnel$", router.exec("show vtemplate 1"), re.M)
+        locked = router.exec_many(["configure terminal", "interface virtual-template 1 type tunnel", "end"])
+        assert "% Virtual-template config is locked, active vaccess present" in locked[1], locked
+        cp = lab.run(lab.client_hosts[0], ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", INSIDE], check=False,
+                     timeout=30)
+        assert " 0% packet loss" in cp.stdout, cp.stdout
+        shown = router.exec("show interfaces virtual-access 1")
+        m = re.search(r"(\d+) packets input, (\d+) bytes", shown)
+        assert m and int(m.group(1)) >= 3, shown
+        routes = router.exec("show ip route")  # with Loopback0's 10.0.0.1/32: `10.0.0.0/32 is subnetted`
+        assert re.search(rf"^S +{re.escape(vip)}(/32)? is directly connected, Virtual-Access1$", routes, re.M), routes
+    finally:
+        c1.vici.terminate("psk", timeout_ms=5000)
+    _wait_device(lab, "vi1", present=False)
+    assert re.search(r"^Vt1 +0 +0 +No +Tunnel$", router.exec("show vtemplate 1"), re.M)
+    free = router.exec_many(["configure terminal", "interface virtual-template 1 type tunnel", "end"])
+    assert "locked" not in free[1], free

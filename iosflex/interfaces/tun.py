@@ -90,10 +90,11 @@ def device_name(st) -> str:
 
 
 class TunSession:
-    __slots__ = ("st", "name", "fd", "routes", "address", "ready")
+    __slots__ = ("st", "name", "fd", "routes", "address", "ready", "va")
 
-    def __init__(self, st, name: str, fd: int):
+    def __init__(self, st, name: str, fd: int, va=None):
         self.st, self.name, self.fd = st, name, fd
+        self.va = va  # the session's VirtualAccess (interfaces/vaccess.py): its counters are ours to fill
         self.routes: list[str] = []
         self.address: str | None = None
         self.ready = False
@@ -175,6 +176,11 @@ class TunDataplane:
             os.write(sess.fd, inner)
         except OSError as e:
             log.debug("tun %s write: %s", sess.name, e)
+            return []
+        va = sess.va
+        if va is not None:  # `show interfaces virtual-access N`: what came out of the tunnel
+            va.in_packets += 1
+            va.in_bytes += len(inner)
         return []
 
     # -- outbound ----------------------------------------------------------------------------------------
@@ -200,6 +206,10 @@ class TunDataplane:
             self.soft_expiries += 1
         if pkt is None:
             return []
+        sess = self.sessions.get(st.session_id)
+        if sess is not None and sess.va is not None:  # what went into the tunnel
+            sess.va.out_packets += 1
+            sess.va.out_bytes += len(packet)
         return [Datagram(pkt, (st.local[0], 4500), (st.remote[0], st.remote[1]))]
 
     def _readable(self, sess: TunSession) -> None:
@@ -250,7 +260,7 @@ class TunDataplane:
         except OSError as e:
             log.warning("data plane: cannot create TUN %s: %s", name, e)
             return
-        sess = TunSession(st, name, fd)
+        sess = TunSession(st, name, fd, self.router.vaccess.for_session(st.session_id))
         sess.address = self.borrowed_address(st)
         nets: list[str] = []
         if st.pushed_ip:
