@@ -7,7 +7,7 @@ Used by transcript directives (iosflex/transcript.py):
     ;;@ikev2 connect NAME [from=IP[:PORT]] [psk=KEY] [psk-verify=KEY] [id=fqdn:NAME|email:X|keyid:X|address:IP]
                           [groups=19,14] [encr=aes-cbc-256] [no-cfg] [ca=TRUSTPOINT]
                           [eap-id=ID eap-password=P [eap-method=md5|mschapv2] [eap-silent[=N]]]
-                          [gre] [esp=aes-cbc-128[,...]] [esp-integ=sha1|sha256[,...]]
+                          [gre] [esp=aes-cbc-128[,...]] [esp-integ=sha1|sha256[,...]] [subnets=A.B.C.D/M[,...]]
     ;;@ikev2 delete NAME          the initiator deletes its IKE SA
     ;;@ikev2 dpd NAME             the initiator sends an empty INFORMATIONAL
     ;;@clock +SECONDS             time passes; timers on both sides run
@@ -15,6 +15,10 @@ Used by transcript directives (iosflex/transcript.py):
     ;;@radius user NAME [password=P] [eap=md5|mschapv2] [ATTR=VALUE ...]
                                                                a user of the last server and its reply
     ;;@radius down|up IP                                       the server stops / starts answering
+    ;;@radius disconnect|coa [from=IP[:PORT]] key=K [id=N] [to=IP:PORT] [timestamp[=+-S]] [ATTR=VALUE ...]
+                                  a dynamic-authorization client (default 172.16.1.3:1700) sends a
+                                  Disconnect-/CoA-Request to the router's dynamic-author port; it prints
+                                  nothing, the answer is kept in `SimNet.dac_replies`
 
 `ca=TRUSTPOINT`: the initiator checks the responder's certificate chain against the CA certificate(s) of the
 router's trustpoint TRUSTPOINT (without it, a responder signature is checked against its CERT only, with no
@@ -24,7 +28,8 @@ IKE_AUTH, one IKE_AUTH exchange per EAP message, the final AUTH keyed with the M
 no EAP request, `eap-silent=N` only the first N (the router's EAP timeout then runs: `;;@clock +S`).  A RADIUS
 user with `eap=` is authenticated by EAP (the simulated server runs the method and sends the MPPE keys;
 radius/simserver.py).  `gre`: the first child SA proposes GRE (protocol 47) between the two hosts, in transport
-mode (the chapter's auto-mode example); `esp=` / `esp-integ=` the ESP transforms proposed.
+mode (the chapter's auto-mode example); `esp=` / `esp-integ=` the ESP transforms proposed; `subnets=` the
+subnets behind the peer, offered as INTERNAL_IP4_SUBNET values in its CFG_REQUEST (`route accept any`).
 """
 
 from __future__ import annotations
@@ -60,6 +65,9 @@ class SimNet:
         self.responder = self.services.crypto
         self.peers: dict[str, Initiator] = {}
         self.radius: list = []  # SimRadiusServer
+        self.dac_addresses: set = set()  # simulated dynamic-authorization clients (`;;@radius disconnect|coa`)
+        self.dac_replies: list[Datagram] = []
+        self._dac_ident = 0
         self._n = 0
 
     def _router_address(self) -> str:
@@ -74,6 +82,9 @@ class SimNet:
             if not queue:
                 return
             d = queue.pop(0)
+            if d.dst in self.dac_addresses:  # a Disconnect/CoA answer to the simulated DAC
+                self.dac_replies.append(d)
+                continue
             srv = next((r for r in self.radius if r.owns(d.dst)), None)
             if srv is not None:
                 queue += srv.receive(d.data, d.src, d.dst)
@@ -133,12 +144,51 @@ class SimNet:
                 else:
                     user.reply.append((k, v))
             self.radius[-1].users[rest[0]] = user
+        elif verb in ("disconnect", "coa"):
+            self.dac_request(verb, rest)
         elif verb in ("down", "up"):
             for r in self.radius:
                 if r.address == rest[0]:
                     r.down = verb == "down"
         else:
             raise SimError(f"unknown radius verb {verb}")
+
+    def dac_request(self, verb: str, words: list[str]) -> bytes:
+        """`;;@radius disconnect|coa ...`: build the request with radius/packet.py and deliver it."""
+        from .radius.packet import COA_REQUEST, DISCONNECT_REQUEST, encode_request  # noqa: PLC0415
+
+        opts: dict[str, str] = {}
+        attrs: list[tuple[str, object]] = []
+        stamp = None
+        for w in words:
+            k, eq, v = w.partition("=")
+            if k in ("from", "key", "id", "to"):
+                opts[k] = v
+            elif k == "timestamp":
+                stamp = float(v) if eq else 0.0
+            elif not eq:
+                raise SimError(f"radius {verb}: {w!r} is not ATTR=VALUE")
+            else:
+                attrs.append((k, int(v) if v.isdigit() and k != "Cisco-AVPair" else v))
+        if stamp is not None:
+            attrs.append(("Event-Timestamp", int(self.now + self.services.dynauth.epoch_offset + stamp)))
+        host, _, port = opts.get("from", "172.16.1.3:1700").partition(":")
+        src = (host, int(port or 1700))
+        if "to" in opts:
+            th, _, tp = opts["to"].partition(":")
+            dst = (th, int(tp))
+        else:
+            dst = (self._router_address(), self.router.config.aaa_dynamic_author.port)
+        if "id" in opts:
+            ident = int(opts["id"])
+        else:
+            self._dac_ident = (self._dac_ident + 1) & 0xFF
+            ident = self._dac_ident
+        code = DISCONNECT_REQUEST if verb == "disconnect" else COA_REQUEST
+        data = encode_request(code, ident, opts.get("key", "").encode(), attrs)
+        self.dac_addresses.add(src)
+        self.deliver([Datagram(data, src, dst)])
+        return data
 
     def connect(self, name: str, opts: dict[str, str]) -> Initiator:
         self._n += 1
@@ -173,6 +223,11 @@ class SimNet:
         if "esp-integ" in opts:
             integ = {"sha1": A.AUTH_HMAC_SHA1_96, "sha256": A.AUTH_HMAC_SHA2_256_128}
             kw["esp_integ"] = [integ[i] for i in opts["esp-integ"].split(",")]
+        if "subnets" in opts:  # the subnets behind the peer, offered in its CFG_REQUEST (route accept any)
+            import ipaddress  # noqa: PLC0415
+
+            nets = [ipaddress.IPv4Network(n, strict=False) for n in opts["subnets"].split(",")]
+            kw["subnets"] = [(str(n.network_address), str(n.netmask)) for n in nets]
         if "eap-id" in opts:
             from .crypto.eap import METHOD_NAMES  # noqa: PLC0415
 

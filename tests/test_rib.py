@@ -64,3 +64,25 @@ def test_session_routes_through_its_virtual_access_and_go_with_it():
     s.feed("clear crypto session")
     out, rt = routes(s)
     assert "10.10.10.1/32" not in rt and "192.168.10.0/24" not in rt
+
+
+def test_route_accept_routes_the_subnets_the_peer_offers():
+    r, s = make()
+    assert not r.apply_config("crypto ikev2 authorization policy default\n route accept any tag 20 distance 7\n")
+    net = SimNet(r, seed=3)
+    net.directive("ikev2 connect c1 from=172.16.1.1 psk=pre_shared_key id=fqdn:router1.domain1 "
+                  "subnets=192.168.77.0/24,10.44.0.0/16")
+    assert net.peers["c1"].established
+    out, rt = routes(s)
+    assert "S     192.168.77.0/24 is directly connected, Virtual-Access1" in out
+    assert rt["10.44.0.0/16"]["next_hop"]["outgoing_interface"] == {"Virtual-Access1": {"outgoing_interface": "Virtual-Access1"}}
+    assert "Remote subnets:" in "\n".join(s.feed("show crypto ikev2 sa detail"))
+
+
+def test_offered_subnets_ignored_without_route_accept():
+    r, s = make()
+    net = SimNet(r, seed=3)
+    net.directive("ikev2 connect c1 from=172.16.1.1 psk=pre_shared_key id=fqdn:router1.domain1 subnets=192.168.77.0/24")
+    assert net.peers["c1"].established
+    out, rt = routes(s)
+    assert "192.168.77.0/24" not in rt

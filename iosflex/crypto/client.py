@@ -23,6 +23,7 @@ import argparse
 import asyncio
 import ipaddress
 import os
+import socket
 import sys
 import time
 
@@ -67,13 +68,15 @@ class Initiator:
                  fragmentation: bool = False, initial_contact: bool = True, ca=None,
                  auth_method: int | None = None, psk_verify: bytes | None = None,
                  eap_identity: str | bytes | None = None, eap_password: str | bytes | None = None,
-                 eap_methods=None, eap_silent: bool = False, ts=None, esp_integ=None):
+                 eap_methods=None, eap_silent: bool = False, ts=None, esp_integ=None, subnets=()):
         """`psk_verify`: the key the responder's AUTH is checked with when it differs from ours (asymmetric
         pre-shared keys, e.g. AAA's ikev2-password-local/-remote); default `psk`.
 
         EAP: with `eap_identity` the initiator authenticates with EAP (`eap_password`; `eap_methods`: EAP type
         numbers it accepts, by preference, default MSCHAPv2 then MD5).  `eap_silent`: True, it answers no
-        EAP request; a number N, it answers the first N and then no more (the responder's EAP timeout runs)."""
+        EAP request; a number N, it answers the first N and then no more (the responder's EAP timeout runs).
+        `subnets`: (address, mask) pairs offered in the CFG_REQUEST as INTERNAL_IP4_SUBNET values (the subnets
+        behind us, which a responder with `route accept any` routes to the session)."""
         self.local = local
         self.peer = peer
         self.identity = identity
@@ -85,6 +88,7 @@ class Initiator:
         self.integ = list(integ)
         self.prf_ids = list(prf)
         self.cfg_request = cfg_request
+        self.subnets = list(subnets)
         self.cert, self.key = cert, key
         # certificates: `ca` (list of CA certificates) checks the responder; `auth_method` None = RFC 7427
         # method 14 announced with SIGNATURE_HASH_ALGORITHMS (strongSwan's way), 1 / 9 / 10 / 11 classic
@@ -277,7 +281,9 @@ class Initiator:
         if auth is not None:
             payloads.append(auth)
         if self.cfg_request:
-            payloads.append(C.CP(A.CFG_REQUEST, [C.CPAttr(A.INTERNAL_IP4_ADDRESS), C.CPAttr(A.INTERNAL_IP4_DNS)]))
+            subnets = [C.CPAttr(A.INTERNAL_IP4_SUBNET, socket.inet_aton(a) + socket.inet_aton(m)) for a, m in self.subnets]
+            payloads.append(C.CP(A.CFG_REQUEST, [C.CPAttr(A.INTERNAL_IP4_ADDRESS), C.CPAttr(A.INTERNAL_IP4_DNS),
+                                                 *subnets]))
         payloads += [C.SA(self._esp_proposals(self.child_spi)), C.TSi(list(self.ts[0])), C.TSr(list(self.ts[1]))]
         if self.transport:
             payloads.append(C.Notify(A.USE_TRANSPORT_MODE))

@@ -804,6 +804,9 @@ class IkeSa:
         now = self.now
         cp_reply, addr = eng.authorized(self, res, cp_req)  # raises SaError: the session is terminated
         st.pushed_ip = addr
+        if cp_req is not None and res.route_accept:  # `route accept any`: the subnets the peer offers
+            st.remote_subnets = [(socket.inet_ntoa(a.value[:4]), socket.inet_ntoa(a.value[4:]))
+                                 for a in cp_req.attrs if a.type == A.INTERNAL_IP4_SUBNET and len(a.value) == 8]
         # INITIAL_CONTACT: the peer restarted; its older SAs with the same identity go, now that this one is
         # authorized
         if msg.notify(A.INITIAL_CONTACT) is not None:

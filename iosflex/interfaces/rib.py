@@ -4,9 +4,9 @@ session brings (the chapter's "RADIUS Attributes Supported by the FlexVPN Server
 address pushed to the peer and the `route set local` / `ipsec:route-set=local` subnets, through the session's
 virtual-access interface.  Nothing is stored: the table is a view, like `show vtemplate`'s counts.
 
-Only the view is emulated: the router forwards nothing by it (the data plane, interfaces/dataplane, routes by
-session), and routes the peer offers under `route accept any` are not collected (the IKE engine does not read
-the peer's subnets from its configuration payload).
+Under `route accept any` the subnets the peer offers as INTERNAL_IP4_SUBNET values in its CFG_REQUEST are
+routed to its virtual-access too, with the policy's tag and distance.  Only the view is emulated: the router
+forwards nothing by it (the TUN data plane, interfaces/tun.py, routes each session's own subnets).
 """
 
 from __future__ import annotations
@@ -61,6 +61,10 @@ def table(router) -> list[Route]:
         if pushed and ":" not in pushed:
             routes.append(Route("S", ipaddress.IPv4Network(f"{pushed}/32"), va.name, None, 1))
         authz = getattr(session, "authorization", None) if session is not None else None
+        if authz is not None and getattr(authz, "route_accept", None):  # the subnets the peer offered
+            for net, mask in getattr(st, "remote_subnets", None) or ():
+                routes.append(Route("S", ipaddress.IPv4Network(f"{net}/{mask}", strict=False), va.name, None,
+                                    authz.route_accept_distance or 1, 0, authz.route_accept_tag))
         for lr in getattr(authz, "local_routes", None) or ():
             if lr.ipv6:
                 continue
