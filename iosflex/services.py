@@ -7,6 +7,7 @@ router services ... are fields of the router, never module globals"):
 * `radius`   the RADIUS client (radius/client.py)                  router.radius
 * `aaa`      method lists, authorization, accounting (aaa/service.py)  router.aaa
 * `sessions` one record per peer session (sessions.py)             router.sessions
+* `dynauth`  the RADIUS dynamic-author server (radius/dynauth.py)   services.dynauth
 * the log bus (logbus.py)                                          router.logbus
 
 A driver owns sockets and a clock (crypto/driver.py over asyncio, simnet.py in-process with a fake clock) and
@@ -31,6 +32,7 @@ from .aaa.service import AaaService, flag_on
 from .crypto.responder import Responder
 from .events import AaaAnswer, AaaRequest, Datagram, Log, SessionEvent
 from .radius.client import RadiusClient, RadiusResult
+from .radius.dynauth import DynAuthServer
 
 
 class Services:
@@ -46,6 +48,8 @@ class Services:
         if epoch_offset is None:  # the cores' `now` is the driver's clock; certificates need the calendar
             epoch_offset = time.time() - self.clock()
         self.crypto = Responder(router, rng=rng, port_map=port_map, epoch_offset=epoch_offset)
+        # `aaa server radius dynamic-author`: Disconnect/CoA requests on the configured port (RFC 5176)
+        self.dynauth = DynAuthServer(router, self.sessions, self.crypto, epoch_offset=epoch_offset)
         router.crypto, router.radius, router.aaa, router.services = self.crypto, self.radius, self.aaa, self
         self.dataplane = None  # interfaces/tun.py TunDataplane with `--dataplane tun` (follows SessionEvents)
         self._waiters: dict = {}  # token -> callback, for answers asked from outside the engines
@@ -55,6 +59,8 @@ class Services:
     def receive(self, data: bytes, src, dst, now: float) -> list[Datagram]:
         if self.radius.owns(dst):
             events = self.radius.receive(data, src, dst, now)
+        elif dst[1] != 500 and dst[1] != 4500 and self.dynauth.owns(dst):
+            events = self.dynauth.receive(data, src, dst, now)
         else:
             events = self.crypto.receive(data, src, dst, now)
         return self.dispatch(events, now)

@@ -55,7 +55,9 @@ def user_all(sessions) -> list[str]:
 
 
 RADIUS_FLAGS = (RADIUS_AUTH, RADIUS_ACCT)
-AAA_TEXT = {AAA_ACCT: "AAA Accounting", AAA_AUTHOR: "AAA Authorization"}
+AAA_TEXT = {AAA_ACCT: "AAA Accounting", AAA_AUTHOR: "AAA Authorization",
+            # `debug aaa pod|coa` (radius/dynauth.py); texts from memory of IOS 15, unverified
+            "aaa pod": "AAA POD packet processing", "aaa coa": "AAA CoA packet processing"}
 NO_AAA_SERVICE = "% No AAA service is running (batch mode: start iosflex with a console, --ssh, --telnet or --ike)"
 
 
@@ -81,7 +83,7 @@ def aaa_debug_state(flag: str, on: bool) -> str:
 def debugging_lines(dbg: set) -> list[str]:
     """The AAA and RADIUS part of `show debugging` (layout from memory of IOS 15; unverified)."""
     out: list[str] = []
-    aaa = [AAA_TEXT[f] for f in (AAA_ACCT, AAA_AUTHOR) if f in dbg]
+    aaa = [AAA_TEXT[f] for f in (AAA_ACCT, AAA_AUTHOR, "aaa pod", "aaa coa") if f in dbg]
     if aaa:
         out += ["General OS:", *(f"  {t} debugging is on" for t in aaa)]
     if any(f in dbg for f in RADIUS_FLAGS):

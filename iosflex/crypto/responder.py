@@ -108,6 +108,19 @@ class Responder:
             self.remove_sa(sa, now, reason="cleared", notify_peer=False)
         return self._collect(out)
 
+    def disconnect(self, session_id: int, now: float = 0.0) -> list:
+        """A RADIUS Disconnect-Request for one session (radius/dynauth.py): what `clear crypto session` does,
+        for that session's SAs only (the chapter's PoD log is the clear's: DELETE with DELETE_REASON, "Delete
+        all IKE SAs", accounting Stop)."""
+        out: list = []
+        for sa in list(self.sas.values()):
+            if sa.st.session_id != session_id or sa.phase == DEAD:
+                continue
+            if sa.phase == READY:
+                out += sa.delete(now, DELETE_REASON_CLEAR)
+            self.remove_sa(sa, now, reason="disconnected", notify_peer=False)
+        return self._collect(out)
+
     def _collect(self, datagrams: list) -> list:
         """The events of one call: what was logged and asked while processing, the datagrams, then what is
         announced once they are sent."""

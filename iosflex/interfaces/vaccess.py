@@ -58,6 +58,7 @@ class VirtualAccess:
     out_packets: int = 0
     out_bytes: int = 0
     skipped: list | None = None  # AAA lines that were rejected: (line, error text)
+    acls: dict | None = None  # per-session ACLs from CoA inacl/outacl: "in"/"out" -> config.acl.AccessList
 
     @property
     def name(self) -> str:
@@ -237,6 +238,77 @@ class VaccessRegistry:
         finally:
             del s.stack[3:]  # a handler that entered a sub-mode
         return None
+
+    # -- change of authorization (radius/dynauth.py) ----------------------------------------------------------
+    def reclone(self, va: VirtualAccess, lines: list[str], acls: dict | None = None) -> tuple[str | None, list[str]]:
+        """A CoA's lines on a live virtual-access, through the same clone path as AAA's at set-up: all of them
+        on a copy of its configuration, which replaces the old one only when every line applied (a
+        `service-policy` replaces the one attached in its direction; `IP access-group NAME in|out` attaches the
+        per-session ACL `acls` holds for that direction, replacing the old one).  Returns (the first error,
+        []) with nothing changed, or (None, the `debug vtemplate cloning` / `debug aaa per-user` lines)."""
+        trial = VirtualAccess(va.number, va.template, va.session_id, copy.deepcopy(va.iface))
+        for ln in lines:
+            words = ln.split()
+            if len(words) == 4 and words[0] == "IP" and words[1] == "access-group" and words[3] in ("in", "out"):
+                setattr(trial.iface, f"access_group_{words[3]}", words[2])
+                continue
+            if len(words) >= 3 and words[0] == "service-policy" and words[1] in ("input", "output"):
+                setattr(trial.iface, "service_policy_in" if words[1] == "input" else "service_policy_out", None)
+            err = self.apply_line(trial, ln)
+            if err is not None:
+                return f"{err} (interface-config \"{ln}\")", []
+        va.iface = trial.iface
+        if acls:
+            va.acls = {**(va.acls or {}), **acls}
+        dbg = self.router.debug
+        log: list[str] = []
+        tag = f"VT[{va.short_name}]:"
+        if DEBUG_PER_USER in dbg:
+            log.extend("INFO: AAA/AUTHOR: Processing PerUser AV interface-config" for _ in lines)
+        if DEBUG_CLONING in dbg:
+            log.append(f"{tag}Clone Vaccess from AAA ({clone_text_size(lines)} bytes)")
+            log.extend(tag + ln for ln in lines)
+            log.append(tag + "end")
+        return None, log
+
+    def build_acl(self, name: str, entries: list[str]):
+        """A per-session ACL from CoA `inacl#N` / `outacl#N` entries (`permit 1.1.1.1`, `deny ip any host
+        10.0.0.1`): standard when every entry is a standard entry, else extended; each entry through the
+        access-list grammar and handler as if typed.  Returns (AccessList, None) or (None, the error)."""
+        from ..config.acl import AccessList  # noqa: PLC0415
+        from ..modes import CommandError  # noqa: PLC0415
+        from ..session import Ctx, Frame, Session  # noqa: PLC0415
+
+        router = self.router
+        s = Session(router, privileged=True, width=0, length=0, name="vaccess-acl")
+        err = "% Invalid input detected at '^' marker."
+        for kind, mode in (("standard", "std-nacl"), ("extended", "ext-nacl")):
+            acl = AccessList(name, kind)
+            frame = Frame(router.grammar.modes[mode], acl)
+            ok = True
+            for text in entries:
+                res = router.matcher.match(text, frame.mode, False)
+                if res.status != "ok" or res.negate is not None or res.node.handler not in (
+                        "acl_standard_entry", "acl_extended_entry"):
+                    ok = False
+                    break
+                try:
+                    router.handlers[res.node.handler](Ctx(s, res.args, None, acl))
+                except CommandError as e:
+                    err = str(e).strip().split("\n")[-1]
+                    ok = False
+                    break
+            if ok and acl.entries:
+                return acl, None
+        return None, f"{err} (access list entry \"{entries[0] if entries else ''}\")"
+
+    def acl_lists(self) -> list:
+        """The per-session ACLs of every virtual-access (`show ip access-lists`)."""
+        out = []
+        for va in self.ordered():
+            if va.acls:
+                out.extend(va.acls[d] for d in ("in", "out") if d in va.acls)
+        return out
 
     # -- removal -------------------------------------------------------------------------------------------
     def remove(self, session_id: int) -> VirtualAccess | None:

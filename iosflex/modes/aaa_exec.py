@@ -31,7 +31,10 @@ def undebug_radius(ctx):
 
 
 def _aaa_flag(ctx) -> str:
-    return "aaa accounting" if ctx.args.has("accounting") else "aaa authorization"
+    for word in ("accounting", "pod", "coa"):
+        if ctx.args.has(word):
+            return f"aaa {word}"
+    return "aaa authorization"
 
 
 @handler("debug_aaa")

@@ -182,7 +182,12 @@ def show_vtemplate(ctx):
 
 @handler("show_ip_access_lists")
 def show_ip_access_lists(ctx):
+    from ..config.acl import AccessLists  # noqa: PLC0415
+
     ctx.write(*ctx.cfg.ip_access_list.show(ctx.args.get("acl")))
+    per_session = ctx.router.vaccess.acl_lists()  # CoA inacl/outacl (runtime, never in the running-config)
+    if per_session:
+        ctx.write(*AccessLists({a.name: a for a in per_session}).show(ctx.args.get("acl")))
 
 
 @handler("show_ip_local_pool")
