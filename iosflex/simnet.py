@@ -19,10 +19,6 @@ Used by transcript directives (iosflex/transcript.py):
                                   a dynamic-authorization client (default 172.16.1.3:1700) sends a
                                   Disconnect-/CoA-Request to the router's dynamic-author port; it prints
                                   nothing, the answer is kept in `SimNet.dac_replies`
-    ;;@radius disconnect|coa [from=IP[:PORT]] key=K [id=N] [to=IP:PORT] [timestamp[=+-S]] [ATTR=VALUE ...]
-                                  a dynamic-authorization client (default 172.16.1.3:1700) sends a
-                                  Disconnect-/CoA-Request to the router's dynamic-author port; it prints
-                                  nothing, the answer is kept in `SimNet.dac_replies`
 
 `ca=TRUSTPOINT`: the initiator checks the responder's certificate chain against the CA certificate(s) of the
 router's trustpoint TRUSTPOINT (without it, a responder signature is checked against its CERT only, with no
@@ -72,9 +68,6 @@ class SimNet:
         self.dac_addresses: set = set()  # simulated dynamic-authorization clients (`;;@radius disconnect|coa`)
         self.dac_replies: list[Datagram] = []
         self._dac_ident = 0
-        self.dac_addresses: set = set()  # simulated dynamic-authorization clients (`;;@radius disconnect|coa`)
-        self.dac_replies: list[Datagram] = []
-        self._dac_ident = 0
         self._n = 0
 
     def _router_address(self) -> str:
@@ -89,9 +82,6 @@ class SimNet:
             if not queue:
                 return
             d = queue.pop(0)
-            if d.dst in self.dac_addresses:  # a Disconnect/CoA answer to the simulated DAC
-                self.dac_replies.append(d)
-                continue
             if d.dst in self.dac_addresses:  # a Disconnect/CoA answer to the simulated DAC
                 self.dac_replies.append(d)
                 continue
@@ -156,51 +146,12 @@ class SimNet:
             self.radius[-1].users[rest[0]] = user
         elif verb in ("disconnect", "coa"):
             self.dac_request(verb, rest)
-        elif verb in ("disconnect", "coa"):
-            self.dac_request(verb, rest)
         elif verb in ("down", "up"):
             for r in self.radius:
                 if r.address == rest[0]:
                     r.down = verb == "down"
         else:
             raise SimError(f"unknown radius verb {verb}")
-
-    def dac_request(self, verb: str, words: list[str]) -> bytes:
-        """`;;@radius disconnect|coa ...`: build the request with radius/packet.py and deliver it."""
-        from .radius.packet import COA_REQUEST, DISCONNECT_REQUEST, encode_request  # noqa: PLC0415
-
-        opts: dict[str, str] = {}
-        attrs: list[tuple[str, object]] = []
-        stamp = None
-        for w in words:
-            k, eq, v = w.partition("=")
-            if k in ("from", "key", "id", "to"):
-                opts[k] = v
-            elif k == "timestamp":
-                stamp = float(v) if eq else 0.0
-            elif not eq:
-                raise SimError(f"radius {verb}: {w!r} is not ATTR=VALUE")
-            else:
-                attrs.append((k, int(v) if v.isdigit() and k != "Cisco-AVPair" else v))
-        if stamp is not None:
-            attrs.append(("Event-Timestamp", int(self.now + self.services.dynauth.epoch_offset + stamp)))
-        host, _, port = opts.get("from", "172.16.1.3:1700").partition(":")
-        src = (host, int(port or 1700))
-        if "to" in opts:
-            th, _, tp = opts["to"].partition(":")
-            dst = (th, int(tp))
-        else:
-            dst = (self._router_address(), self.router.config.aaa_dynamic_author.port)
-        if "id" in opts:
-            ident = int(opts["id"])
-        else:
-            self._dac_ident = (self._dac_ident + 1) & 0xFF
-            ident = self._dac_ident
-        code = DISCONNECT_REQUEST if verb == "disconnect" else COA_REQUEST
-        data = encode_request(code, ident, opts.get("key", "").encode(), attrs)
-        self.dac_addresses.add(src)
-        self.deliver([Datagram(data, src, dst)])
-        return data
 
     def dac_request(self, verb: str, words: list[str]) -> bytes:
         """`;;@radius disconnect|coa ...`: build the request with radius/packet.py and deliver it."""
