@@ -256,7 +256,7 @@ class VaccessRegistry:
                 setattr(trial.iface, "service_policy_in" if words[1] == "input" else "service_policy_out", None)
             err = self.apply_line(trial, ln)
             if err is not None:
-                return f"{err} (interface-config \"{ln}\")", []
+                return err, []
         va.iface = trial.iface
         if acls:
             va.acls = {**(va.acls or {}), **acls}
