@@ -365,3 +365,30 @@ def test_overlap_check_finds_containing_contained_and_forgets_removed_addresses(
     run(s, "vrf definition RED", "address-family ipv4", "exit-address-family", "interface Loopback4",
         "vrf forwarding RED")
     assert run(s, "ip address 10.2.3.1 255.255.255.255") == []
+
+
+def test_show_ip_interface_with_virtual_access_and_access_lists():
+    """`show ip interface [IF]`: state from the model (address, unnumbered, access lists), parsed by genie."""
+    from unittest.mock import Mock
+
+    from genie.libs.parser.iosxe.show_interface import ShowIpInterface
+
+    from iosflex.router import Router
+    from iosflex.simnet import SimNet
+
+    r = Router(None, default_if_missing=True)
+    r.load_startup()
+    assert not r.apply_config("ip access-list extended ACL-IN\n permit ip any any\n"
+                              "interface Ethernet0/0\n ip access-group ACL-IN in\n ip mtu 1400\n")
+    s = r.session(privileged=True, length=0)
+    net = SimNet(r, seed=3)
+    net.directive("ikev2 connect c1 from=172.16.1.1 psk=pre_shared_key id=fqdn:router1.domain1")
+    out = s.feed("show ip interface")
+    parsed = ShowIpInterface(device=Mock()).cli(output="\n".join(out))
+    assert parsed["Ethernet0/0"]["inbound_access_list"] == "ACL-IN"
+    assert parsed["Ethernet0/0"]["mtu"] == 1400
+    assert "Virtual-Access1" in parsed
+    va = s.feed("show ip interface virtual-access 1")
+    assert va[1] == "  Interface is unnumbered. Using address of Ethernet0/0 (172.16.1.2)"
+    assert "  Internet protocol processing disabled" in s.feed("show ip interface ethernet0/1")
+    assert "% Invalid input detected at '^' marker." in s.feed("show ip interface virtual-access 9")  # as show interfaces

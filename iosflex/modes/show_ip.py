@@ -264,3 +264,85 @@ def show_ip_route(ctx):
         for r in rs:
             shown = str(r.network.network_address) if len(masks) == 1 else str(r.network)
             ctx.write(f"{r.code:<9}{shown} {_route_text(r)}")
+
+
+# ---- show ip interface [IF] ------------------------------------------------------------------------------
+
+
+def _ip_mtu(i) -> int:
+    """The IP MTU: `ip mtu`, else the interface's default (a GRE/IP tunnel 1476, an IPsec VTI 1438 [U: IOS
+    derives it from the transform set; 1438 is its figure for AES/SHA], Ethernet 1500, Loopback 1514)."""
+    if i.ip_mtu:
+        return i.ip_mtu
+    if i.type in ("Tunnel", "Virtual-Access", "Virtual-Template"):
+        return 1476 if (i.tunnel_mode or "gre").startswith("gre") else 1438
+    return 1514 if i.type == "Loopback" else 1500
+
+
+def ip_interface_block(cfg, i, va=None) -> list[str]:
+    """`show ip interface` for one interface, IOS 15.x's lines (genie's ShowIpInterface parses them); what the
+    model knows (address, unnumbered, IP MTU, access lists, NAT, VRF) comes from it, the rest are IOS's
+    defaults for features the router does not emulate."""
+    status, proto = ("up", "up") if va is not None else i.status(cfg)
+    out = [f"{i.name} is {status}, line protocol is {proto}"]
+    addr = i.address(cfg)
+    if i.ip_unnumbered:
+        using = f" ({addr[0]})" if addr else ""
+        out.append(f"  Interface is unnumbered. Using address of {i.ip_unnumbered}{using}")
+    elif addr:
+        out.append(f"  Internet address is {addr[0]}/{_mask_len(addr[1])}")
+    else:
+        out.append("  Internet protocol processing disabled")
+        return out
+    out += ["  Broadcast address is 255.255.255.255"]
+    if i.ip_address:
+        out.append("  Address determined by non-volatile memory")
+    out += [f"  MTU is {_ip_mtu(i)} bytes", "  Helper address is not set",
+            "  Directed broadcast forwarding is disabled"]
+    for a, m in i.secondaries:
+        out.append(f"  Secondary address {a}/{_mask_len(m)}")
+    vrf = i.vrf or i.ip_vrf
+    if vrf:
+        out.append(f'  VPN Routing/Forwarding "{vrf}"')
+    out += ["  Outgoing Common access list is not set ",
+            f"  Outgoing access list is {i.access_group_out or 'not set'}",
+            "  Inbound Common access list is not set ",
+            f"  Inbound  access list is {i.access_group_in or 'not set'}",
+            "  Proxy ARP is enabled", "  Local Proxy ARP is disabled", "  Security level is default",
+            "  Split horizon is enabled", "  ICMP redirects are always sent", "  ICMP unreachables are always sent",
+            "  ICMP mask replies are never sent", "  IP fast switching is enabled",
+            "  IP Flow switching is disabled", "  IP CEF switching is enabled", "  IP CEF switching turbo vector",
+            "  IP Null turbo vector", "  Associated unicast routing topologies:",
+            '        Topology "base", operation state is ' + ("UP" if proto == "up" else "DOWN"),
+            "  IP multicast fast switching is enabled", "  IP multicast distributed fast switching is disabled",
+            "  IP route-cache flags are Fast, CEF", "  Router Discovery is disabled",
+            "  IP output packet accounting is disabled", "  IP access violation accounting is disabled",
+            "  TCP/IP header compression is disabled", "  RTP/IP header compression is disabled",
+            "  Probe proxy name replies are disabled", "  Policy routing is disabled",
+            f"  Network address translation is {'enabled, interface in domain ' + i.nat if i.nat else 'disabled'}",
+            "  BGP Policy Mapping is disabled", "  Input features: MCI Check",
+            "  IPv4 WCCP Redirect outbound is disabled", "  IPv4 WCCP Redirect inbound is disabled",
+            "  IPv4 WCCP Redirect exclude is disabled"]
+    return out
+
+
+@handler("show_ip_interface")
+def show_ip_interface(ctx):
+    cfg = ctx.cfg
+    found = ctx.args.ifname("interface")
+    if found:
+        kind = canonical_type(found[0])
+        va = ctx.router.vaccess.get(int(found[1])) if kind == "Virtual-Access" and found[1].isdigit() else None
+        if va is not None:
+            ctx.write(*ip_interface_block(cfg, va.iface, va))
+            return
+        i = cfg.interfaces.get(kind, found[1])
+        if i is None:
+            idx = next(k for k, (n, _) in enumerate(ctx.args.path) if n.tok.is_keyword and n.tok.split) + 1
+            raise caret_error(ctx, idx)
+        ctx.write(*ip_interface_block(cfg, i))
+        return
+    for i in cfg.interfaces.ordered():
+        ctx.write(*ip_interface_block(cfg, i))
+    for va in ctx.router.vaccess.ordered():
+        ctx.write(*ip_interface_block(cfg, va.iface, va))
