@@ -124,6 +124,9 @@ class IkeDriver:
         self.sent = 0
         self.received = 0
         self.dataplane = None  # --dataplane tun: interfaces/tun.py TunDataplane, gets the ESP datagrams
+        self.listen_addresses: list[str] = []  # where IKE listens; the dynamic-author port opens there too
+        self._da_gen = None  # configuration generation the dynamic-author sockets were last matched to
+        self._da_endpoints: dict[tuple[str, int], _Proto] = {}
 
     def _engine_port(self, real: int) -> int:
         return 500 if real == self.ports[0] else 4500
@@ -212,10 +215,46 @@ class IkeDriver:
             self.sent += 1
         proto.backlog = []
 
+    def sync_dynauth(self) -> None:
+        """`aaa server radius dynamic-author`: a UDP socket on its port at each listening address while it is
+        configured; opened, moved and closed as the configuration changes (checked on every timer run, when
+        the configuration generation moved)."""
+        gen = self.router.config.generation
+        if gen == self._da_gen:
+            return
+        self._da_gen = gen
+        port = self.services.dynauth.port()
+        addrs = self.listen_addresses or interface_addresses(self.router)
+        want = {(a, port) for a in addrs} if port else set()
+        for key in [k for k in self._da_endpoints if k not in want]:
+            proto = self._da_endpoints.pop(key)
+            if self.endpoints.get(key) is proto:
+                del self.endpoints[key]
+            if proto.transport is not None:
+                proto.transport.close()
+        loop = asyncio.get_running_loop()
+        for key in want - set(self._da_endpoints):
+            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+                sock.bind(key)
+            except OSError as e:
+                sock.close()
+                log.warning("cannot bind %s:%s for RADIUS dynamic-author: %s", key[0], key[1], e)
+                continue
+            proto = _Proto(self, key)
+            self._da_endpoints[key] = self.endpoints[key] = proto
+            self._pending_other.append(loop.create_task(self._listen(sock, proto)))
+
+    async def _listen(self, sock, proto):
+        await asyncio.get_running_loop().create_datagram_endpoint(lambda: proto, sock=sock)
+        _big_buffer(proto.transport)
+
     async def _tick_loop(self):
         while True:
             await asyncio.sleep(TICK)
             try:
+                self.sync_dynauth()
                 self.send(self.services.tick(time.monotonic()))
             except Exception:  # noqa: BLE001
                 log.exception("timer raised")
@@ -233,6 +272,7 @@ class IkeDriver:
             if proto.transport:
                 proto.transport.close()
         self.endpoints.clear()
+        self._da_endpoints.clear()
         if self.services.send == self.send:
             self.services.send = None
 
@@ -286,6 +326,8 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
     elif dataplane not in (None, "none"):
         drv.close()
         raise ValueError(f"unknown data plane {dataplane!r}")
+    drv.listen_addresses = list(dict.fromkeys(addrs))
+    drv.sync_dynauth()
     drv._timer = asyncio.ensure_future(drv._tick_loop())
     return drv
 
