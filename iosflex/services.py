@@ -139,7 +139,7 @@ class Services:
             s.phase1_id = st.remote_id.text if st.remote_id else ""
             s.eap_id = st.remote_eap_id
             s.created = st.established if st.established is not None else now
-            s.auth_method = method_key(st.auth_verify or "PSK")
+            s.auth_method = method_key(st.acct_method or st.auth_verify or "PSK")  # a reconnect: the initial one's
             res = s.authorization
             s.username = (res.username if res is not None and res.username else None) or s.eap_id or s.phase1_id
             return self.aaa.session_up(s, now)

@@ -8,7 +8,15 @@ Used by transcript directives (iosflex/transcript.py):
                           [groups=19,14] [encr=aes-cbc-256] [no-cfg] [ca=TRUSTPOINT]
                           [eap-id=ID eap-password=P [eap-method=md5|mschapv2] [eap-silent[=N]]]
                           [gre] [esp=aes-cbc-128[,...]] [esp-integ=sha1|sha256[,...]] [subnets=A.B.C.D/M[,...]]
+                          [anyconnect user=U password=P [cert=CERT.pem key=KEY.pem] [reconnect]
+                           [dpd-every=S] [nat]]
     ;;@ikev2 delete NAME          the initiator deletes its IKE SA
+    ;;@ikev2 sleep NAME           the initiator neither sends nor answers anything (a client asleep)
+    ;;@ikev2 wake NAME            ... and is awake again (its old SA answers as before)
+    ;;@ikev2 reconnect NAME [from=IP[:PORT]]
+                                  an AnyConnect initiator that got the auto-reconnect attributes reconnects:
+                                  a new IKE SA authenticated with PSK (IDi = its session-id, key = its
+                                  session-token), from a new address/port if given; it takes over NAME
     ;;@ikev2 dpd NAME             the initiator sends an empty INFORMATIONAL
     ;;@clock +SECONDS             time passes; timers on both sides run
     ;;@radius server IP key=SECRET [auth=1645] [acct=1646]      a RADIUS server on the simulated network
@@ -30,6 +38,15 @@ user with `eap=` is authenticated by EAP (the simulated server runs the method a
 radius/simserver.py).  `gre`: the first child SA proposes GRE (protocol 47) between the two hosts, in transport
 mode (the chapter's auto-mode example); `esp=` / `esp-integ=` the ESP transforms proposed; `subnets=` the
 subnets behind the peer, offered as INTERNAL_IP4_SUBNET values in its CFG_REQUEST (`route accept any`).
+
+`anyconnect`: an AnyConnect-like initiator (crypto/anyconnect.py): the AnyConnect vendor IDs, no AUTH in its
+first IKE_AUTH, AnyConnect-EAP with the aggregate-auth documents, `user`/`password` in its auth-reply; identity
+key-id `*$AnyConnectClient$*` unless `id=` says otherwise.  `cert=`/`key=` (PEM files, relative to the
+transcript's directory, or to the working directory in tests): its certificate and key for the dual-factor
+round (`authentication remote anyconnect-eap aggregate cert-request`).  `reconnect`: it asks for the
+auto-reconnect attributes in its CFG_REQUEST; `dpd-every=S`: once up it sends a DPD every S seconds (what
+AnyConnect does; the router's smart DPD tracks those probes); `nat`: it is behind a NAT that keeps its port
+(NAT-T detected, IKE_AUTH on the router's port 4500 from the same address and port).
 """
 
 from __future__ import annotations
@@ -114,6 +131,10 @@ class SimNet:
             raise SimError(f"no IKEv2 peer named {name}")
         elif verb == "delete":
             self.deliver(self.peers[name].delete(self.now))
+        elif verb in ("sleep", "wake"):
+            self.peers[name].asleep = verb == "sleep"
+        elif verb == "reconnect":
+            self.reconnect(name, opts)
         elif verb == "dpd":
             self.deliver(self.peers[name].dpd(self.now))
         else:
@@ -241,10 +262,52 @@ class SimNet:
                 kw["eap_silent"] = int(opts["eap-silent"]) if opts["eap-silent"] else True
         elif any(k.startswith("eap-") for k in opts):
             raise SimError("eap-password / eap-method / eap-silent need eap-id")
+        if "anyconnect" in opts:
+            from .crypto.anyconnect import DEFAULT_IKE_ID, AnyConnectPeer  # noqa: PLC0415
+
+            cert = key = None
+            if "cert" in opts or "key" in opts:
+                from .crypto import auth as AU  # noqa: PLC0415
+
+                try:
+                    cert = AU.load_certificate(open(self._path(opts["cert"]), "rb").read())
+                    key = AU.load_private_key(open(self._path(opts["key"]), "rb").read())
+                except (KeyError, OSError) as e:
+                    raise SimError(f"anyconnect: cert= and key= need readable PEM files ({e})") from None
+            kw["anyconnect"] = AnyConnectPeer(opts.get("user", ""), opts.get("password", ""), cert=cert, key=key)
+            kw["reconnect"] = "reconnect" in opts
+            kw["behind_nat"] = "nat" in opts
+            if "dpd-every" in opts:
+                kw["dpd_every"] = float(opts["dpd-every"])
+            if "id" not in opts:
+                identity = (A.ID_KEY_ID, DEFAULT_IKE_ID)
         ini = Initiator((host, int(port or 500)), (self._router_address(), 500), identity,
                         psk=opts.get("psk", "pre_shared_key").encode(), rng=_seeded(self.seed * 1000 + self._n),
                         psk_verify=opts["psk-verify"].encode() if "psk-verify" in opts else None,
                         cfg_request="no-cfg" not in opts, **kw)
+        self.peers[name] = ini
+        self.deliver(ini.start(self.now))
+        return ini
+
+    base_dir = "."  # where cert=/key= files are looked up (the transcript runner sets its directory)
+
+    def _path(self, name: str) -> str:
+        import os  # noqa: PLC0415
+
+        return name if os.path.isabs(name) else os.path.join(self.base_dir, name)
+
+    def reconnect(self, name: str, opts: dict[str, str]) -> Initiator:
+        """`;;@ikev2 reconnect NAME`: a new initiator with the old one's session-id and session-token."""
+        old = self.peers[name]
+        info = old.reconnect_info
+        if "session-id" not in info or "session-token" not in info:
+            raise SimError(f"{name} got no auto-reconnect attributes")
+        old.asleep = True  # the old SA is abandoned by the client
+        host, _, port = opts.get("from", f"{old.local[0]}").partition(":")
+        self._n += 1
+        ini = Initiator((host, int(port or 500)), (self._router_address(), 500), (A.ID_KEY_ID, info["session-id"]),
+                        psk=info["session-token"], rng=_seeded(self.seed * 1000 + self._n), reconnect=True,
+                        dpd_every=old.dpd_every, ca=old.ca, behind_nat=old.behind_nat)
         self.peers[name] = ini
         self.deliver(ini.start(self.now))
         return ini

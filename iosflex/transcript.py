@@ -44,6 +44,7 @@ def replay(text: str, base: Path | None = None) -> tuple[list[str], list[str]]:
         from .simnet import SimNet
 
         net = SimNet(router, seed=seed)
+        net.base_dir = str(base) if base is not None else "."  # cert=/key= files of the directives
         logbus.bus(router).attach("transcript", actual.append)
     session = router.session(length=0)
     while not session.closed:

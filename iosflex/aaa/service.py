@@ -92,6 +92,29 @@ class LoginAuth:
 
 
 @dataclass(slots=True)
+class PasswordAuth:
+    """AnyConnect-EAP's user credentials (chapter, "User Authentication, Using AnyConnect-EAP"): the methods of
+    the `aaa authentication login` list the profile's `aaa authentication anyconnect-eap LIST` names, in order:
+    `local` checks `username ... password|secret`, `group G` sends an Access-Request with User-Password; a
+    list nobody defined means the local users.  Answered with a PasswordAnswer."""
+
+    session_id: int
+    local: tuple[str, int]
+    remote: tuple[str, int]
+    method_list: str
+    username: str
+    password: str
+    sa_state: object = None  # for the IKEv2 debug prefix
+
+
+@dataclass(slots=True)
+class PasswordAnswer:
+    status: str  # PASS, FAIL (wrong credentials, Access-Reject), ERROR (no method could answer)
+    attrs: Attrs | None = None  # the Access-Accept's attributes (implicit authorization: `... cached`)
+    source: str = ""  # local | group G
+
+
+@dataclass(slots=True)
 class LoginAnswer:
     status: str  # PASS (Access-Accept), FAIL (Access-Reject), ERROR (no server answered / no server)
     attributes: list = field(default_factory=list)  # the Access-Accept's (name, value) pairs
@@ -218,6 +241,8 @@ class AaaService:
             job = _Job(req.token, self._login_steps(data), data)
         elif isinstance(data, EapRelay):
             job = _Job(req.token, self._eap_steps(data), data)
+        elif isinstance(data, PasswordAuth):
+            job = _Job(req.token, self._password_steps(data), data)
         else:
             return [AaaAnswer(req.token, None)]
         return self._step(job, None, now)
@@ -228,7 +253,7 @@ class AaaService:
     def _keep(self, req, value, now: float) -> None:
         """The session record keeps what AAA decided: the merged authorization (and its address lease), the
         attributes cached from an AAA PSK lookup."""
-        if isinstance(req, (LoginAuth, EapRelay)):
+        if isinstance(req, (LoginAuth, EapRelay, PasswordAuth)):
             return
         session = self._session(req, now)
         if isinstance(req, Authorize):
@@ -266,6 +291,30 @@ class AaaService:
         if answer is None:
             return LoginAnswer("FAIL")
         return LoginAnswer("PASS", answer)
+
+    def _password_steps(self, req: PasswordAuth):
+        from ..remote.login import verify_secret  # noqa: PLC0415
+
+        cfg = self.router.config
+        ml = cfg.aaa_methods.get("authentication login", req.method_list)
+        methods = list(ml.methods) if ml is not None and ml.methods else ["local"]
+        for method in methods:
+            if method in ("local", "local-case"):
+                user = cfg.username.users.get(req.username)
+                ok = user is not None and (verify_secret(user.secret, req.password) if user.secret is not None
+                                           else req.password == "")
+                return PasswordAnswer("PASS" if ok else "FAIL", source="local")
+            if method.startswith("group "):
+                group = method.split(None, 1)[1]
+                answer = yield Z.RadiusAuthor(group, req.username, req.password, "login", req.method_list)
+                if answer is Z.NO_ANSWER:
+                    continue
+                if answer is None:
+                    return PasswordAnswer("FAIL", source=method)
+                return PasswordAnswer("PASS", attrs=answer, source=method)
+            if method == "none":
+                return PasswordAnswer("PASS", source="none")
+        return PasswordAnswer("ERROR")
 
     def _eap_steps(self, req: EapRelay):
         """The methods of the `aaa authentication login` list the profile's `aaa authentication eap` names:
@@ -315,6 +364,8 @@ class AaaService:
         req = job.request
         if isinstance(req, LoginAuth):
             return self._radius_login(job, ask, servers, src, now, out)
+        if isinstance(req, PasswordAuth):
+            return self._radius_password(job, ask, servers, src, now, out)
         session = self._session(req, now)
         if not session.aaa_id:
             session.aaa_id = self.sessions.next_aaa_id()
@@ -377,6 +428,22 @@ class AaaService:
         out.extend(self.radius.submit(now, token, job.aaa_id, "auth", servers, attrs, src))
         return True
 
+    def _radius_password(self, job: _Job, ask, servers, src, now: float, out: list) -> bool:
+        """AnyConnect-EAP credentials: User-Name, User-Password (RFC 2865 hidden), Service-Type Login, the
+        session's Calling-Station-Id and audit-session-id (as its other requests), NAS-IP-Address."""
+        req = job.request
+        session = self._session(req, now)
+        if not session.aaa_id:
+            session.aaa_id = self.sessions.next_aaa_id()
+        job.aaa_id = session.aaa_id
+        attrs = [("User-Name", ask.username), ("User-Password", ask.password), ("Service-Type", 1),  # Login
+                 ("Calling-Station-Id", req.remote[0]),
+                 ("Cisco-AVPair", f"audit-session-id={session.audit_session_id}"),
+                 ("NAS-IP-Address", src)]
+        token = self._token(job)
+        out.extend(self.radius.submit(now, token, session.aaa_id, "auth", servers, attrs, src))
+        return True
+
     # -- RADIUS answers ------------------------------------------------------------------------------------
     def on_radius(self, result, now: float) -> list:
         job = self._jobs.pop(result.token, None)
@@ -397,7 +464,7 @@ class AaaService:
             value, verdict = None, "FAIL"
         else:
             value, verdict = Z.NO_ANSWER, "ERROR"
-        if not isinstance(job.request, LoginAuth):
+        if not isinstance(job.request, (LoginAuth, PasswordAuth)):
             self._log(out, RADIUS_AUTH, AD.author_reply, job.aaa_id, verdict)
         if isinstance(value, Attrs) and value.ignored:
             self._log(out, AAA_AUTHOR, AD.ignored_attributes, value.ignored)

@@ -68,7 +68,8 @@ class Initiator:
                  fragmentation: bool = False, initial_contact: bool = True, ca=None,
                  auth_method: int | None = None, psk_verify: bytes | None = None,
                  eap_identity: str | bytes | None = None, eap_password: str | bytes | None = None,
-                 eap_methods=None, eap_silent: bool = False, ts=None, esp_integ=None, subnets=()):
+                 eap_methods=None, eap_silent: bool = False, ts=None, esp_integ=None, subnets=(),
+                 anyconnect=None, reconnect: bool = False, dpd_every: float | None = None, behind_nat: bool = False):
         """`psk_verify`: the key the responder's AUTH is checked with when it differs from ours (asymmetric
         pre-shared keys, e.g. AAA's ikev2-password-local/-remote); default `psk`.
 
@@ -76,7 +77,15 @@ class Initiator:
         numbers it accepts, by preference, default MSCHAPv2 then MD5).  `eap_silent`: True, it answers no
         EAP request; a number N, it answers the first N and then no more (the responder's EAP timeout runs).
         `subnets`: (address, mask) pairs offered in the CFG_REQUEST as INTERNAL_IP4_SUBNET values (the subnets
-        behind us, which a responder with `route accept any` routes to the session)."""
+        behind us, which a responder with `route accept any` routes to the session).
+
+        AnyConnect: `anyconnect` is a crypto/anyconnect.py AnyConnectPeer (the EAP side of the method; the
+        AnyConnect vendor IDs go in IKE_SA_INIT); `reconnect`: ask for the auto-reconnect attributes in the
+        CFG_REQUEST (`reconnect_info` keeps the answer); `dpd_every`: send a DPD every so many seconds once up
+        (AnyConnect probes the server; smart DPD tracks it).  `asleep` True: the client neither sends nor
+        answers anything (a laptop asleep).  `behind_nat`: the NAT detection hashes name a private address
+        (192.168.0.2) instead of `local`, as behind a NAT that keeps the port: both sides then see NAT and the
+        client floats to port 4500 on its side's same port."""
         self.local = local
         self.peer = peer
         self.identity = identity
@@ -139,6 +148,16 @@ class Initiator:
 
             self.eap = EapPeer(eap_identity, eap_password if eap_password is not None else b"", rng=rng,
                                **({"methods": eap_methods} if eap_methods is not None else {}))
+        self.anyconnect = anyconnect
+        if anyconnect is not None:
+            self.eap = anyconnect
+            anyconnect.signer = lambda: (self.prf, self.init_req, self.nr, self.keys.sk_pi)
+        self.reconnect = reconnect
+        self.reconnect_info: dict[str, object] = {}
+        self.dpd_every = dpd_every
+        self.next_dpd: float | None = None
+        self.asleep = False
+        self.behind_nat = behind_nat
         self.eap_silent = eap_silent
         self.eap_rounds = 0  # IKE_AUTH exchanges that carried EAP from us
 
@@ -164,7 +183,8 @@ class Initiator:
         return out
 
     def _out(self, data: bytes) -> list[Datagram]:
-        return [Datagram(frame(data, self.local[1]), self.local, self.peer)]
+        port = 4500 if self.peer[1] == 4500 else self.local[1]  # NAT-T framing also from a NAT-mapped port
+        return [Datagram(frame(data, port), self.local, self.peer)]
 
     def _seal(self, exchange, mid, payloads, response=False) -> list[bytes]:
         m = C.Message(self.spi_i, self.spi_r, exchange, A.FLAG_INITIATOR | (A.FLAG_RESPONSE if response else 0),
@@ -188,8 +208,14 @@ class Initiator:
         if self.cookie is not None:
             payloads.append(C.Notify(A.COOKIE, self.cookie))
         payloads += [C.SA([self._ike_proposal()]), C.KE(self.group, pub), C.Nonce(self.ni)]
-        payloads += C.cisco_vendor_ids()[:1]
-        payloads += [C.Notify(A.NAT_DETECTION_SOURCE_IP, C.nat_detection_hash(self.spi_i, bytes(8), *self.local)),
+        if self.anyconnect is not None:
+            from .anyconnect import CLIENT_SA_INIT_VIDS  # noqa: PLC0415
+
+            payloads += [C.VendorID(v) for v in CLIENT_SA_INIT_VIDS]
+        else:
+            payloads += C.cisco_vendor_ids()[:1]
+        me = ("192.168.0.2", self.local[1]) if self.behind_nat else self.local
+        payloads += [C.Notify(A.NAT_DETECTION_SOURCE_IP, C.nat_detection_hash(self.spi_i, bytes(8), *me)),
                      C.Notify(A.NAT_DETECTION_DESTINATION_IP, C.nat_detection_hash(self.spi_i, bytes(8), *self.peer))]
         if self.fragmentation:
             payloads.append(C.Notify(A.IKEV2_FRAGMENTATION_SUPPORTED))
@@ -248,7 +274,9 @@ class Initiator:
         dst = msg.notify(A.NAT_DETECTION_DESTINATION_IP)
         peer_nat = bool(src_hashes) and C.nat_detection_hash(self.spi_i, self.spi_r, *self.peer) not in src_hashes
         me_nat = dst is not None and dst.data != C.nat_detection_hash(self.spi_i, self.spi_r, *self.local)
-        self.nat = peer_nat or me_nat
+        self.nat = peer_nat or me_nat or self.behind_nat
+        if self.behind_nat:  # the NAT keeps our port: the responder sees the same one after the float
+            self.natt_port = self.local[1]
         if self.nat or self.local[1] == 4500:
             self.local = (self.local[0], self.natt_port if self.local[1] != 4500 else 4500)
             self.peer = (self.peer[0], 4500)
@@ -282,8 +310,13 @@ class Initiator:
             payloads.append(auth)
         if self.cfg_request:
             subnets = [C.CPAttr(A.INTERNAL_IP4_SUBNET, socket.inet_aton(a) + socket.inet_aton(m)) for a, m in self.subnets]
+            extra = []
+            if self.reconnect:
+                from .reconnect import ATTRS  # noqa: PLC0415
+
+                extra = [C.CPAttr(t) for t in ATTRS.values()]
             payloads.append(C.CP(A.CFG_REQUEST, [C.CPAttr(A.INTERNAL_IP4_ADDRESS), C.CPAttr(A.INTERNAL_IP4_DNS),
-                                                 *subnets]))
+                                                 *subnets, *extra]))
         payloads += [C.SA(self._esp_proposals(self.child_spi)), C.TSi(list(self.ts[0])), C.TSr(list(self.ts[1]))]
         if self.transport:
             payloads.append(C.Notify(A.USE_TRANSPORT_MODE))
@@ -368,6 +401,12 @@ class Initiator:
             self.cp_attrs = cp.attrs
             for v in cp.get(A.INTERNAL_IP4_ADDRESS):
                 self.address = str(ipaddress.IPv4Address(v[:4]))
+            if self.reconnect:
+                from .reconnect import ATTRS  # noqa: PLC0415
+
+                for name, t in ATTRS.items():
+                    for v in cp.get(t):
+                        self.reconnect_info[name] = int.from_bytes(v, "big") if name.endswith("interval") else v
         self._add_child(msg, self.child_spi, self.ni, self.nr, None)
         self.established = True
         self.state = "ready"
@@ -535,7 +574,9 @@ class Initiator:
 
     # -- I/O entry points ---------------------------------------------------------------------------------
     def receive(self, data: bytes, src, dst, now: float) -> list[Datagram]:
-        if dst[1] == 4500 or self.local[1] == 4500:
+        if self.asleep:
+            return []
+        if dst[1] == 4500 or self.local[1] == 4500 or self.peer[1] == 4500:
             if data[:4] != C.NON_ESP_MARKER:
                 return []
             data = data[4:]
@@ -567,7 +608,15 @@ class Initiator:
         return self._on_request(msg, now)
 
     def tick(self, now: float) -> list[Datagram]:
+        if self.asleep:
+            return []
         p = self.pending
+        if p is None and self.dpd_every and self.established and not self.deleted:
+            if self.next_dpd is None:
+                self.next_dpd = now + self.dpd_every
+            elif now >= self.next_dpd:
+                self.next_dpd = now + self.dpd_every
+                return self.dpd(now)
         if p is None or now < p[2]:
             return []
         if p[3] >= 5:

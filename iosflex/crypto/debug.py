@@ -243,6 +243,12 @@ def eap_identity(method_list: str, eap_id: str) -> list[str]:
             f"IKEv2:sending {eap_id} [EAP-Id] as username to AAA"]
 
 
+def use_authen_list(method_list: str) -> list[str]:
+    """AnyConnect-EAP: the credentials go to the profile's `aaa authentication anyconnect-eap` list (the
+    chapter's EAP line; the EAP-Id lines have no counterpart: there is no EAP identity round)."""
+    return [f"IKEv2:Use authen method list {method_list}"]
+
+
 def password_request(sa: IkeSaState | None) -> list[str]:
     """`[IKEv2 -> AAA] Password request sent` (AAA-based PSK), followed by a blank line as in the chapter."""
     return aaa_request(sa, "Password") + [""]

@@ -23,13 +23,15 @@ from . import debug as D
 from . import auth as _auth
 from . import certs as _certs
 from . import codec as _codec
+from . import anyconnect as _ac
 from . import eap as _eap
+from . import reconnect as _rc
 from . import policy
 from .policy import Proposal as PolProposal
 from ..aaa.attrs import cached_attributes_text
 from ..aaa.authorization import _method_key
 from ..aaa.manglers import mangle
-from ..aaa.service import Authorize, EapRelay, PskLookup
+from ..aaa.service import Authorize, EapRelay, PasswordAuth, PskLookup
 from ..events import Datagram
 from .state import ChildSa, Identity, TrafficSelector
 
@@ -241,7 +243,7 @@ class IkeSa:
         "ni", "nr", "init_req", "init_resp", "init_digest", "peer_next", "cache", "my_next", "pending",
         "last_rx", "ka_next", "frag_peer", "reasm", "profile", "settings", "cisco_peer", "half_key",
         "dpd_next", "expires", "peer_addr_nat", "local_nat", "eap_state", "old_of", "due", "task", "now", "aaa_psk",
-        "eap_deadline", "eap_msk", "eap_attrs",
+        "eap_deadline", "eap_msk", "eap_attrs", "rc",
     )
 
     def __init__(self, eng, st):
@@ -278,6 +280,7 @@ class IkeSa:
         self.task = None  # IKE_AUTH waiting for AAA: Task (the paused steps and the request they answer)
         self.now = 0.0  # the `now` of the call being processed (the steps read it after a pause)
         self.aaa_psk = None  # PskAnswer of a `keyring aaa` lookup (keys and cached attributes)
+        self.rc = None  # auto-reconnect: the session's reconnect.Kept entry (smart DPD runs while it is set)
 
     # -- identity -----------------------------------------------------------------------------------------
     @property
@@ -557,6 +560,11 @@ class IkeSa:
         st.remote_id = peer_id
         if eng._debug_on():  # the debug texts are only built when they are printed
             eng.debug_line(self, f"Searching policy based on peer's identity '{peer_id.text}' of type '{peer_id.type_name}'")
+        auth = msg.get(c.Auth)
+        if auth is not None and auth.method == A.AUTH_PSK and peer_id.id_type == A.ID_KEY_ID:
+            kept = eng.reconnect.find(peer_id.data)
+            if kept is not None or eng.reconnect.is_retired(peer_id.data):
+                return (yield from self._reconnect(msg, kept, idi, auth))
         certs = msg.get_all(c.Cert)
         peer_cert = _certs.peer_certificates(certs)[0] if certs else None  # for `match certificate`
         profile = policy.select_profile(cfg, peer_id, st.local[0], None, peer_cert)
@@ -575,8 +583,8 @@ class IkeSa:
                 eng.debug_error(self, "Auth exchange failed")
                 eng.stats.rejected_other += 1
                 raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason="EAP not configured")
-            if profile.remote_method("eap") is None:  # anyconnect-eap only: its own issue
-                return eng.eap_start(self, msg, profile, now)
+            if profile.remote_method("eap") is None:  # anyconnect-eap: the router terminates the method
+                return (yield from self._anyconnect(msg, profile, peer_id, idi))
             return (yield from self._eap(msg, profile, peer_id, idi))
         method = auth.method
         if method == A.AUTH_PSK:
@@ -709,6 +717,183 @@ class IkeSa:
         self.eng.debug_lines(D.processing_eap_response(self.st))
         return p.data
 
+    # -- AnyConnect-EAP (chapter, "User Authentication, Using AnyConnect-EAP", "Dual-factor Authentication") --
+    def _anyconnect(self, first, profile, peer_id, idi):
+        """The router terminates AnyConnect-EAP (crypto/anyconnect.py): our IDr, CERT and AUTH go out with the
+        hello; then init, [the client-certificate round with `cert-request`], auth-request / auth-reply (the
+        credentials, checked through the profile's `aaa authentication anyconnect-eap` list), complete / ack
+        and EAP-Success; both final AUTH payloads are keyed with SK_pi / SK_pr (the method makes no MSK)."""
+        c = self._codec()
+        eng = self.eng
+        cfg = eng.router.config
+        st = self.st
+        method = profile.remote_method("anyconnect-eap")
+        list_name = profile.aaa_authentication.get("anyconnect-eap") or "default"
+        st.auth_verify = "AnyConnect-EAP"
+        idr = policy.local_identity(cfg, profile, st.local[0])
+        if idr.id_type == 9 and not idr.data:
+            idr = _certs.local_dn(eng.router, profile, policy.auth_methods(profile)[0],
+                                  self._peer_ca_hashes(first)) or idr
+        st.local_id = idr
+        lead = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr, first)
+        ident = eng.rng(1)[0]
+        init_req, nr, sk_pi = self.init_req, self.nr, self.sk_pi  # the dual-factor signature covers them
+
+        def request(doc: bytes):
+            eng.debug_lines(D.generating_eap_request(st))
+            return PeerTurn(lead + [c.EAP(_ac.encode(_eap.REQUEST, ident, [(_ac.TLV_XML, doc)]))])
+
+        msg = yield request(_ac.server_hello())
+        lead = []
+        _el, _tlvs = self._ac_response(msg, ident, "init")
+        if method is not None and method.cert_request:
+            ident = (ident + 1) & 0xFF
+            msg = yield request(_ac.server_cert_request())
+            _el, tlvs = self._ac_response(msg, ident, "init")
+            self._ac_check_certificate(profile, tlvs, init_req, nr, sk_pi)
+        opaque = _ac.opaque_for(profile.name)
+        ident = (ident + 1) & 0xFF
+        msg = yield request(_ac.server_auth_request(opaque))
+        el, _tlvs = self._ac_response(msg, ident, "auth-reply")
+        if _ac.opaque_text(el) != opaque:
+            raise self._auth_failed("AnyConnect-EAP: the auth-reply does not echo the opaque data")
+        creds = _ac.credentials(el)
+        if creds is None:
+            raise self._auth_failed("AnyConnect-EAP: no username and password in the auth-reply")
+        username, password = creds
+        if eng._debug_on():
+            eng.debug_lines(D.use_authen_list(list_name) + D.aaa_request(st, "Authentication"))
+        ans = yield PasswordAuth(st.session_id, st.local, st.remote, list_name, username, password, st)
+        if ans is None or ans.status != "PASS":
+            eng.debug_error(self, "AnyConnect-EAP: user authentication failed"
+                                  + (" (no AAA method answered)" if ans is not None and ans.status == "ERROR" else ""))
+            eng.stats.rejected_other += 1
+            eng.debug_lines(D.sending_eap_status(st))
+            yield PeerTurn([c.EAP(_eap.failure(ident))], end=True)
+            return None
+        st.remote_eap_id = username
+        self.eap_attrs = ans.attrs
+        ident = (ident + 1) & 0xFF
+        msg = yield request(_ac.server_complete(st.session_id, self._ac_token()))
+        self._ac_response(msg, ident, "ack")
+        eng.debug_lines(D.sending_eap_status(st))
+        final = yield PeerTurn([c.EAP(_eap.success(ident))])
+        auth = final.get(c.Auth)
+        if auth is None:
+            raise self._auth_failed("EAP: no AUTH after EAP-Success")
+        octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
+        if not _auth.verify_eap_auth(self.prf, None, self.sk_pi, octets, auth.data):
+            raise self._auth_failed("Verification of peer's authentication data FAILED")
+        if eng._debug_on():
+            eng.debug_lines(D.verification(st))
+        our = c.Auth(A.AUTH_PSK, _auth.eap_auth(self.prf, None, self.sk_pr,
+                                                signed_octets(self.prf, self.init_resp, self.ni, self.sk_pr,
+                                                              c.IDr(idr.id_type, idr.data).body)))
+        return (yield from self._auth_success(first, profile, our=[our]))
+
+    def _ac_token(self) -> str:
+        r = self.eng.rng
+        return f"{r(3).hex()}@{self.st.session_id}@{r(2).hex()}@{r(20).hex().upper()}"
+
+    def _ac_response(self, msg, ident: int, expect: str):
+        """The client's AnyConnect-EAP response of this round: (XML root, TLVs); anything else (another EAP
+        type, a wrong identifier, hostile or unexpected XML) fails the session."""
+        data = self._eap_response(msg)
+        try:
+            code, got, tlvs = _ac.decode(data)
+            if code != _eap.RESPONSE:
+                raise _ac.AnyConnectError("not an EAP-Response")
+            if got != ident:
+                raise _ac.AnyConnectError(f"EAP identifier {got}, expected {ident}")
+            el = _ac.parse_xml(tlvs.get(_ac.TLV_XML, b""))
+        except _ac.AnyConnectError as e:
+            raise self._auth_failed(f"AnyConnect-EAP: {e}") from None
+        if _ac.doc_type(el) != expect:
+            raise self._auth_failed(f"AnyConnect-EAP: {_ac.doc_type(el) or 'untyped'!r} document where "
+                                    f"{expect!r} was expected")
+        return el, tlvs
+
+    def _ac_check_certificate(self, profile, tlvs, init_req, nr, sk_pi) -> None:
+        """Dual-factor's device round: the certificate chain against the profile's trustpoints, EKU client
+        authentication, and the signature over the session data (crypto/anyconnect.py)."""
+        eng = self.eng
+        log = (lambda t: eng.debug_line(self, t))
+        if _ac.TLV_CERTS not in tlvs or _ac.TLV_SIGNATURE not in tlvs:
+            raise self._auth_failed("AnyConnect-EAP: the client sent no certificate")
+        try:
+            chain = _ac.load_pkcs7_certs(tlvs[_ac.TLV_CERTS])
+        except _ac.AnyConnectError as e:
+            raise self._auth_failed(f"AnyConnect-EAP: {e}") from None
+        if not chain:
+            raise self._auth_failed("AnyConnect-EAP: the client sent no certificate")
+        cas = _certs.verify_cas(eng.router.config, profile)
+        if not cas:
+            raise self._auth_failed("No trustpoint with a CA certificate to verify the peer")
+        log("[IKEv2 -> PKI] Validating certificate chain")
+        try:
+            _auth.verify_chain(chain[0], chain[1:], cas, self.now + eng.epoch_offset)
+        except _auth.CertificateError as e:
+            log("[PKI -> IKEv2] Validation of certificate chain FAILED")
+            raise self._auth_failed(f"Certificate validation failed: {e}") from None
+        log("[PKI -> IKEv2] Validation of certificate chain PASSED")
+        if not _auth.check_eku(chain[0], (_auth.ExtendedKeyUsageOID.CLIENT_AUTH,)):
+            raise self._auth_failed("Peer certificate extended key usage does not allow client authentication")
+        if not _ac.verify(chain[0], self.prf, tlvs[_ac.TLV_SIGNATURE], _ac.signature_octets(self.prf, init_req, nr, sk_pi)):
+            raise self._auth_failed("Verification of peer's authentication data FAILED")
+
+    # -- auto-reconnect (chapter, "IKEv2 Auto-Reconnect"; crypto/reconnect.py) ---------------------------------
+    def _reconnect(self, msg, kept, idi, auth):
+        """A reconnect: PSK with the session-id as identity and the session-token as key; the kept profile and
+        authorization (no AAA), our certificate AUTH, a fresh virtual-access."""
+        eng = self.eng
+        st = self.st
+        table = eng.reconnect
+        eng.stats.reconnect_incoming += 1
+        try:
+            if kept is None:
+                raise self._auth_failed("Reconnect: the session-id is not known (expired or cleared)")
+            if table.expired(kept, self.now):
+                table.discard(kept)
+                raise self._auth_failed("Reconnect: the preserved session expired")
+            octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
+            if not ct_equal(psk_auth(self.prf, kept.token, octets), auth.data):
+                raise self._auth_failed("Verification of peer's authentication data FAILED")
+            cfg = eng.router.config
+            profile = cfg.ikev2_profile.items.get(kept.profile)
+            if profile is None or profile.shutdown or not profile.reconnect:
+                table.discard(kept)
+                raise self._auth_failed("Reconnect: the profile of the preserved session is gone")
+            eng.debug_line(self, "Peer's authentication method is 'PSK'")
+            self.profile = profile.name
+            st.profile = profile.name
+            self.settings = policy.sa_settings(cfg, profile)
+            st.auth_verify = "PSK"
+            st.reconnected = True
+            st.acct_method = kept.acct_method
+            st.remote_eap_id = kept.eap_id
+            if eng._debug_on():
+                eng.debug_lines(D.verification(st))
+            authz = kept.authorization
+            if kept.session is not None:  # the client left its old SA behind: it goes, the state stays ours
+                old = eng.session_sa(kept.session)
+                rec = eng.router.sessions.get(kept.session)
+                if rec is not None:
+                    authz = rec.authorization
+                    rec.authorization = None  # the old session's end must not give its address back
+                table.take(kept, st.session_id)
+                if old is not None and old is not self:
+                    eng.remove_sa(old, self.now, reason="reconnected", notify_peer=False)
+            else:
+                table.take(kept, st.session_id)
+            kept.authorization = None
+            self.rc = kept
+            out = yield from self._auth_success(msg, profile, kept_authz=authz)
+        except SaError:
+            eng.stats.reconnect_failed += 1
+            raise
+        eng.stats.reconnect_success += 1
+        return out
+
     def _aaa_psk(self, profile, peer_id):
         """`keyring aaa LIST [name-mangler M] [password P]`: ask AAA for the keys (chapter, "AAA-based
         Pre-shared Keys"), with the lines IOS logs around it."""
@@ -775,7 +960,7 @@ class IkeSa:
         c = self._codec()
         return [h for p in (msg.get_all(c.CertReq) if msg is not None else ()) for h in p.hashes]
 
-    def _auth_success(self, msg, profile, our=None):
+    def _auth_success(self, msg, profile, our=None, kept_authz=None):
         """After the peer is authenticated: the chapter's "Sequence of Events", in its order.  `msg` is the
         IKE_AUTH request with the CFG, SA and TS payloads (after EAP: the first one); `our` the AUTH payload
         already made (after EAP), else IDr [CERT] AUTH are made here."""
@@ -799,10 +984,21 @@ class IkeSa:
         user = profile.aaa_author_user.get(_method_key(st.auth_verify)) or profile.aaa_author_user.get("any")
         cached = self.aaa_psk.attrs if self.aaa_psk is not None else self.eap_attrs
         implicit = cached if user is not None and user.cached else None
-        res = yield Authorize(st.session_id, st.local, st.remote, profile.name, st.remote_id,
-                              st.auth_verify or "PSK", requested, st.remote_eap_id, implicit, st)
+        if kept_authz is not None:  # a reconnect: the initial session's authorization, no AAA round trip
+            res = kept_authz
+            eng.router.sessions.ensure(st.session_id, st.local, st.remote, self.now).authorization = res
+        else:
+            res = yield Authorize(st.session_id, st.local, st.remote, profile.name, st.remote_id,
+                                  st.auth_verify or "PSK", requested, st.remote_eap_id, implicit, st)
         now = self.now
         cp_reply, addr = eng.authorized(self, res, cp_req)  # raises SaError: the session is terminated
+        if cp_reply is not None and profile.reconnect and any(t in _rc.ATTR_NUMBERS for t in requested):
+            if self.rc is None:  # the initial session: the client asked for the reconnect attributes
+                self.rc = eng.reconnect.issue(st.session_id, profile, st.remote_id, st.remote_eap_id,
+                                              _method_key(st.auth_verify or "PSK"))
+            values = _rc.attr_values(self.rc)
+            cp_reply.attrs += [c.CPAttr(t, values[t]) for t in requested if t in values]
+        st.smart_dpd = self.rc is not None and not self.settings.dpd_interval
         st.pushed_ip = addr
         if cp_req is not None and res.route_accept:  # `route accept any`: the subnets the peer offers
             st.remote_subnets = [(socket.inet_ntoa(a.value[:4]), socket.inet_ntoa(a.value[4:]))
@@ -1030,6 +1226,8 @@ class IkeSa:
         if s is not None:
             if s.dpd_interval and p is None and s.dpd_mode == "periodic":
                 due = min(due, self.last_rx + s.dpd_interval)
+            elif self.rc is not None and not s.dpd_interval and p is None:  # smart DPD
+                due = min(due, self.last_rx + _rc.SMART_QUIET)
             if s.nat_keepalive and (self.peer_addr_nat or self.local_nat) and self.natt:
                 due = min(due, self.ka_next if self.ka_next is not None else now)
         return due
@@ -1050,14 +1248,22 @@ class IkeSa:
         p = self.pending
         if p is not None and now >= p[2]:
             kind = p[4]
-            limit = RETRANSMIT_MAX
+            smart = kind == "dpd" and self.rc is not None and self.settings is not None \
+                and not self.settings.dpd_interval
+            limit = _rc.SMART_TRIES if smart else RETRANSMIT_MAX
             if p[3] >= limit:
                 self.pending = None
+                if kind == "dpd" and self.rc is not None:  # auto-reconnect: keep the state, wait for the client
+                    self._go_inactive(now)
                 eng.remove_sa(self, now, reason="peer not responding", notify_peer=False)
                 return out
             p[3] += 1
-            wait = (self.settings.dpd_retry or RETRANSMIT_BASE) if kind == "dpd" and self.settings else \
-                RETRANSMIT_BASE * (2 ** p[3])
+            if smart:
+                wait = _rc.SMART_RETRY
+            elif kind == "dpd" and self.settings:
+                wait = self.settings.dpd_retry or RETRANSMIT_BASE
+            else:
+                wait = RETRANSMIT_BASE * (2 ** p[3])
             p[2] = now + wait
             eng.debug_line(self, "Retransmitting packet ")
             out += self.datagrams(p[1])
@@ -1079,6 +1285,13 @@ class IkeSa:
                 out += self.request([], now, "dpd")
                 if self.pending is not None and s.dpd_retry:
                     self.pending[2] = now + s.dpd_retry
+        elif s is not None and self.rc is not None and not s.dpd_interval and self.pending is None:
+            # smart DPD: the client probes us; when its probes stop, we probe it
+            if now - self.last_rx >= _rc.SMART_QUIET:
+                eng.debug_line(self, "Sending DPD/liveness query")
+                out += self.request([], now, "dpd")
+                if self.pending is not None:
+                    self.pending[2] = now + _rc.SMART_RETRY
         if s is not None and s.nat_keepalive and (self.peer_addr_nat or self.local_nat) and self.natt:
             if self.ka_next is None:
                 self.ka_next = now + s.nat_keepalive
@@ -1086,6 +1299,18 @@ class IkeSa:
                 self.ka_next = now + s.nat_keepalive
                 out.append(Datagram(b"\xff", self.st.local, self.st.remote))
         return out
+
+    def _go_inactive(self, now) -> None:
+        """DPD found the client of a reconnect-capable session gone: its state and authorization (with the
+        address) are kept for the reconnect timeout; the session record lets go of the authorization so that
+        its end does not return the address."""
+        rec = self.eng.router.sessions.get(self.st.session_id)
+        authz = None
+        if rec is not None:
+            authz, rec.authorization = rec.authorization, None
+        self.eng.reconnect.go_inactive(self.st.session_id, authz, now)
+        self.eng.debug_line(self, "Auto-reconnect: the client does not answer; session state preserved")
+        self.rc = None
 
     def drop_init_material(self) -> None:
         """After IKE_AUTH: the IKE_SA_INIT copies, nonces and SK_p are needed no more (memory)."""

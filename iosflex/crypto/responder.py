@@ -49,7 +49,10 @@ from .ikesa import (
     ike_choice_proposal,
     offered_proposals,
 )
+from ..aaa.authorization import release_result
 from ..events import AaaRequest, Log, SessionEvent
+from .anyconnect import VID_ANYCONNECT_EAP
+from .reconnect import ReconnectTable
 from .state import IkeSaState
 from .stats import IkeStats
 
@@ -86,7 +89,8 @@ class Responder:
         self._cookie = [(0, rng(32), 0.0)]  # (version, secret, created) newest first
         self.esp_dropped = 0
         self.keepalives = 0
-        self.eap_backend = None  # AnyConnect-EAP (its issue): an object with start(sa, msg, profile, now)
+        # auto-reconnect: the kept state of reconnect-capable sessions (crypto/reconnect.py)
+        self.reconnect = ReconnectTable(rng, lambda res: release_result(router, res))
         self.by_peer: dict[tuple, set] = {}  # (peer address, ID type, ID data) -> established SAs (INITIAL_CONTACT)
 
     # ------------------------------------------------------------------------------------------------------
@@ -106,7 +110,18 @@ class Responder:
             if sa.phase == READY:
                 out += sa.delete(now, DELETE_REASON_CLEAR)
             self.remove_sa(sa, now, reason="cleared", notify_peer=False)
+        if remote is None:
+            self.reconnect.clear()  # the preserved (inactive) sessions go with a clear of everything
         return self._collect(out)
+
+    def reconnect_counts(self) -> tuple[int, int]:
+        """(active, inactive) reconnect-capable sessions (`show crypto ikev2 stats reconnect`)."""
+        return self.reconnect.counts()
+
+    def session_sa(self, session_id: int):
+        """The live IKE SA of IKE session `session_id`, or None."""
+        return next((sa for sa in self.sas.values() if sa.st.session_id == session_id and sa.phase != DEAD
+                     and sa.old_of is None), None)
 
     def disconnect(self, session_id: int, now: float = 0.0) -> list:
         """A RADIUS Disconnect-Request for one session (radius/dynauth.py): what `clear crypto session` does,
@@ -380,6 +395,8 @@ class Responder:
         # response: SA KE N VID VID VID VID NOTIFY(NAT_DETECTION_SOURCE_IP) NOTIFY(NAT_DETECTION_DESTINATION_IP) ...
         payloads = [C.SA([ike_choice_proposal(C, choice)]), C.KE(choice.dh, pub), C.Nonce(nr)]
         payloads += [C.VendorID(v) for v in CISCO_VIDS]
+        if any(isinstance(p, C.VendorID) and p.data == VID_ANYCONNECT_EAP for p in req.payloads):
+            payloads.append(C.VendorID(VID_ANYCONNECT_EAP))  # AnyConnect-EAP capability (chapter step 1)
         payloads += [C.Notify(A.NAT_DETECTION_SOURCE_IP,
                               C.nat_detection_hash(req.spi_i, spi_r, dst[0], self._wire_port(dst[1]))),
                      C.Notify(A.NAT_DETECTION_DESTINATION_IP, C.nat_detection_hash(req.spi_i, spi_r, src[0], src[1]))]
@@ -452,6 +469,7 @@ class Responder:
         new.profile, new.settings, new.cisco_peer = old.profile, old.settings, old.cisco_peer
         new.frag_peer, new.peer_addr_nat, new.local_nat = old.frag_peer, old.peer_addr_nat, old.local_nat
         new.last_rx = old.last_rx
+        new.rc = old.rc
         new.expires = (old.st.established or 0) and None
         old.st = dataclasses.replace(old.st, children=[])
         old.old_of = new
@@ -522,6 +540,9 @@ class Responder:
         sa.phase = DEAD
         if sa.old_of is not None:  # rekeyed: the new SA carries on with the tunnel id and session
             return
+        if sa.rc is not None:  # auto-reconnect: any end but DPD's (which made it inactive first) discards the state
+            self.reconnect.session_ended(sa.st.session_id)
+            sa.rc = None
         for ch in sa.st.children:
             self.children.pop(ch.spi_in, None)
         if any(s.st.tunnel_id == sa.st.tunnel_id for s in self.sas.values()):
@@ -597,21 +618,13 @@ class Responder:
         """CERTREQ naming the trustpoint CAs of the certificate profiles, or None (certs.py)."""
         return certs.certreq_payload(self.router.config)
 
-    def eap_start(self, sa, msg, profile, now):
-        """AnyConnect-EAP (its own issue; plain EAP is relayed by IkeSa._eap): `eap_backend.start(sa, msg,
-        profile, now)` would return the IKE_AUTH response payloads.  Without a backend the peer is refused."""
-        if self.eap_backend is None:
-            self.debug_error(sa, "EAP authentication not available")
-            self.stats.rejected_other += 1
-            raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason="no EAP backend")
-        return self.eap_backend.start(sa, msg, profile, now)
-
     # ------------------------------------------------------------------------------------------------------
     # timers
     # ------------------------------------------------------------------------------------------------------
     def tick(self, now: float) -> list:
         self._clock = now
         out: list = []
+        self.reconnect.tick(now)
         for sa in list(self.sas.values()):
             if sa.phase == DEAD or sa.due > now:  # nothing of this SA's can fire yet (IkeSa.tick sets `due`)
                 continue

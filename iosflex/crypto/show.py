@@ -204,7 +204,7 @@ def _flows(sa: IkeSaState) -> list[tuple[str, list[ChildSa]]]:
 
 def capabilities(sa: IkeSaState) -> str:
     caps = ""
-    if sa.dpd_interval:
+    if sa.dpd_interval or sa.smart_dpd:
         caps += "D"
     if sa.nat_t.startswith("detected"):
         caps += "N"
@@ -212,7 +212,7 @@ def capabilities(sa: IkeSaState) -> str:
         caps += "X"
     if sa.fragmentation:
         caps += "F"
-    if getattr(sa, "reconnected", False):
+    if sa.reconnected:
         caps += "R"
     return caps or "(none)"
 
@@ -240,7 +240,7 @@ def crypto_session(sessions: list, now: float, detail: bool = False) -> list[str
         out.append(f"Session status: {s.status}")
         if detail:
             out.append(f"Peer: {s.peer[0]} port {s.peer[1]} fvrf: {_pvrf(sa.fvrf)} ivrf: {_pvrf(sa.ivrf)}")
-            out.append(f"      Phase1_id: {s.phase1_id or (sa.remote_id.text if sa.remote_id else '(none)')}")
+            out.append(f"      Phase1_id: {_phase1_id(s, sa)}")
             out.append("      Desc: (none)")
         else:
             out.append(f"Peer: {s.peer[0]} port {s.peer[1]}")
@@ -267,6 +267,14 @@ def crypto_session(sessions: list, now: float, detail: bool = False) -> list[str
         if detail:
             out.append("")
     return out
+
+
+def _phase1_id(s, sa) -> str:
+    """The chapter prints `eap` for an AnyConnect-EAP session and for its reconnects (the method, not the
+    identity); other sessions show the peer's IKE identity."""
+    if sa.auth_verify == "AnyConnect-EAP" or sa.acct_method == "anyconnect-eap":
+        return "eap"
+    return s.phase1_id or (sa.remote_id.text if sa.remote_id else "(none)")
 
 
 def _pvrf(v: str | None) -> str:

@@ -110,3 +110,6 @@ class IkeSaState:
     virtual_access: str | None = None  # e.g. "Virtual-Access1"
     children: list[ChildSa] = field(default_factory=list)
     ce_id: int = 0
+    reconnected: bool = False  # auto-reconnect: this SA is a reconnect (Capabilities R, Auth verify PSK)
+    acct_method: str | None = None  # a reconnect: the initial session's method (its `aaa accounting` list)
+    smart_dpd: bool = False  # auto-reconnect's smart DPD watches this SA (Capabilities D)
