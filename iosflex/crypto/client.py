@@ -697,7 +697,30 @@ async def connect(peer: str, port: int = 500, natt_port: int = 4500, *, psk: byt
                 done.set_result(ini)
     finally:
         ini._transports = (t500, t4500)  # type: ignore[attr-defined]
+        ini._send = send  # type: ignore[attr-defined]
     return ini
+
+
+async def _sleep_and_reconnect(args, ini: Initiator, kw: dict) -> Initiator:
+    """--sleep-after S --sleep-for T: keep the SA (its DPDs go out) for S seconds, answer nothing for T seconds
+    (the router's smart DPD moves the session to inactive), then reconnect with the session-id and
+    session-token the router gave (PSK), from new sockets."""
+    end = time.monotonic() + args.sleep_after
+    while time.monotonic() < end:
+        await asyncio.sleep(0.25)
+        ini._send(ini.tick(time.monotonic()))  # type: ignore[attr-defined]
+    ini.asleep = True
+    print(f"asleep for {args.sleep_for:g} s")
+    await asyncio.sleep(args.sleep_for)
+    for t in ini._transports:  # type: ignore[attr-defined]
+        t.close()
+    info = ini.reconnect_info
+    if "session-id" not in info:
+        print("no auto-reconnect attributes from the router: cannot reconnect")
+        return ini
+    return await connect(args.peer, args.port, args.natt_port, psk=info["session-token"],
+                         identity=(A.ID_KEY_ID, info["session-id"]), timeout=args.timeout, reconnect=True,
+                         dpd_every=ini.dpd_every, **({"ca": kw["ca"]} if "ca" in kw else {}))
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -720,6 +743,15 @@ def _build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--eap-password", help="the EAP password")
     ap.add_argument("--eap-method", choices=("md5", "mschapv2"), default=None,
                     help="the only EAP method accepted (default: MSCHAPv2, then MD5)")
+    ap.add_argument("--anyconnect", action="store_true", help="authenticate with AnyConnect-EAP (aggregate auth: "
+                    "--user/--password; identity key-id *$AnyConnectClient$* unless --id)")
+    ap.add_argument("--user", help="AnyConnect user name")
+    ap.add_argument("--password", help="AnyConnect password")
+    ap.add_argument("--cert-request", nargs=2, metavar=("CERT", "KEY"),
+                    help="AnyConnect dual-factor: the certificate and key of the client-certificate round")
+    ap.add_argument("--reconnect", action="store_true", help="ask for the auto-reconnect attributes (AnyConnect)")
+    ap.add_argument("--sleep-after", type=float, default=None, help="with --reconnect: seconds up before sleeping")
+    ap.add_argument("--sleep-for", type=float, default=0.0, help="with --reconnect: seconds asleep, then reconnect")
     ap.add_argument("--cfg-request", action="store_true")
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--groups", default="19")
@@ -752,6 +784,26 @@ async def _run(args) -> int:
         kw["eap_password"] = args.eap_password or ""
         if args.eap_method:
             kw["eap_methods"] = [METHOD_NAMES[args.eap_method]]
+    if args.anyconnect:
+        from .anyconnect import DEFAULT_IKE_ID, AnyConnectPeer  # noqa: PLC0415
+
+        if args.count != 1:
+            raise SystemExit("iosflex client: --anyconnect makes one client")
+        cert = key = None
+        if args.cert_request:
+            with open(args.cert_request[0], "rb") as f:
+                cert = AU.load_certificate(f.read())
+            with open(args.cert_request[1], "rb") as f:
+                key = AU.load_private_key(f.read(), args.key_password)
+        kw["anyconnect"] = AnyConnectPeer(args.user or "", args.password or "", cert=cert, key=key)
+        kw["reconnect"] = args.reconnect
+        kw["dpd_every"] = 30.0
+        args.cfg_request = True
+        if not args.id:
+            args.id = "key-id:" + DEFAULT_IKE_ID.decode()
+    elif args.reconnect or args.user or args.cert_request:
+        raise SystemExit("iosflex client: --user, --cert-request and --reconnect need --anyconnect")
+
     def identity(n: int):
         if args.id:
             return parse_identity(args.id.replace("{n}", str(n)))
@@ -777,6 +829,11 @@ async def _run(args) -> int:
         else:
             print(f"{n}: FAILED {ini.failed}")
     print(f"{ok}/{len(res)} established in {time.monotonic() - t0:.3f} s")
+    if args.anyconnect and res[0].established and args.sleep_after is not None:
+        again = await _sleep_and_reconnect(args, res[0], kw)
+        print(f"reconnect: {'UP' if again.established else 'FAILED ' + str(again.failed)}"
+              + (f" address {again.address}" if again.address else ""))
+        return 0 if again.established else 1
     if args.hold:
         await asyncio.sleep(args.hold)
     return 0 if ok == len(res) else 1

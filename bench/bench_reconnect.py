@@ -1,0 +1,131 @@
+"""Auto-reconnect speed (issue 12): what a reconnect costs the router against the initial AnyConnect-EAP session
+with RADIUS credentials, side by side in one run, in-process on the simulated network (no sockets).
+
+N AnyConnect-like clients (crypto/anyconnect.py) come up at once (AnyConnect-EAP, credentials checked by the
+simulated RADIUS server, group authorization from a local policy, the reconnect attributes); all fall asleep;
+the router's smart DPD moves every session to inactive; all reconnect at once (PSK with session-id /
+session-token, kept authorization, no RADIUS).  The router's CPU is what `Services.receive` / `tick` spend
+(time.process_time around them: the clients and the RADIUS server are not counted).
+
+    python bench/bench_reconnect.py [--sessions 1000] [--repeat 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tests"))
+
+from iosflex.router import Router  # noqa: E402
+from iosflex.simnet import SimNet  # noqa: E402
+from iosflex.crypto import reconnect as RC  # noqa: E402
+
+from test_ike_certs import Ca, feed, import_lines  # noqa: E402
+
+CONFIG = """
+aaa new-model
+aaa authentication login ac_radius group rad
+aaa group server radius rad
+ server name rad1
+radius server rad1
+ address ipv4 172.16.1.3 auth-port 1645 acct-port 1646
+ key radius_key
+crypto pki trustpoint TP
+ enrollment terminal pem
+ revocation-check none
+crypto ikev2 authorization policy ac_pol
+ pool ac_pool
+crypto ikev2 profile ike_profile
+ match identity remote key-id *$AnyConnectClient$*
+ authentication local rsa-sig
+ authentication remote anyconnect-eap aggregate
+ pki trustpoint TP
+ aaa authentication anyconnect-eap ac_radius
+ aaa authorization group anyconnect-eap list default ac_pol
+ virtual-template 1
+ reconnect
+ip local pool ac_pool 10.64.0.1 10.64.63.254
+"""
+
+
+class Meter:
+    """Router CPU: process time spent inside Services.receive and Services.tick."""
+
+    def __init__(self, services):
+        self.cpu = 0.0
+        for name in ("receive", "tick"):
+            orig = getattr(services, name)
+
+            def wrapped(*a, _orig=orig, **k):
+                t = time.process_time()
+                try:
+                    return _orig(*a, **k)
+                finally:
+                    self.cpu += time.process_time() - t
+
+            setattr(services, name, wrapped)
+
+
+def run(n: int, ca, router_cert) -> tuple[float, float, float]:
+    r = Router(None, default_if_missing=True)
+    r.load_startup()
+    assert not r.apply_config(CONFIG)
+    s = r.session(privileged=True)
+    feed(s, ["configure terminal"] + import_lines("TP", ca.cert, *router_cert) + ["end"])
+    net = SimNet(r, seed=11)
+    net.directive("radius server 172.16.1.3 key=radius_key")
+    for i in range(n):
+        net.directive(f"radius user u{i} password=p{i}")
+    meter = Meter(net.services)
+    names = []
+    t0 = meter.cpu
+    for i in range(n):
+        name = f"c{i}"
+        host = f"10.{100 + i // 60000}.{(i // 250) % 240}.{i % 250 + 1}"
+        net.directive(f"ikev2 connect {name} from={host} anyconnect user=u{i} password=p{i} reconnect dpd-every=30")
+        names.append(name)
+    initial = meter.cpu - t0
+    up = sum(net.peers[x].established for x in names)
+    for x in names:
+        net.directive(f"ikev2 sleep {x}")
+    t1 = meter.cpu
+    net.advance(RC.SMART_QUIET + RC.SMART_RETRY * (RC.SMART_TRIES + 1) + 5, step=5.0)
+    dpd = meter.cpu - t1
+    active, inactive = net.responder.reconnect_counts()
+    t2 = meter.cpu
+    for i, x in enumerate(names):
+        net.directive(f"ikev2 reconnect {x} from={net.peers[x].local[0]}:{40000 + i % 20000}")
+    again = meter.cpu - t2
+    back = sum(net.peers[x].established for x in names)
+    stats = net.responder.stats
+    print(f"sessions {n}: initial up {up}, inactive after smart DPD {inactive}, reconnected {back} "
+          f"(stats: incoming {stats.reconnect_incoming} success {stats.reconnect_success} "
+          f"failed {stats.reconnect_failed})")
+    print(f"  router CPU, initial AnyConnect-EAP + RADIUS: {initial:8.3f} s  {1000 * initial / n:6.3f} ms/session")
+    print(f"  router CPU, smart DPD to inactive:           {dpd:8.3f} s  {1000 * dpd / n:6.3f} ms/session")
+    print(f"  router CPU, reconnect:                       {again:8.3f} s  {1000 * again / n:6.3f} ms/session")
+    print(f"  reconnect / initial: {again / initial:.2f}")
+    return initial, dpd, again
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sessions", type=int, default=1000)
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    ca = Ca("rsa", "Bench CA")
+    router_cert = ca.issue("router.bench", ip="172.16.1.2", server=True, serial=0x77)
+    ratios = []
+    for _ in range(args.repeat):
+        i, _d, a = run(args.sessions, ca, router_cert)
+        ratios.append(a / i)
+    if args.repeat > 1:
+        print("ratios: " + ", ".join(f"{x:.2f}" for x in ratios))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
