@@ -17,6 +17,7 @@ import logging
 import os
 import socket
 import time
+from collections import deque
 
 from ..events import Datagram
 from ..services import Services
@@ -89,23 +90,68 @@ def resolve_binds(router, binds: dict[str, str], set_address: bool = False) -> l
     return out
 
 
-class _Proto(asyncio.DatagramProtocol):
-    def __init__(self, driver: "IkeDriver", local: tuple[str, int]):
+BURST = 64  # datagrams read from one socket per wakeup, at most (the others get their turn, then it goes on)
+MAX_DATAGRAM = 256 * 1024  # bytes asked of recvfrom, asyncio's own size
+
+
+class _Endpoint:
+    """One non-blocking UDP socket, read straight from the event loop's selector: each wakeup drains what is
+    queued (up to BURST datagrams), so hundreds of peers arriving at once cost one poll, not one each; sends
+    go straight to `sendto`, and only when the kernel's buffer is full do they wait for the socket to become
+    writable (in order).  What asyncio's datagram transport did, without its per-datagram layers."""
+
+    def __init__(self, driver: "IkeDriver", local: tuple[str, int], sock: socket.socket):
         self.driver = driver
         self.local = local  # (address, engine port: 500 or 4500; or a RADIUS source port)
-        self.transport: asyncio.DatagramTransport | None = None
-        self.backlog: list = []
+        self.sock = sock
+        self.backlog: deque = deque()  # (data, addr) waiting for the socket to be writable
+        sock.setblocking(False)
+        _big_buffer(sock)
+        driver.loop.add_reader(sock.fileno(), self._readable)
 
-    def connection_made(self, transport):
-        self.transport = transport
+    def _readable(self):
+        recvfrom, received, local = self.sock.recvfrom, self.driver._received, self.local
+        for _ in range(BURST):
+            try:
+                data, addr = recvfrom(MAX_DATAGRAM)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:  # ICMP unreachable and the like: IKE retransmits, nothing to do
+                log.debug("ike socket %s: %s", self.local, exc)
+                continue
+            received(data, (addr[0], addr[1]), local)
 
-    def datagram_received(self, data, addr):
-        self.driver._received(data, (addr[0], addr[1]), self.local)
-        if self.driver.dataplane is not None and self.local[1] == 4500:
-            self.driver._drain(self)
+    def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
+        if not self.backlog:
+            try:
+                self.sock.sendto(data, addr)
+                return
+            except (BlockingIOError, InterruptedError):
+                self.driver.loop.add_writer(self.sock.fileno(), self._writable)
+            except OSError as exc:
+                log.debug("ike socket %s: %s", self.local, exc)
+                return
+        self.backlog.append((data, addr))
 
-    def error_received(self, exc):  # ICMP unreachable and the like: IKE retransmits, nothing to do
-        log.debug("ike socket %s: %s", self.local, exc)
+    def _writable(self):
+        while self.backlog:
+            data, addr = self.backlog[0]
+            try:
+                self.sock.sendto(data, addr)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.debug("ike socket %s: %s", self.local, exc)
+            self.backlog.popleft()
+        self.driver.loop.remove_writer(self.sock.fileno())
+
+    def close(self):
+        fd = self.sock.fileno()
+        if fd >= 0:
+            self.driver.loop.remove_reader(fd)
+            self.driver.loop.remove_writer(fd)
+        self.sock.close()
+        self.backlog.clear()
 
 
 class IkeDriver:
@@ -117,16 +163,16 @@ class IkeDriver:
         self.services = services
         self.responder = services.crypto
         self.ports = ports  # real (ike, natt) ports
-        self.endpoints: dict[tuple[str, int], _Proto] = {}  # (addr, engine port) -> protocol
+        self.loop = asyncio.get_running_loop()
+        self.endpoints: dict[tuple[str, int], _Endpoint] = {}  # (addr, engine port) -> socket
         self._timer: asyncio.Task | None = None
-        self._pending_other: list = []
         self._unbindable: set = set()
         self.sent = 0
         self.received = 0
         self.dataplane = None  # --dataplane tun: interfaces/tun.py TunDataplane, gets the ESP datagrams
         self.listen_addresses: list[str] = []  # where IKE listens; the dynamic-author port opens there too
         self._da_gen = None  # configuration generation the dynamic-author sockets were last matched to
-        self._da_endpoints: dict[tuple[str, int], _Proto] = {}
+        self._da_endpoints: dict[tuple[str, int], _Endpoint] = {}
 
     def _engine_port(self, real: int) -> int:
         return 500 if real == self.ports[0] else 4500
@@ -149,71 +195,37 @@ class IkeDriver:
             return
         self.send(out)
 
-    DRAIN = 64  # datagrams read per wake-up on port 4500 with a data plane
-
-    def _drain(self, proto: "_Proto") -> None:
-        """With a data plane, port 4500 carries the traffic: read what else the socket holds now instead of one
-        datagram per turn of the loop (asyncio's datagram transport reads one per wake-up)."""
-        sock = getattr(proto.transport, "_sock", None)  # asyncio's own socket; absent: nothing to drain
-        if sock is None:
-            return
-        for _ in range(self.DRAIN):
-            try:
-                data, addr = sock.recvfrom(65535)
-            except (BlockingIOError, InterruptedError):
-                return
-            except OSError:  # ICMP errors and the like: the transport's next read reports them
-                return
-            self._received(data, (addr[0], addr[1]), proto.local)
-
     def send(self, datagrams: list[Datagram]):
+        endpoints = self.endpoints
         for d in datagrams:
-            if d.src[1] not in (500, 4500):
-                self._send_other(d)
-                continue
-            proto = self.endpoints.get((d.src[0], d.src[1]))
-            if proto is None:  # the engine answered from an address we do not own: use any socket on that port
-                proto = next((p for (a, port), p in self.endpoints.items() if port == d.src[1]), None)
-            if proto is None or proto.transport is None:
-                continue
-            proto.transport.sendto(d.data, (d.dst[0], d.dst[1]))
+            src = d.src
+            ep = endpoints.get((src[0], src[1]))
+            if ep is None:
+                if src[1] not in (500, 4500):
+                    ep = self._open_other(src)
+                else:  # the engine answered from an address we do not own: use any socket on that port
+                    ep = next((e for (a, port), e in endpoints.items() if port == src[1]), None)
+                if ep is None:
+                    continue
+            ep.sendto(d.data, (d.dst[0], d.dst[1]))
             self.sent += 1
 
-    def _send_other(self, d: Datagram) -> None:
-        """A datagram from another local port (the RADIUS client's 1645/1646): its socket is opened on first
-        use, bound to the source address and port the core chose, so replies come back to it."""
-        proto = self.endpoints.get((d.src[0], d.src[1]))
-        if proto is None:
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-            try:
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-                sock.bind((d.src[0], d.src[1]))
-            except OSError as e:
-                sock.close()
-                if (d.src[0], d.src[1]) not in self._unbindable:  # once: the RADIUS client will retransmit
-                    self._unbindable.add((d.src[0], d.src[1]))
-                    log.warning("cannot bind %s:%s for RADIUS: %s (the router's RADIUS requests from that address "
-                                "are dropped)", d.src[0], d.src[1], e)
-                return
-            loop = asyncio.get_running_loop()
-            proto = _Proto(self, (d.src[0], d.src[1]))
-            self.endpoints[(d.src[0], d.src[1])] = proto
-            self._pending_other.append(loop.create_task(self._open(sock, proto, d)))
-            return
-        if proto.transport is None:
-            proto.backlog.append(d)
-            return
-        proto.transport.sendto(d.data, (d.dst[0], d.dst[1]))
-        self.sent += 1
-
-    async def _open(self, sock, proto, first: Datagram):
-        proto.backlog = [first]
-        await asyncio.get_running_loop().create_datagram_endpoint(lambda: proto, sock=sock)
-        _big_buffer(proto.transport)
-        for d in proto.backlog:
-            proto.transport.sendto(d.data, (d.dst[0], d.dst[1]))
-            self.sent += 1
-        proto.backlog = []
+    def _open_other(self, src) -> _Endpoint | None:
+        """The socket of another local port (the RADIUS client's 1645/1646), opened on first use, bound to the
+        source address and port the core chose, so replies come back to it."""
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((src[0], src[1]))
+        except OSError as e:
+            sock.close()
+            if (src[0], src[1]) not in self._unbindable:  # once: the RADIUS client will retransmit
+                self._unbindable.add((src[0], src[1]))
+                log.warning("cannot bind %s:%s for RADIUS: %s (the router's RADIUS requests from that address "
+                            "are dropped)", src[0], src[1], e)
+            return None
+        ep = self.endpoints[(src[0], src[1])] = _Endpoint(self, (src[0], src[1]), sock)
+        return ep
 
     def sync_dynauth(self) -> None:
         """`aaa server radius dynamic-author`: a UDP socket on its port at each listening address while it is
@@ -227,12 +239,10 @@ class IkeDriver:
         addrs = self.listen_addresses or interface_addresses(self.router)
         want = {(a, port) for a in addrs} if port else set()
         for key in [k for k in self._da_endpoints if k not in want]:
-            proto = self._da_endpoints.pop(key)
-            if self.endpoints.get(key) is proto:
+            ep = self._da_endpoints.pop(key)
+            if self.endpoints.get(key) is ep:
                 del self.endpoints[key]
-            if proto.transport is not None:
-                proto.transport.close()
-        loop = asyncio.get_running_loop()
+            ep.close()
         for key in want - set(self._da_endpoints):
             sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             try:
@@ -242,13 +252,7 @@ class IkeDriver:
                 sock.close()
                 log.warning("cannot bind %s:%s for RADIUS dynamic-author: %s", key[0], key[1], e)
                 continue
-            proto = _Proto(self, key)
-            self._da_endpoints[key] = self.endpoints[key] = proto
-            self._pending_other.append(loop.create_task(self._listen(sock, proto)))
-
-    async def _listen(self, sock, proto):
-        await asyncio.get_running_loop().create_datagram_endpoint(lambda: proto, sock=sock)
-        _big_buffer(proto.transport)
+            self._da_endpoints[key] = self.endpoints[key] = _Endpoint(self, key, sock)
 
     async def _tick_loop(self):
         while True:
@@ -268,9 +272,8 @@ class IkeDriver:
         if self._timer:
             self._timer.cancel()
             self._timer = None
-        for proto in self.endpoints.values():
-            if proto.transport:
-                proto.transport.close()
+        for ep in self.endpoints.values():
+            ep.close()
         self.endpoints.clear()
         self._da_endpoints.clear()
         if self.services.send == self.send:
@@ -302,20 +305,16 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
                                                port_map={500: ports[0], 4500: ports[1]})
     drv = IkeDriver(router, services, tuple(ports))
     services.send = drv.send
-    loop = asyncio.get_running_loop()
     try:
         for addr in dict.fromkeys(addrs):
             for real in ports:
                 local = (addr, drv._engine_port(real))
                 try:
-                    _, proto = await loop.create_datagram_endpoint(
-                        lambda local=local: _Proto(drv, local), local_addr=(addr, real), reuse_port=False
-                    )
+                    sock = _bound_socket(addr, real)
                 except OSError as e:
                     e.filename = f"{addr}:{real}"  # which endpoint failed, for the error message
                     raise
-                _big_buffer(proto.transport)
-                drv.endpoints[local] = proto
+                drv.endpoints[local] = _Endpoint(drv, local, sock)
     except OSError:
         drv.close()
         raise
@@ -335,14 +334,26 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
 RCVBUF = 4 << 20  # bytes
 
 
-def _big_buffer(transport) -> None:
+def _bound_socket(addr: str, port: int) -> socket.socket:
+    """A UDP socket bound to (addr, port), the family the address resolves to (what asyncio's
+    create_datagram_endpoint did: the first address that binds, else the first error)."""
+    errors = []
+    for family, kind, proto, _, sockaddr in socket.getaddrinfo(addr, port, type=socket.SOCK_DGRAM):
+        sock = socket.socket(family, kind, proto)
+        try:
+            sock.bind(sockaddr)
+            return sock
+        except OSError as e:
+            sock.close()
+            errors.append(e)
+    raise errors[0] if errors else OSError(f"cannot resolve {addr}")
+
+
+def _big_buffer(sock) -> None:
     """A 4 MiB receive buffer: when hundreds of peers start at once, the default (about 208 KiB) overflows
     while the loop is busy with key exchanges, and each datagram lost costs its peer a retransmission
     (bench/bench_aaa.py saw 45-161 drops a run with two initiators).  The kernel caps it at rmem_max unless
     we are privileged enough for SO_RCVBUFFORCE."""
-    sock = transport.get_extra_info("socket") if transport is not None else None
-    if sock is None:
-        return
     for opt in (getattr(socket, "SO_RCVBUFFORCE", None), socket.SO_RCVBUF):
         if opt is None:
             continue
