@@ -648,7 +648,7 @@ class IkeSa:
         lead = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr, first)
         if method.query_identity:
             ident = eng.rng(1)[0]
-            eng.debug_lines(D.generating_eap_request(st))
+            eng.debug(D.generating_eap_request, st)
             msg = yield PeerTurn(lead + [c.EAP(_eap.request(ident, _eap.IDENTITY))])
             lead = []
             response = self._eap_response(msg)
@@ -663,11 +663,10 @@ class IkeSa:
             identity = peer_id.text
             # the IKE identity as the client's EAP-Response/Identity (identifier 0: there was no request)
             response = _eap.response(0, _eap.IDENTITY, identity.encode())
-        if eng._debug_on():
-            eng.debug_lines(D.eap_identity(list_name, identity))
+        eng.debug(D.eap_identity, list_name, identity)
         state = server = None
         while True:
-            eng.debug_lines(D.aaa_request(st, "Authentication"))
+            eng.debug(D.aaa_request, st, "Authentication")
             ans = yield EapRelay(st.session_id, st.local, st.remote, list_name, identity, peer_id.text, response,
                                  state, server, st)
             if ans is None or ans.status == "error":
@@ -675,14 +674,14 @@ class IkeSa:
             server = ans.server
             if ans.status == "challenge" and ans.eap:
                 state = ans.state
-                eng.debug_lines(D.generating_eap_request(st))
+                eng.debug(D.generating_eap_request, st)
                 msg = yield PeerTurn(lead + [c.EAP(ans.eap)])
                 lead = []
                 response = self._eap_response(msg)
                 continue
             break
         eap = ans.eap or (_eap.success(0) if ans.status == "accept" else _eap.failure(0))
-        eng.debug_lines(D.sending_eap_status(st))
+        eng.debug(D.sending_eap_status, st)
         if ans.status != "accept" or eap[0] != _eap.SUCCESS:
             eng.debug_error(self, "EAP authentication failed")
             eng.stats.rejected_other += 1
@@ -698,8 +697,7 @@ class IkeSa:
         octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
         if not _auth.verify_eap_auth(self.prf, self.eap_msk, self.sk_pi, octets, auth.data):
             raise self._auth_failed("Verification of peer's authentication data FAILED")
-        if eng._debug_on():
-            eng.debug_lines(D.verification(st))
+        eng.debug(D.verification, st)
         our = c.Auth(A.AUTH_PSK, _auth.eap_auth(self.prf, self.eap_msk, self.sk_pr,
                                                 signed_octets(self.prf, self.init_resp, self.ni, self.sk_pr,
                                                               c.IDr(idr.id_type, idr.data).body)))
@@ -714,7 +712,7 @@ class IkeSa:
             _eap.parse(p.data)
         except _eap.EapError as e:
             raise self._auth_failed(f"EAP: malformed EAP message from the client ({e})") from None
-        self.eng.debug_lines(D.processing_eap_response(self.st))
+        self.eng.debug(D.processing_eap_response, self.st)
         return p.data
 
     # -- AnyConnect-EAP (chapter, "User Authentication, Using AnyConnect-EAP", "Dual-factor Authentication") --
@@ -740,7 +738,7 @@ class IkeSa:
         init_req, nr, sk_pi = self.init_req, self.nr, self.sk_pi  # the dual-factor signature covers them
 
         def request(doc: bytes):
-            eng.debug_lines(D.generating_eap_request(st))
+            eng.debug(D.generating_eap_request, st)
             return PeerTurn(lead + [c.EAP(_ac.encode(_eap.REQUEST, ident, [(_ac.TLV_XML, doc)]))])
 
         msg = yield request(_ac.server_hello())
@@ -768,7 +766,7 @@ class IkeSa:
             eng.debug_error(self, "AnyConnect-EAP: user authentication failed"
                                   + (" (no AAA method answered)" if ans is not None and ans.status == "ERROR" else ""))
             eng.stats.rejected_other += 1
-            eng.debug_lines(D.sending_eap_status(st))
+            eng.debug(D.sending_eap_status, st)
             yield PeerTurn([c.EAP(_eap.failure(ident))], end=True)
             return None
         st.remote_eap_id = username
@@ -776,7 +774,7 @@ class IkeSa:
         ident = (ident + 1) & 0xFF
         msg = yield request(_ac.server_complete(st.session_id, self._ac_token()))
         self._ac_response(msg, ident, "ack")
-        eng.debug_lines(D.sending_eap_status(st))
+        eng.debug(D.sending_eap_status, st)
         final = yield PeerTurn([c.EAP(_eap.success(ident))])
         auth = final.get(c.Auth)
         if auth is None:
@@ -784,8 +782,7 @@ class IkeSa:
         octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
         if not _auth.verify_eap_auth(self.prf, None, self.sk_pi, octets, auth.data):
             raise self._auth_failed("Verification of peer's authentication data FAILED")
-        if eng._debug_on():
-            eng.debug_lines(D.verification(st))
+        eng.debug(D.verification, st)
         our = c.Auth(A.AUTH_PSK, _auth.eap_auth(self.prf, None, self.sk_pr,
                                                 signed_octets(self.prf, self.init_resp, self.ni, self.sk_pr,
                                                               c.IDr(idr.id_type, idr.data).body)))

@@ -646,6 +646,12 @@ class Responder:
         """A log message (printed whatever the debug flags, like IOS's console log)."""
         self._out.append(Log(tuple(text.split("\n"))))
 
+    def debug(self, build, *args) -> None:
+        """Debug lines built by `build(*args)` (a crypto/debug.py builder) only when debugging is on: the
+        builders run on every session's path."""
+        if self._debug_on():
+            self.debug_lines(build(*args))
+
     def debug_lines(self, lines: list[str]) -> None:
         """Debug lines, kept when their flag is on (crypto/debug.py decides by prefix)."""
         keep = D.filter_lines(lines, getattr(self.router, "debug", None) or ())
