@@ -237,6 +237,12 @@ def eap_timeout(sa: IkeSaState | None) -> list[str]:
             "the AUTH msg before the timer expired"]
 
 
+def reconnect_preserved(sa: IkeSaState | None) -> list[str]:
+    """Smart DPD gave up on an auto-reconnect client: the session goes inactive.  Our text [designed]: no
+    capture shows what IOS prints here (docs/ANYCONNECT.md)."""
+    return [f"{prefix(sa)}Auto-reconnect: the client does not answer; session state preserved"]
+
+
 def eap_identity(method_list: str, eap_id: str) -> list[str]:
     """The chapter's lines when the client's EAP identity goes to AAA."""
     return [f"IKEv2:Use authen method list {method_list}", f"IKEv2:pre-AAA: client sent {eap_id} as EAP-Id response",

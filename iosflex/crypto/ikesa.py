@@ -1306,7 +1306,7 @@ class IkeSa:
         if rec is not None:
             authz, rec.authorization = rec.authorization, None
         self.eng.reconnect.go_inactive(self.st.session_id, authz, now)
-        self.eng.debug_line(self, "Auto-reconnect: the client does not answer; session state preserved")
+        self.eng.debug(D.reconnect_preserved, self.st)
         self.rc = None
 
     def drop_init_material(self) -> None:
