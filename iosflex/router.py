@@ -28,6 +28,9 @@ GRAMMAR_DIR = Path(__file__).parent / "grammars"
 DEFAULT_CONFIG = "default-startup.cfg"
 
 # A prompt left in pasted text: `R1(config-ikev2-profile)#`
+# The header `show running-config` prints before the configuration: a capture loaded as a startup-config
+# starts with it (pasted at `(config)#`, IOS rejects these lines, and so do we).
+_SHOW_HEADER = re.compile(r"^(Building configuration\.\.\.|Current configuration : \d+ bytes)$")
 _PROMPT = re.compile(r"^[\w.\-@/:]{1,63}(\([\w.\-@/:+]{0,32}\))?[#>]")
 
 
@@ -123,6 +126,8 @@ class Router:
                     line = line.strip()[m.end() :]
             if line.strip() == "end":
                 break
+            if strip_prompts and _SHOW_HEADER.match(line.strip()):
+                continue
             out = s.run(line)
             if s.last_error:
                 rejected.append(Rejected(n, line, out))

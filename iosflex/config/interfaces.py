@@ -69,6 +69,17 @@ def _num_key(number: str):
     return [int(x) for x in re.split(r"[/.:]", number) if x.isdigit()]
 
 
+# Kept interface lines IOS prints before `shutdown` (the IP-level ones); the rest (duplex, speed, media-type,
+# mop...) come after it.
+_EARLY = ("ip ", "ipv6 ", "vrrp ", "standby ", "bandwidth ", "delay ", "load-interval ", "mpls ", "no ip ",
+          "no ipv6 ", "keepalive ", "no keepalive", "glbp ", "hsrp ")
+
+
+def _split_kept(kept: list[str]) -> tuple[list[str], list[str]]:
+    early = [k for k in kept if k.startswith(_EARLY)]
+    return early, [k for k in kept if not k.startswith(_EARLY)]
+
+
 @dataclass
 class Interface:
     type: str
@@ -106,6 +117,7 @@ class Interface:
     tunnel_protection_shared: bool = False
     service_policy_in: str | None = None
     service_policy_out: str | None = None
+    kept: list[str] = field(default_factory=list)  # kept, not emulated (config/kept.py): duplex, no mop enabled...
 
     @property
     def name(self) -> str:
@@ -170,8 +182,11 @@ class Interface:
             out.append(f" zone-member security {self.zone}")
         if self.no_link_status_log:
             out.append(" no logging event link-status")
+        early, late = _split_kept(self.kept)
+        out.extend(" " + k for k in early)
         if self.shutdown:
             out.append(" shutdown")
+        out.extend(" " + k for k in late)
         if self.negotiation_auto:
             out.append(" negotiation auto")
         if self.ipv6_enable:

@@ -16,6 +16,20 @@ class Vrf:
     description: str | None = None
     af_ipv4: bool = False
     af_ipv6: bool = False
+    af_kept: dict[str, list[str]] = field(default_factory=dict)  # kept, not emulated: route-target...
+    kept: list[str] = field(default_factory=list)
+
+
+@dataclass
+class VrfAf:
+    """The object of the vrf-af sub-mode: one address family of a VRF (its kept lines)."""
+
+    vrf: Vrf
+    af: str
+
+    @property
+    def kept(self) -> list[str]:
+        return self.vrf.af_kept.setdefault(self.af, [])
 
 
 @feature("vrf")
@@ -31,9 +45,11 @@ class Vrfs:
                 lines.append(f" description {v.description}")
             if v.rd:
                 lines.append(f" rd {v.rd}")
+            lines.extend(" " + k for k in v.kept)
             for af, on in (("ipv4", v.af_ipv4), ("ipv6", v.af_ipv6)):
                 if on:
-                    lines += [" !", f" address-family {af}", " exit-address-family"]
+                    kept = ["  " + k for k in v.af_kept.get(af, [])]
+                    lines += [" !", f" address-family {af}", *kept, " exit-address-family"]
             blocks.append(lines)
         return blocks
 

@@ -17,6 +17,7 @@ ORDER = {
     "hostname": 20,
     "boot": 30,
     "vrf": 35,
+    "kept_vrf": 36,  # kept, not emulated (config/kept.py): ip vrf
     "enable": 40,
     "aaa_new_model": 50,
     "aaa_groups": 60,
@@ -24,9 +25,13 @@ ORDER = {
     "aaa_attr_lists": 80,
     "aaa_dynamic_author": 90,
     "aaa_session_id": 100,
+    "kept_pre_domain": 105,  # mmi, ip icmp, ip dhcp
     "ip_domain": 110,
+    "kept_post_domain": 115,  # ip cef, ipv6 cef, multilink, subscriber
     "pki": 120,
+    "kept_post_pki": 125,  # license, diagnostic, spanning-tree, archive
     "username": 130,
+    "kept_post_user": 135,  # redundancy, cdp, lldp, ip tcp, track, voice, and what has no slot
     "ikev2_author_policy": 150,
     "ikev2_proposal": 160,
     "ikev2_policy": 170,
@@ -34,17 +39,30 @@ ORDER = {
     "ikev2_name_mangler": 185,
     "ikev2_profile": 190,
     "ikev2_global": 200,
+    "kept_crypto": 205,  # IKEv1: crypto keyring, crypto isakmp, crypto ipsec security-association
     "ipsec_transform_set": 210,
     "ipsec_profile": 220,
+    "kept_crypto_map": 222,
     "policy_map": 225,
     "interfaces": 230,
+    "kept_routing": 240,  # router bgp/ospf/eigrp..., virtual-service
+    "kept_ip": 245,  # ip forward-protocol, ip bgp-community, ip http
     "ip_local_pool": 250,
     "ip_route": 260,
+    "kept_ip_route": 261,  # ip route to Null0
+    "kept_ip_post_route": 262,  # ip tftp/ftp/scp, ip sla
     "ip_ssh": 265,
     "ip_access_list": 270,
+    "kept_acl": 272,  # ip prefix-list, community lists, numbered access-list, ipv6 access-list, logging
+    "kept_route_map": 275,
+    "kept_snmp": 277,
     "radius_globals": 280,
     "radius_servers": 290,
+    "kept_control_plane": 300,  # control-plane, dial-peer
+    "kept_banner": 305,
     "line": 310,
+    "kept_tail": 320,  # ntp, scheduler, event manager
+    "kept_system": 999,  # printed by system (service/platform lines)
 }
 
 

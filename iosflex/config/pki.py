@@ -38,6 +38,7 @@ class Trustpoint:
     # certificates (x509.Certificate): the CA certificate(s) and the router's own certificate
     ca_certs: list = field(default_factory=list, compare=False, repr=False)
     cert: object = field(default=None, compare=False, repr=False)
+    cert_self_signed: bool = False  # ` certificate self-signed SERIAL` (IOS's own self-signed certificate)
 
     @property
     def key_label(self) -> str:
@@ -49,7 +50,8 @@ class Trustpoint:
             return []
         out = [f"crypto pki certificate chain {self.name}"]
         if self.cert is not None:
-            out.append(f" certificate {serial_text(self.cert)}")
+            kind = "self-signed " if self.cert_self_signed else ""
+            out.append(f" certificate {kind}{serial_text(self.cert)}")
             out += hex_lines(der(self.cert))
         for ca in self.ca_certs:
             out.append(f" certificate ca {serial_text(ca)}")

@@ -18,7 +18,8 @@ class System:
 
     def render(self, cfg):
         svc = "service password-encryption" if self.password_encryption else "no service password-encryption"
-        return [[f"version {IOS_VERSION}", svc]]
+        kept = cfg.kept_system  # kept, not emulated (config/kept.py)
+        return [[f"version {IOS_VERSION}", *kept.service, svc, *kept.platform]]
 
 
 @feature("hostname")
@@ -100,6 +101,7 @@ class Line:
     transport_input: str | None = None
     exec_timeout: tuple[int, int] | None = None
     privilege: int | None = None
+    kept: list[str] = field(default_factory=list)  # kept, not emulated: logging synchronous, stopbits 1...
 
     @property
     def header(self) -> str:
@@ -120,6 +122,7 @@ class Line:
             out.append(f" login {self.login}")
         if self.transport_input:
             out.append(f" transport input {self.transport_input}")
+        out.extend(" " + k for k in self.kept)
         return out
 
 

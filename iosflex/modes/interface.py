@@ -193,7 +193,10 @@ def if_ip_nat(ctx):
 
 def _vrf_known(cfg, name: str) -> bool:
     vrf = getattr(cfg, "vrf", None)
-    return vrf is not None and name in vrf.vrfs
+    if vrf is not None and name in vrf.vrfs:
+        return True
+    # an `ip vrf NAME` block, kept not emulated (config/kept.py)
+    return any(getattr(b, "header", None) == f"ip vrf {name}" for b in cfg.kept_vrf.items)
 
 
 @handler("if_vrf_forwarding")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import ipaddress
 
 from ..config.acl import PROTO_NAMES, AccessList, Ace, Addr, port_number, port_text
-from ..config.ip import PoolRange, Route, Vrf
+from ..config.ip import PoolRange, Route, Vrf, VrfAf
 from . import CommandError, handler
 from .interface import caret_error, ifname_text
 
@@ -148,7 +148,7 @@ def vrf_address_family(ctx):
         setattr(v, attr, False)
         return
     setattr(v, attr, True)
-    ctx.enter("vrf-af", v)
+    ctx.enter("vrf-af", VrfAf(v, attr[3:]))
 
 
 # ---- access lists ----------------------------------------------------------------------------------------

@@ -303,6 +303,7 @@ def chain_certificate(ctx):
             tp.ca_certs = [c for c in tp.ca_certs if M.serial_text(c) != M.serial_text(cert)] + [cert]
         else:
             tp.cert = cert
+            tp.cert_self_signed = ctx.args.has("self-signed")
         return []
 
     _collect(ctx, prompt, done, blank_ends=False)
