@@ -15,7 +15,8 @@ Order of the checks (each failure is counted in `stats` and the packet dropped, 
   retransmission` it is dropped); a shared secret (the client's, else `server-key`; else `no_key`); the
   Request Authenticator and any Message-Authenticator (`bad_authenticator`, unless `ignore server-key`);
   the packet decodes (`malformed`); an Event-Timestamp, when present, within `WINDOW` seconds of our clock
-  (`stale`, RFC 5176 §3.5).
+  (`stale`, RFC 5176 §6.3: silently discarded, no NAK nor Error-Cause; a request without one is
+  accepted, IOS having no setting that requires it).
 
 The session is named by the Cisco AV pair `audit-session-id` (with or without `ip:`), the only identifier
 the chapter's FlexVPN server supports.  With `auth-type all` (IOS's default) every other identifier present
@@ -41,9 +42,9 @@ from .servers import _key
 
 DEBUG_POD = "aaa pod"
 DEBUG_COA = "aaa coa"
-WINDOW = 300.0  # seconds an Event-Timestamp may be off (RFC 5176 §3.5's suggestion)
-CACHE_TTL = 30.0  # seconds a reply stays cached for retransmissions
-CACHE_MAX = 4096
+WINDOW = 300.0  # seconds an Event-Timestamp may be off (RFC 5176 §6.3's default)
+CACHE_TTL = WINDOW  # seconds a reply stays cached: §6.3, the duplicate-detection window is the timestamp window
+CACHE_MAX = 65536  # replies kept at most (about 200 bytes each); past it the oldest go first
 
 REPLY_MESSAGE = 18
 ERROR_CAUSE = 101
@@ -98,7 +99,7 @@ def _avpair(text: str) -> tuple[str, int, str]:
     tag = 0
     if "#" in name:
         name, _, num = name.partition("#")
-        tag = int(num) if num.isdigit() else 0
+        tag = int(num) if num.isascii() and num.isdigit() else 0  # (not int('²'): isdigit says yes)
     return name.strip(), tag, value
 
 
