@@ -213,3 +213,37 @@ def test_virtual_access_derived_config_and_lock_with_a_stock_client(lab, router,
     assert re.search(r"^Vt1 +0 +0 +No +Tunnel$", router.exec("show vtemplate 1"), re.M)
     free = router.exec_many(["configure terminal", "interface virtual-template 1 type tunnel", "end"])
     assert "locked" not in free[1], free
+
+
+def test_access_group_on_the_virtual_access_filters_real_traffic(lab, router, clients):
+    """`ip access-group` cloned onto the virtual-access is enforced by the data plane: the client's pings are
+    dropped; removing it lets them through again (issue 11: a CoA inacl that denies
+    the pings stops them uses the same path, interfaces/filter.py)."""
+    out = router.exec_many(["configure terminal", "ip access-list extended NOPING", "deny icmp any any",
+                            "permit ip any any", "interface virtual-template 1 type tunnel",
+                            "ip access-group NOPING in", "end"])
+    assert not any("%" in o for o in out), out
+    c1 = clients[0]
+    try:
+        vip, _ = _connect(c1)
+        _wait_device(lab, "vi1")
+        cp = lab.run(lab.client_hosts[0], ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", INSIDE], check=False,
+                     timeout=30)
+        assert " 100% packet loss" in cp.stdout, cp.stdout
+        assert "Inbound  access list is NOPING" in router.exec("show ip interface virtual-access 1")
+        enc, dec = _counts(_session_block(router.exec("show crypto ipsec sa"), vip))
+        assert dec == 3 and enc == 0, (enc, dec)  # decrypted, then denied by the list: nothing answered
+    finally:
+        c1.vici.terminate("psk", timeout_ms=5000)
+        _wait_device(lab, "vi1", present=False)
+        router.exec_many(["configure terminal", "interface virtual-template 1 type tunnel",
+                          "no ip access-group NOPING in", "exit", "no ip access-list extended NOPING", "end"])
+    vip, _ = _connect(c1)
+    try:
+        _wait_device(lab, "vi1")
+        cp = lab.run(lab.client_hosts[0], ["ping", "-n", "-c", "3", "-i", "0.2", "-W", "2", INSIDE], check=False,
+                     timeout=30)
+        assert " 0% packet loss" in cp.stdout, cp.stdout
+    finally:
+        c1.vici.terminate("psk", timeout_ms=5000)
+        _wait_device(lab, "vi1", present=False)

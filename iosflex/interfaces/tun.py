@@ -31,6 +31,7 @@ import struct
 from concurrent.futures import ThreadPoolExecutor
 
 from ..events import Datagram
+from .filter import Filter
 from .esp import WRONG_SPI, EspSa, EspUnsupported
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,8 @@ class TunDataplane:
         self.tx_no_sa = 0
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tun-netlink")
         self._pings: dict[tuple[int, int], asyncio.Future] = {}  # (ident, seq) -> reply future
+        self.filter = Filter()  # the virtual-access's access lists (interfaces/filter.py)
+        self.acl_denied = {"in": 0, "out": 0}
 
     # -- ESP state per child SA --------------------------------------------------------------------------
     def _esp_for(self, child) -> EspSa | None:
@@ -136,6 +139,27 @@ class TunDataplane:
     def drops(self, child) -> int:
         hit = self.esp.get(child.spi_in)
         return hit[1].dropped if hit is not None and hit[0] is child else 0
+
+    # -- access lists ------------------------------------------------------------------------------------
+    def _acl_permits(self, va, direction: str, packet: bytes) -> bool:
+        """`ip access-group NAME in|out` on the session's virtual-access (a CoA's per-session list when it is
+        the one named, else the configured list of that name; a name with no list permits everything, as on
+        IOS)."""
+        if va is None:
+            return True
+        name = va.iface.access_group_in if direction == "in" else va.iface.access_group_out
+        if not name:
+            return True
+        acl = (va.acls or {}).get(direction)
+        cfg = self.router.config
+        if acl is None or acl.name != name:
+            acl = cfg.ip_access_list.lists.get(name)
+            if acl is None:
+                return True
+        if self.filter.permits(acl, packet, cfg.generation):
+            return True
+        self.acl_denied[direction] += 1
+        return False
 
     # -- inbound -----------------------------------------------------------------------------------------
     def esp_received(self, data: bytes, src, local, now: float) -> list[Datagram]:
@@ -172,6 +196,8 @@ class TunDataplane:
         sess = self.sessions.get(ike.st.session_id)
         if sess is None or sess.fd < 0:
             return []
+        if not self._acl_permits(sess.va, "in", inner):
+            return []
         try:
             os.write(sess.fd, inner)
         except OSError as e:
@@ -196,6 +222,9 @@ class TunDataplane:
         if child is None:
             self.tx_no_sa += 1
             return []
+        sess = self.sessions.get(st.session_id)
+        if sess is not None and not self._acl_permits(sess.va, "out", packet):
+            return []
         esp = self._esp_for(child)
         if esp is None:
             return []
@@ -206,7 +235,6 @@ class TunDataplane:
             self.soft_expiries += 1
         if pkt is None:
             return []
-        sess = self.sessions.get(st.session_id)
         if sess is not None and sess.va is not None:  # what went into the tunnel
             sess.va.out_packets += 1
             sess.va.out_bytes += len(packet)
