@@ -5,7 +5,7 @@ audit-session-id.
 
 Namespaces made by the test (tests/interop/netns.py): client 172.16.1.1, router 172.16.1.2, RADIUS host
 172.16.1.3, no default route, removed afterwards.  A missing peer program fails the test, never skips it.
-Not tested here: an `ip:inacl` that stops the client's pings (the data plane does not enforce ACLs).
+The router runs the TUN data plane, so a CoA's `ip:inacl` really filters the client's traffic.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def lab():
 def router(lab, tmp_path_factory):
     lab.add_address(lab.router, "10.0.0.1/32")
     cfg = ios_startup_config().replace("\nend\n", DA_CONFIG + "end\n")
-    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), cfg, [])
+    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), cfg, [], dataplane="tun")
     r.start()
     try:
         yield r
@@ -144,6 +144,34 @@ def test_coa_qos_and_acl_then_disconnect(lab, router, client):
     assert rep.code == "Disconnect-NAK", rep.output
     assert rep.all("Reply-Message") == ["No Matching Session"], rep.output
     assert any(v in ("Invalid-Request", "404") for v in rep.all("Error-Cause")), rep.output
+
+
+def _ping(lab, count: int = 3) -> str:
+    cp = lab.run(lab.client_hosts[0], ["ping", "-n", "-c", str(count), "-i", "0.2", "-W", "1", "10.0.0.1"],
+                 check=False, timeout=30)
+    return cp.stdout
+
+
+def test_coa_inacl_stops_the_clients_pings(lab, router, client):
+    """The issue's check: a CoA `ip:inacl` that denies ICMP stops the client's pings through the tunnel; a
+    later CoA that permits everything lets them through again."""
+    audit = _up(client, router)
+    try:
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and " 0% packet loss" not in _ping(lab, 1):
+            time.sleep(0.2)  # the session's TUN device and routes are being set up
+        assert " 0% packet loss" in _ping(lab), router.tail(30)
+        rep = _coa(lab, [("Cisco-AVPair", f"ip:audit-session-id={audit}"),
+                         ("Cisco-AVPair", "ip:inacl#1=deny icmp any any"),
+                         ("Cisco-AVPair", "ip:inacl#2=permit ip any any")])
+        assert rep.code == "CoA-ACK", rep.output
+        assert " 100% packet loss" in _ping(lab)
+        rep = _coa(lab, [("Cisco-AVPair", f"ip:audit-session-id={audit}"),
+                         ("Cisco-AVPair", "ip:inacl#1=permit ip any any")])
+        assert rep.code == "CoA-ACK", rep.output
+        assert " 0% packet loss" in _ping(lab)
+    finally:
+        client.vici.terminate_all()
 
 
 def test_listener_follows_configuration(lab, router, client):
