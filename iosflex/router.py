@@ -152,8 +152,9 @@ class Router:
             return default_config_text()
         return None
 
-    def save(self) -> Path:
-        """write memory: write to a temporary file, fsync, rename over the startup-config."""
+    def save(self, text: str | None = None) -> Path:
+        """write memory (or `copy FILE startup-config` with `text`): write to a temporary file, fsync, rename
+        over the startup-config."""
         if self.startup_path is None:
             self.startup_path = Path(os.environ.get("IOSFLEX_HOME", Path.home() / ".iosflex")) / "startup-config"
         path = self.startup_path
@@ -161,7 +162,7 @@ class Router:
         fd, tmp = tempfile.mkstemp(prefix=".startup-", dir=path.parent)
         try:
             with os.fdopen(fd, "w") as f:
-                f.write(self.running_config_text())
+                f.write(self.running_config_text() if text is None else text)
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)

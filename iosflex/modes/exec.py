@@ -82,18 +82,14 @@ def _save(ctx):
         ctx.router.save()
     except OSError as e:
         raise CommandError(f"%Error opening nvram:startup-config ({e.strerror})") from None
+    from .. import archive  # noqa: PLC0415
 
-
-@handler("exec_copy_run_start")
-def exec_copy_run_start(ctx):
-    def confirm(answer: str):
-        if answer.strip() not in ("", "startup-config"):
-            return ["%Error opening nvram:/" + answer.strip() + " (Permission denied)"]
-        out = ["Building configuration..."]
-        _save(ctx)
-        return out + ["[OK]"]
-
-    ctx.ask("Destination filename [startup-config]? ", confirm, echo=True)
+    conf = archive.settings(ctx.cfg)
+    if conf and conf["path"] and conf["write_memory"]:
+        try:
+            archive.archive_now(ctx.router)
+        except Exception:  # noqa: BLE001  the startup-config is saved; a full flash only loses the archive copy
+            pass
 
 
 @handler("exec_write_memory")

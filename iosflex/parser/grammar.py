@@ -101,6 +101,7 @@ def _build_spec_parser() -> pp.ParserElement:
         | pp.Regex(r"%[A-Z_0-9]+")
         | pp.Regex(r"[A-Za-z0-9][A-Za-z0-9_.:/+*-]*")
         | pp.Regex(r"[.@\\]")  # one-character punctuation keywords (name-mangler delimiters)
+        | pp.Regex(r"/[a-z0-9]+")  # switches of the file commands: `verify /md5`, `delete /force`
     )
     atom = pp.Group(
         atom_text("text")
