@@ -192,3 +192,66 @@ def test_netmiko_textfsm_and_genie_flags(router_proc):
 def test_host_key_kept_beside_startup_config(router_proc):
     key = Path(router_proc["startup"]).parent / "ssh_host_rsa_key"
     assert key.exists() and (key.stat().st_mode & 0o077) == 0
+
+
+# -- SCP server, exec exit status ------------------------------------------------------------------------------
+
+def test_scp_netmiko_file_transfer_and_privilege(router_proc, tmp_path):
+    """netmiko's file_transfer (paramiko + the scp package) puts and gets a file on flash: once `ip scp server
+    enable` is set; a privilege-1 user is refused, as IOS refuses it."""
+    import paramiko
+    import scp
+    from netmiko import ConnectHandler, file_transfer
+
+    src = tmp_path / "up.txt"
+    src.write_bytes(b"hello flash\n" * 100 + bytes(range(256)))
+    with ConnectHandler(device_type="cisco_ios", host="127.0.0.1", port=router_proc["ssh"],
+                        username=USER, password=PASSWORD, timeout=20) as conn:
+        conn.send_config_set(["no ip scp server enable"])
+        with pytest.raises(scp.SCPException, match="not enabled"):
+            file_transfer(conn, source_file=str(src), dest_file="up.bin", direction="put")
+        conn.send_config_set(["ip scp server enable", "username lowpriv privilege 1 password 0 low"])
+        res = file_transfer(conn, source_file=str(src), dest_file="up.bin", direction="put")
+        assert res == {"file_exists": True, "file_transferred": True, "file_verified": True}
+        assert (Path(router_proc["home"]) / "flash" / "up.bin").read_bytes() == src.read_bytes()
+        back = tmp_path / "down.bin"
+        res = file_transfer(conn, source_file="up.bin", dest_file=str(back), direction="get")
+        assert res["file_verified"] and back.read_bytes() == src.read_bytes()
+        assert "up.bin" in conn.send_command("dir flash:")
+    def put_as(user, password, dest):
+        client = paramiko.SSHClient()  # one session per connection, as IOS
+        client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+        client.connect("127.0.0.1", port=router_proc["ssh"], username=user, password=password,
+                       look_for_keys=False, allow_agent=False)
+        try:
+            scp.SCPClient(client.get_transport()).put(str(src), dest)
+        finally:
+            client.close()
+
+    with pytest.raises(scp.SCPException, match="privilege level 15"):
+        put_as("lowpriv", "low", "flash:/low.bin")
+    with pytest.raises(scp.SCPException, match="Invalid argument"):
+        put_as(USER, PASSWORD, "flash:/../escape.bin")
+    put_as(USER, PASSWORD, "flash:")  # a directory: the file keeps its name
+    assert (Path(router_proc["home"]) / "flash" / "up.txt").read_bytes() == src.read_bytes()
+    assert not (Path(router_proc["home"]) / "flash" / "low.bin").exists()
+    assert not (Path(router_proc["home"]) / "escape.bin").exists()
+
+
+def test_exec_channel_exit_status(router_proc):
+    import asyncio
+
+    import asyncssh
+
+    async def run(command):
+        async with asyncssh.connect("127.0.0.1", port=router_proc["ssh"], username=USER, password=PASSWORD,
+                                    known_hosts=None) as conn:  # one session per connection, as IOS
+            return await conn.run(command)
+
+    async def main():
+        return [await run(c) for c in ("show clock", "show nonsense", "more flash:/does-not-exist")]
+
+    ok, bad, missing = asyncio.run(main())
+    assert ok.exit_status == 0 and "UTC" in ok.stdout
+    assert bad.exit_status == 1 and "% Invalid input detected" in bad.stdout
+    assert missing.exit_status == 1 and "%Error opening" in missing.stdout

@@ -144,6 +144,7 @@ class _Session(asyncssh.SSHServerSession):
         self.size = (80, 24)
         self.command: str | None = None
         self.vty: VtyConnection | None = None
+        self.scp = None  # an `scp -t|-f` exec request (remote/scp.py)
 
     def connection_made(self, chan):
         self.chan = chan
@@ -163,6 +164,14 @@ class _Session(asyncssh.SSHServerSession):
 
     def session_started(self):
         srv = self.server
+        if self.command is not None and self.command.startswith("scp "):
+            from .scp import ScpSession  # noqa: PLC0415
+
+            self.chan.set_encoding(None)  # file contents are bytes
+            srv.entry.user = srv.username
+            self.scp = ScpSession(srv.router, self.command, _privilege(srv), self._write_bytes, self._close)
+            self.scp.start()
+            return
         if self.command is not None:
             self._run_exec(self.command)
             return
@@ -177,16 +186,21 @@ class _Session(asyncssh.SSHServerSession):
         srv.entry.user, srv.entry.session = srv.username, session
         out = session.run(command)
         self._write("".join(ln + "\r\n" for ln in out))
-        self._close()
+        # a rejected command (IOS's error text above) gives the client a non-zero exit status
+        self._close(1 if session.last_error else 0)
 
     def _write(self, text: str):
         if self.chan is not None:
             self.chan.write(text)
 
-    def _close(self):
+    def _write_bytes(self, data: bytes):
+        if self.chan is not None:
+            self.chan.write(data)
+
+    def _close(self, status: int = 0):
         if self.chan is not None:
             try:
-                self.chan.exit(0)
+                self.chan.exit(status)
             except Exception:  # noqa: BLE001
                 pass
         conn = self.server.conn
@@ -194,12 +208,17 @@ class _Session(asyncssh.SSHServerSession):
             asyncio.get_running_loop().call_later(1.0, conn.close)
 
     def data_received(self, data, datatype):
-        if self.vty is not None:
+        if self.scp is not None:
+            self.scp.data(data)
+        elif self.vty is not None:
             self.vty.data(data)
 
     def eof_received(self):
         """The client's end of data (`printf '...' | ssh router`): the channel stays half open until what it
         sent has run and its output is out; then the vty closes it."""
+        if self.scp is not None:
+            self.scp.eof()
+            return True
         if self.vty is not None:
             self.vty.eof()
             return True
