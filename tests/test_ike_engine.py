@@ -242,7 +242,9 @@ def test_child_rekey_and_ike_rekey(router):
     net.run(ini.rekey_ike(net.clock.t))
     assert ini.spi_r != old_spi_r
     sts = net.resp.sa_states()
-    assert len(sts) == 1 and sts[0].spi_r == ini.spi_r and sts[0].tunnel_id == 1
+    # a rekeyed IKE SA is a new SA: its own SA ID (the old one was still there when it was made) and times
+    assert len(sts) == 1 and sts[0].spi_r == ini.spi_r and sts[0].tunnel_id == 2 and sts[0].session_id == 1
+    assert sts[0].created == sts[0].established == net.clock.t
     assert len(sts[0].children) == 1
     # the new IKE SA works: DPD over it
     net.run(ini.dpd(net.clock.t))

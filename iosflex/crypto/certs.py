@@ -15,7 +15,8 @@ Rules (IOS FlexVPN server behaviour as far as it is documented; the assumptions 
   type), the key type allowed by `authentication remote rsa-sig` (RSA) / `ecdsa-sig` (ECDSA), then the AUTH
   signature (methods 1, 9/10/11, 14).
 * Our side: the first sign trustpoint with a router certificate and key of the `authentication local` type,
-  preferring one whose CA the peer's CERTREQ names; IDr CERT AUTH; method 1 (RSA) or 9/10/11 (ECDSA), RFC 7427
+  preferring one whose CA the peer's CERTREQ names; IDr CERT [CERT of each intermediate CA of the trustpoint's
+  chain, not the root] AUTH; method 1 (RSA) or 9/10/11 (ECDSA), RFC 7427
   method 14 when the peer sent SIGNATURE_HASH_ALGORITHMS in its IKE_SA_INIT (as strongSwan does).
 """
 
@@ -210,5 +211,20 @@ def sign_local(router, profile, local_method, octets: bytes, peer_hashes=None, p
         method, data = AU.sign(key, octets, peer_hashes=peer_hashes or None)
     except AU.AuthError as e:
         raise CertAuthError(f"Signing failed: {e}") from None
-    certs = [C.Cert(*AU.cert_payload_data(tp.cert))]
+    certs = [C.Cert(*AU.cert_payload_data(c)) for c in [tp.cert] + chain_intermediates(tp)]
     return certs, C.Auth(method, data), AU.key_kind(key)
+
+
+def chain_intermediates(tp) -> list:
+    """The trustpoint's CA certificates between our certificate and the root, issuer first (RFC 7296 §3.6: the
+    first CERT is ours, the next ones help the peer build the path); the self-signed root is left out (the peer
+    must trust it on its own).  A trustpoint holding only the root (the usual case) adds nothing."""
+    out: list = []
+    current = tp.cert
+    for _ in range(8):
+        issuer = next((ca for ca in tp.ca_certs if ca.subject == current.issuer and ca not in out), None)
+        if issuer is None or issuer.subject == issuer.issuer:
+            break
+        out.append(issuer)
+        current = issuer
+    return out

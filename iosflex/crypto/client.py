@@ -69,7 +69,8 @@ class Initiator:
                  auth_method: int | None = None, psk_verify: bytes | None = None,
                  eap_identity: str | bytes | None = None, eap_password: str | bytes | None = None,
                  eap_methods=None, eap_silent: bool = False, ts=None, esp_integ=None, subnets=(),
-                 anyconnect=None, reconnect: bool = False, dpd_every: float | None = None, behind_nat: bool = False):
+                 anyconnect=None, reconnect: bool = False, dpd_every: float | None = None, behind_nat: bool = False,
+                 report_auth_failure: bool = False):
         """`psk_verify`: the key the responder's AUTH is checked with when it differs from ours (asymmetric
         pre-shared keys, e.g. AAA's ikev2-password-local/-remote); default `psk`.
 
@@ -85,7 +86,14 @@ class Initiator:
         (AnyConnect probes the server; smart DPD tracks it).  `asleep` True: the client neither sends nor
         answers anything (a laptop asleep).  `behind_nat`: the NAT detection hashes name a private address
         (192.168.0.2) instead of `local`, as behind a NAT that keeps the port: both sides then see NAT and the
-        client floats to port 4500 on its side's same port."""
+        client floats to port 4500 on its side's same port.
+
+        `report_auth_failure`: when the responder's AUTH does not verify, send INFORMATIONAL
+        N(AUTHENTICATION_FAILED) as RFC 7296 §2.21.2 says (strongSwan does) before giving up.
+
+        Rekeys the responder starts (RFC 7296 §1.3.2/§1.3.3) are answered: a child rekey replaces the child, an
+        IKE rekey makes the responder the new SA's original initiator (our messages then lack the I flag); the
+        old IKE SA's keys stay to answer its DELETE."""
         self.local = local
         self.peer = peer
         self.identity = identity
@@ -160,6 +168,10 @@ class Initiator:
         self.behind_nat = behind_nat
         self.eap_silent = eap_silent
         self.eap_rounds = 0  # IKE_AUTH exchanges that carried EAP from us
+        self.report_auth_failure = report_auth_failure
+        self.orig_initiator = True  # False once the responder rekeyed the IKE SA (it is the new SA's initiator)
+        self.old_sas: dict[tuple[bytes, bytes], list] = {}  # (SPIi, SPIr) -> [c_in, c_out, orig_initiator]
+        self.peer_rekeys = 0  # CREATE_CHILD_SA rekeys the responder started (answered)
 
     # -- helpers ------------------------------------------------------------------------------------------
     def _ike_proposal(self, spi: bytes = b""):
@@ -187,8 +199,8 @@ class Initiator:
         return [Datagram(frame(data, port), self.local, self.peer)]
 
     def _seal(self, exchange, mid, payloads, response=False) -> list[bytes]:
-        m = C.Message(self.spi_i, self.spi_r, exchange, A.FLAG_INITIATOR | (A.FLAG_RESPONSE if response else 0),
-                      mid, payloads)
+        m = C.Message(self.spi_i, self.spi_r, exchange, (A.FLAG_INITIATOR if self.orig_initiator else 0)
+                      | (A.FLAG_RESPONSE if response else 0), mid, payloads)
         mtu = 576 if self.fragmentation is True else self.fragmentation
         size = C.fragment_size(mtu, udp_encap=self.local[1] == 4500) if self.fragmentation else None
         return C.seal(m, self.c_out, self.rng, fragment_size=size)
@@ -346,7 +358,10 @@ class Initiator:
         else:
             ok = self._check_responder_cert(msg, idr, auth, octets)
         if not ok:
-            return self._fail("responder AUTH invalid")
+            self._fail("responder AUTH invalid")
+            if self.report_auth_failure:  # RFC 7296 §2.21.2: tell the responder, then forget the SA
+                return self._request(A.INFORMATIONAL, [C.Notify(A.AUTHENTICATION_FAILED)], now, "auth-failed")
+            return []
         self.idr = idr
         if self.eap is not None:
             self.peer_octets = octets  # the responder's AUTH after EAP signs them again
@@ -549,11 +564,89 @@ class Initiator:
             return out
         return []
 
+    def _on_old_sa_request(self, msg, ctx) -> list[Datagram]:
+        """A request on an IKE SA the responder rekeyed: its DELETE (answered with the old keys)."""
+        c_in, c_out, orig = ctx
+        try:
+            C.open_sk(msg, c_in)
+        except C.CodecError:
+            return []
+        m = C.Message(msg.spi_i, msg.spi_r, msg.exchange, (A.FLAG_INITIATOR if orig else 0) | A.FLAG_RESPONSE,
+                      msg.message_id, [])
+        if any(d.protocol == A.PROTO_IKE for d in msg.get_all(C.Delete)):
+            self.old_sas.pop((msg.spi_i, msg.spi_r), None)
+        return [d for p in C.seal(m, c_out, self.rng) for d in self._out(p)]
+
+    def _on_rekey_request(self, msg, now) -> list[Datagram] | None:
+        """The responder rekeys the IKE SA or a child (RFC 7296 §1.3.2, §1.3.3): answer with the algorithms it
+        offers (its first proposal), a fresh nonce and SPI, and KE when it sent one."""
+        sa, nonce, ke = msg.get(C.SA), msg.get(C.Nonce), msg.get(C.KE)
+        if sa is None or nonce is None or not sa.proposals:
+            return None
+        prop = sa.proposals[0]
+        nr = self.rng(32)
+        g_ir, ke_out = None, []
+        if ke is not None:
+            priv, pub = A.generate(ke.group, self.rng)
+            g_ir = A.shared(ke.group, priv, ke.data)
+            ke_out = [C.KE(ke.group, pub)]
+        self.peer_rekeys += 1
+        if prop.protocol == A.PROTO_IKE:
+            spi = self.rng(8)
+            e = prop.of_type(A.TT_ENCR)[0]
+            integ = prop.of_type(A.TT_INTEG)
+            prf_new = A.get_prf(prop.of_type(A.TT_PRF)[0].id)
+            seed = A.rekey_skeyseed(self.prf, self.sk_d, g_ir, nonce.data, nr)
+            encr = A.get_encr(e.id, e.key_bits)
+            ia = A.get_integ(integ[0].id) if integ else None
+            keys = A.ike_keys(prf_new, encr, ia, nonce.data, nr, prop.spi, spi, seed=seed)
+            answer = C.Proposal(prop.num, A.PROTO_IKE, spi, prop.transforms)
+            dgs = [d for p in self._seal(msg.exchange, msg.message_id, [C.SA([answer]), C.Nonce(nr)] + ke_out,
+                                         response=True) for d in self._out(p)]
+            self.old_sas[(self.spi_i, self.spi_r)] = [self.c_in, self.c_out, self.orig_initiator]
+            self.rekeyed_from.append(self.spi_r)
+            self.spi_i, self.spi_r = prop.spi, spi
+            self.orig_initiator = False
+            self.prf, self.keys, self.sk_d = prf_new, keys, keys.sk_d
+            self.c_in, self.c_out = C.sk_crypto(keys, encr, ia, initiator=False)
+            self.my_next = self.peer_next = 0
+            self.responses_cache = {}
+            return dgs
+        rk = msg.notify(A.REKEY_SA)
+        old = next((ch for ch in self.children if rk is not None and ch["spi_out"] == rk.spi), None)
+        if old is None:
+            return [d for p in self._seal(msg.exchange, msg.message_id,
+                                          [C.Notify(A.CHILD_SA_NOT_FOUND, protocol=A.PROTO_ESP,
+                                                    spi=rk.spi if rk is not None else b"")], response=True)
+                    for d in self._out(p)]
+        spi = self.rng(4)
+        e = prop.of_type(A.TT_ENCR)[0]
+        integ = prop.of_type(A.TT_INTEG)
+        encr = A.get_encr(e.id, e.key_bits)
+        ei, ai, er, ar = A.child_keymat(self.prf, self.sk_d, nonce.data, nr, encr, integ[0].id if integ else None, g_ir)
+        tsi, tsr = msg.get(C.TSi), msg.get(C.TSr)
+        # keys as for the children we make: ours (initiator->responder of the IKE SA's first exchange) first
+        child = {"spi_in": spi, "spi_out": prop.spi, "keys": (er, ar, ei, ai), "encr": (e.id, e.key_bits),
+                 "tsi": tsr.selectors if tsr else old["tsi"], "tsr": tsi.selectors if tsi else old["tsr"],
+                 "transport": old["transport"], "by_responder": True}
+        self.children.append(child)
+        self.old_children = getattr(self, "old_children", []) + [old]
+        answer = C.Proposal(prop.num, prop.protocol, spi, prop.transforms)
+        payloads = [C.SA([answer]), C.Nonce(nr)] + ke_out + [tsi, tsr]
+        return [d for p in self._seal(msg.exchange, msg.message_id, payloads, response=True) for d in self._out(p)]
+
     def _on_request(self, msg, now) -> list[Datagram]:
-        """The responder's DPD / DELETE: answer (DELETE of the IKE SA ends us)."""
+        """The responder's DPD / DELETE / rekeys: answer (DELETE of the IKE SA ends us)."""
         mid = msg.message_id
         if mid in self.responses_cache:
             return self.responses_cache[mid]
+        if msg.exchange == A.CREATE_CHILD_SA:
+            before = self.spi_r
+            dgs = self._on_rekey_request(msg, now) or []
+            if self.spi_r == before:  # (an IKE rekey moved us to the new SA: its message IDs start again)
+                self.responses_cache = {mid: dgs}
+                self.peer_next = mid + 1
+            return dgs
         out = []
         for d in msg.get_all(C.Delete):
             if d.protocol == A.PROTO_IKE:
@@ -584,6 +677,9 @@ class Initiator:
             msg = C.parse_message(data)
         except C.CodecError:
             return []
+        ctx = self.old_sas.get((msg.spi_i, msg.spi_r))
+        if ctx is not None and msg.is_request:
+            return self._on_old_sa_request(msg, ctx)
         if msg.spi_i != self.spi_i:
             return []
         if msg.exchange == A.IKE_SA_INIT:

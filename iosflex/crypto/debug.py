@@ -346,6 +346,24 @@ def delete_ipsec(sa: IkeSaState | None, spi: int) -> list[str]:
     return [f"{prefix(sa)}Sending DELETE INFO message for IPsec SA [SPI: 0x{spi:08X}]"]
 
 
+def peer_error_notify(sa: IkeSaState | None, name: str) -> list[str]:
+    """The peer's INFORMATIONAL carried an error notify that ends the SA (RFC 7296 §2.21.2).  Our design [U]: no
+    public capture of IOS receiving AUTHENTICATION_FAILED after its own AUTH was found."""
+    return [f"{prefix(sa).replace('IKEv2:', 'IKEv2-ERROR:', 1)}Received {name} notify from the peer; "
+            "deleting the IKE SA"]
+
+
+def sending_no_proposal_chosen(sa: IkeSaState | None) -> list[str]:
+    """The responder refuses every proposal.  Unverified [U]: as remembered from public IOS captures (the
+    reference facts have no example); `Received no proposal chosen notify` is the initiator's line."""
+    return [f"{prefix(sa)}Sending no proposal chosen notify"]
+
+
+def rekey_start(sa: IkeSaState | None, kind: str, spis: str) -> list[str]:
+    """The router starts a rekey at its own lifetime.  Our design [U]: no public capture of IOS's line."""
+    return [f"{prefix(sa)}Rekeying {kind} SA [{spis}] before its lifetime expires"]
+
+
 def delete_all(sa: IkeSaState | None) -> list[str]:
     return [f"{prefix(sa)}Delete all IKE SAs"]
 

@@ -50,6 +50,18 @@ DELETE_REASON_CLEAR = 1
 DELETE_REASON_EXPIRED = 2
 DELETE_REASON_DPD = 3
 
+# Error notifies that, in an INFORMATIONAL request from the peer, end the IKE SA (RFC 7296 §2.21.2: the initiator
+# that cannot verify the responder's AUTH sends AUTHENTICATION_FAILED and deletes its side; §3.10.1: INVALID_SYNTAX
+# means the peer found our message unacceptable and will not go on with the SA).
+PEER_FATAL_NOTIFIES = frozenset((A.AUTHENTICATION_FAILED, A.INVALID_SYNTAX))
+
+# Router-initiated rekeys (our design, marked): IOS rekeys before its own lifetime with a jitter so that many SAs
+# made at once do not rekey at once; we start the CREATE_CHILD_SA at 90 % of the lifetime minus up to 5 % more
+# (drawn from the engine's RNG).  A refused rekey (TEMPORARY_FAILURE) is tried again after REKEY_RETRY seconds.
+REKEY_SOFT = 0.90
+REKEY_JITTER = 0.05
+REKEY_RETRY = 10.0
+
 RETRANSMIT_BASE = 2.0  # seconds; IOS doubles the wait each time
 RETRANSMIT_MAX = 5
 MAX_TIMER_NAP = 60.0  # an SA with no timer due is still looked at once a minute
@@ -225,6 +237,30 @@ class Task:
         self.token = None
 
 
+class Offer:
+    """One proposal we offer in our own rekey (the algorithms in use): what ike_choice_proposal and
+    child_choice_proposal read."""
+
+    __slots__ = ("num", "encr", "prf", "integ", "dh", "esn")
+
+    def __init__(self, encr, integ, dh, prf=None, esn=0, num=1):
+        self.num, self.encr, self.prf, self.integ, self.dh, self.esn = num, encr, prf, integ, dh, esn
+
+
+class RekeyState:
+    """Our CREATE_CHILD_SA rekey in flight (RFC 7296 §1.3.2/§1.3.3): what the response needs, and the peer's
+    colliding rekey of the same SA if one came meanwhile (`peer`: what it made, `peer_min`: the lower of its
+    two nonces; §2.8.1: of the two, the SA made with the lowest of the four nonces is redundant and deleted by
+    the endpoint that initiated it)."""
+
+    __slots__ = ("kind", "old", "ni", "priv", "group", "spi", "offer", "peer", "peer_min")
+
+    def __init__(self, kind, old, ni, priv, group, spi, offer):
+        self.kind, self.old, self.ni, self.priv, self.group, self.spi, self.offer = kind, old, ni, priv, group, spi, offer
+        self.peer = None
+        self.peer_min = None
+
+
 class SaError(Exception):
     """Abort processing of one request and answer with `notify` (inside the SA)."""
 
@@ -243,7 +279,7 @@ class IkeSa:
         "ni", "nr", "init_req", "init_resp", "init_digest", "peer_next", "cache", "my_next", "pending",
         "last_rx", "ka_next", "frag_peer", "reasm", "profile", "settings", "cisco_peer", "half_key",
         "dpd_next", "expires", "peer_addr_nat", "local_nat", "eap_state", "old_of", "due", "task", "now", "aaa_psk",
-        "eap_deadline", "eap_msk", "eap_attrs", "rc",
+        "eap_deadline", "eap_msk", "eap_attrs", "rc", "terminate", "rekey_at", "child_rekey", "rekeying",
     )
 
     def __init__(self, eng, st):
@@ -281,6 +317,10 @@ class IkeSa:
         self.now = 0.0  # the `now` of the call being processed (the steps read it after a pause)
         self.aaa_psk = None  # PskAnswer of a `keyring aaa` lookup (keys and cached attributes)
         self.rc = None  # auto-reconnect: the session's reconnect.Kept entry (smart DPD runs while it is set)
+        self.terminate = False  # the response going out ends the session (INTERNAL_ADDRESS_FAILURE): DELETE follows
+        self.rekey_at = None  # when we start an IKE rekey ourselves (lifetime minus IOS's jitter)
+        self.child_rekey = {}  # our inbound SPI -> when we start that child's rekey
+        self.rekeying = None  # our CREATE_CHILD_SA rekey in flight: RekeyState
 
     # -- identity -----------------------------------------------------------------------------------------
     @property
@@ -290,6 +330,11 @@ class IkeSa:
     @property
     def spi_r(self) -> bytes:
         return self.st.spi_r
+
+    @property
+    def our_spi(self) -> bytes:
+        """Our IKE SPI: the responder SPI, or the initiator SPI of an SA we made by rekeying it ourselves."""
+        return self.st.spi_i if self.st.initiator else self.st.spi_r
 
     @property
     def natt(self) -> bool:
@@ -414,6 +459,8 @@ class IkeSa:
             elif msg.exchange == A.IKE_AUTH and self.phase == EAP and self.eap_state is not None:
                 steps, self.eap_state, self.eap_deadline = self.eap_state, None, None
                 out = self._run(Task(steps, msg, src, dst), msg)
+            elif self.phase == DELETING and msg.exchange == A.INFORMATIONAL:
+                out = self._informational(msg, now)  # simultaneous deletes: the peer's DELETE ends it at once
             elif self.phase != READY:
                 out = None
             elif msg.exchange == A.CREATE_CHILD_SA:
@@ -435,6 +482,10 @@ class IkeSa:
         dg = self._respond(msg, out, now, src, dst)
         if self.phase == DEAD:
             self.eng.remove_sa(self, now, reason="peer deleted", notify_peer=False)
+        elif self.terminate:
+            self.terminate = False
+            self.phase = READY  # the IKE SA exists for the peer: end it with a DELETE, then forget it
+            dg += self.delete(now, DELETE_REASON_CLEAR)
         return dg
 
     def _failed(self, msg, e: "SaError", src, dst, now) -> list[Datagram]:
@@ -506,7 +557,9 @@ class IkeSa:
 
     def _retransmission(self, msg, mid) -> list[Datagram]:
         """A request we answered already: the cached response, byte for byte, without reprocessing.  Only an
-        identical retransmission (or fragment 1 of a fragmented one) is answered."""
+        identical retransmission is answered; of a fragmented one only fragment 1, once authenticated (RFC 7383
+        §2.6.1: the other fragments of a retransmitted request trigger nothing, so the whole fragmented
+        response does not go out once per fragment)."""
         entry = self.cache.get(mid)
         if entry is None:
             self.eng.stats.dropped_other += 1
@@ -514,14 +567,16 @@ class IkeSa:
         digest, packets = entry
         c = self._codec()
         enc = msg.encrypted
-        same = hashlib.sha1(msg.raw or b"").digest()[:8] == digest
-        if not same and isinstance(enc, c.EncryptedFragment) and enc.number == 1:
+        if isinstance(enc, c.EncryptedFragment):
+            if enc.number != 1:
+                self.eng.stats.retransmit_fragments_ignored += 1
+                return []
             try:
                 c.open_skf(msg, self.c_in)
-                same = True
             except c.CodecError:
-                same = False
-        if not same:
+                self.eng.stats.dropped_other += 1
+                return []
+        elif hashlib.sha1(msg.raw or b"").digest()[:8] != digest:
             self.eng.stats.dropped_other += 1
             return []
         self.eng.debug_line(self, "Retransmitting packet ")
@@ -543,6 +598,10 @@ class IkeSa:
             self.dpd_next = None
         elif kind.startswith("delete-child:"):
             pass
+        elif kind == "rekey-child":
+            return self._child_rekeyed(msg, now)
+        elif kind == "rekey-ike":
+            return self._ike_rekeyed(msg, now)
         return []
 
     # -- IKE_AUTH (the chapter's Sequence of Events) --------------------------------------------------------
@@ -988,7 +1047,17 @@ class IkeSa:
             res = yield Authorize(st.session_id, st.local, st.remote, profile.name, st.remote_id,
                                   st.auth_verify or "PSK", requested, st.remote_eap_id, implicit, st)
         now = self.now
-        cp_reply, addr = eng.authorized(self, res, cp_req)  # raises SaError: the session is terminated
+        try:
+            cp_reply, addr = eng.authorized(self, res, cp_req)  # raises SaError: the session is terminated
+        except SaError as e:
+            if e.notify != A.INTERNAL_ADDRESS_FAILURE:
+                raise
+            # RFC 7296 §2.21.2/§3.15.4: the peer is authenticated, so the response is a well-formed IKE_AUTH
+            # answer (IDr [CERT] AUTH) with the error instead of CP/SA/TS; the IKE SA exists for the peer.  The
+            # chapter (Sequence of Events, step 2): "If the required addresses cannot be allocated, the session
+            # is terminated": our DELETE follows the response (`_answer`).
+            self.terminate = True
+            return out + [c.Notify(A.INTERNAL_ADDRESS_FAILURE)]
         if cp_reply is not None and profile.reconnect and any(t in _rc.ATTR_NUMBERS for t in requested):
             if self.rc is None:  # the initial session: the client asked for the reconnect attributes
                 self.rc = eng.reconnect.issue(st.session_id, profile, st.remote_id, st.remote_eap_id,
@@ -1079,6 +1148,7 @@ class IkeSa:
         )
         self.st.children.append(child)
         eng.child_added(self, child)
+        self.schedule_child_rekey(child, now)
         resp = [c.SA([child_choice_proposal(c, choice, spi_in.to_bytes(4, "big"))])]
         if not in_ike_auth:
             resp.append(c.Nonce(nr))
@@ -1107,6 +1177,9 @@ class IkeSa:
             if old is None:
                 return [c.Notify(A.CHILD_SA_NOT_FOUND, protocol=A.PROTO_ESP, spi=rk.spi)]
             out = self._child_from_request(msg, now, in_ike_auth=False, rekey_of=old)
+            rk = self.rekeying
+            if rk is not None and rk.kind == "child" and rk.old is old and out and isinstance(out[0], c.SA):
+                self._note_collision(rk, msg, out, self.st.children[-1])
             return out
         return self._child_from_request(msg, now, in_ike_auth=False)
 
@@ -1142,13 +1215,188 @@ class IkeSa:
         new.set_keys(choice, keys)
         new.sk_pi = new.sk_pr = b""
         new.phase = READY
-        eng.debug_line(self, "IKEV2 SA rekeyed; new SA inserted into database")
-        return [c.SA([ike_choice_proposal(c, choice, new.st.spi_r)]), c.Nonce(nr), c.KE(choice.dh, pub)]
+        eng.debug_line(new, "IKEV2 SA rekeyed; new SA inserted into database")
+        out = [c.SA([ike_choice_proposal(c, choice, new.st.spi_r)]), c.Nonce(nr), c.KE(choice.dh, pub)]
+        rk = self.rekeying
+        if rk is not None and rk.kind == "ike":
+            self._note_collision(rk, msg, out, new)
+        return out
+
+    # -- rekeys we start (RFC 7296 §1.3.2, §1.3.3, §2.8, §2.8.1) -------------------------------------------
+    @staticmethod
+    def _rekey_delay(lifetime: float, spi: bytes) -> float:
+        """The jitter comes from the SA's own (random) SPI, so that it draws nothing more from the engine's RNG."""
+        j = int.from_bytes(hashlib.sha1(spi).digest()[:2], "big") / 65535.0
+        return lifetime * (REKEY_SOFT - REKEY_JITTER * j)
+
+    def schedule_child_rekey(self, child, now) -> None:
+        if child.lifetime_s:
+            self.child_rekey[child.spi_in] = now + self._rekey_delay(child.lifetime_s, child.spi_in.to_bytes(4, "big"))
+
+    def schedule_ike_rekey(self, now) -> None:
+        s = self.settings
+        self.rekey_at = now + self._rekey_delay(s.lifetime, self.our_spi) if s is not None and s.lifetime else None
+
+    def _note_collision(self, rk, msg, out, made) -> None:
+        """The peer rekeyed the SA we are rekeying (both requests crossed): keep what it made and the lower of
+        its exchange's nonces for the decision when our response comes."""
+        c = self._codec()
+        ni = msg.get(c.Nonce).data
+        nr = next((p.data for p in out if isinstance(p, c.Nonce)), b"")
+        rk.peer, rk.peer_min = made, min(ni, nr)
+        self.eng.stats.rekey_collisions += 1
+
+    def start_child_rekey(self, child, now) -> list[Datagram]:
+        """CREATE_CHILD_SA N(REKEY_SA) SA Ni [KEi] TSi TSr for `child`, with the algorithms in use and PFS as
+        the IPsec profile says."""
+        c = self._codec()
+        eng = self.eng
+        cfg = eng.router.config
+        prof = cfg.ikev2_profile.items.get(self.profile) if self.profile else None
+        cpol = policy.child_policy(cfg, prof)
+        group = (self.st.dh_group if cpol.pfs_ike_group else cpol.pfs) or None
+        spi_in = eng.new_child_spi()
+        ni = eng.rng(32)
+        priv, ke = None, []
+        if group:
+            priv, pub = A.generate(group, eng.rng)
+            ke = [c.KE(group, pub)]
+        offer = Offer(child.encr, child.integ, group)
+        payloads = [c.Notify(A.REKEY_SA, protocol=A.PROTO_ESP, spi=child.spi_in.to_bytes(4, "big"))]
+        if child.mode == "transport":
+            payloads.append(c.Notify(A.USE_TRANSPORT_MODE))
+        payloads += [c.SA([child_choice_proposal(c, offer, spi_in.to_bytes(4, "big"))]), c.Nonce(ni)] + ke
+        payloads += [c.TSi(list(child.ts_local)), c.TSr(list(child.ts_remote))]
+        self.rekeying = RekeyState("child", child, ni, priv, group, spi_in, offer)
+        self.child_rekey.pop(child.spi_in, None)
+        eng.stats.rekeys_initiated += 1
+        eng.debug(D.rekey_start, self.st, "IPsec", f"SPI: 0x{child.spi_in:08X}")
+        return self.request(payloads, now, "rekey-child", exchange=A.CREATE_CHILD_SA)
+
+    def start_ike_rekey(self, now) -> list[Datagram]:
+        """CREATE_CHILD_SA SA(new SPI) Ni KEi with the IKE SA's algorithms and group."""
+        c = self._codec()
+        eng = self.eng
+        st = self.st
+        offer = Offer(st.encr, st.integ, st.dh_group, prf=st.prf)
+        spi = eng.new_ike_spi()
+        ni = eng.rng(32)
+        priv, pub = A.generate(st.dh_group, eng.rng)
+        payloads = [c.SA([ike_choice_proposal(c, offer, spi)]), c.Nonce(ni), c.KE(st.dh_group, pub)]
+        self.rekeying = RekeyState("ike", None, ni, priv, st.dh_group, spi, offer)
+        self.rekey_at = None
+        eng.stats.rekeys_initiated += 1
+        eng.debug(D.rekey_start, st, "IKEv2", f"ISPI: 0x{st.spi_i.hex().upper()} RSPI: 0x{st.spi_r.hex().upper()}")
+        return self.request(payloads, now, "rekey-ike", exchange=A.CREATE_CHILD_SA)
+
+    def _rekey_refused(self, rk, msg, now) -> list[Datagram]:
+        """The peer answered our rekey with an error (or nothing usable): try again later when it says
+        TEMPORARY_FAILURE (it is busy, RFC 7296 §2.25), otherwise leave it to the hard lifetime."""
+        c = self._codec()
+        err = next((n.type for n in msg.notifies() if A.is_error_notify(n.type)), None)
+        self.eng.debug_error(self, f"Rekey refused by the peer: {A.notify_name(err) if err else 'bad response'}")
+        if err == A.TEMPORARY_FAILURE:
+            if rk.kind == "ike":
+                self.rekey_at = now + REKEY_RETRY
+            elif rk.old in self.st.children:
+                self.child_rekey[rk.old.spi_in] = now + REKEY_RETRY
+        return []
+
+    def _child_rekeyed(self, msg, now) -> list[Datagram]:
+        c = self._codec()
+        eng = self.eng
+        rk, self.rekeying = self.rekeying, None
+        if rk is None or rk.kind != "child":
+            return []
+        sa, nonce = msg.get(c.SA), msg.get(c.Nonce)
+        prop = sa.proposals[0] if sa is not None and sa.proposals else None
+        if prop is None or nonce is None or prop.protocol != A.PROTO_ESP or len(prop.spi) != 4 \
+                or any(A.is_error_notify(n.type) for n in msg.notifies()):
+            return self._rekey_refused(rk, msg, now)
+        old = rk.old
+        g_ir = None
+        if rk.group:
+            ke = msg.get(c.KE)
+            if ke is None or ke.group != rk.group:
+                return self._rekey_refused(rk, msg, now)
+            try:
+                g_ir = A.shared(rk.group, rk.priv, ke.data)
+            except A.InvalidKeyExchange:
+                return self._rekey_refused(rk, msg, now)
+        nr = nonce.data
+        encr = A.get_encr(*old.encr)
+        ei, ai, er, ar = A.child_keymat(self.prf, self.sk_d, rk.ni, nr, encr, old.integ, g_ir)
+        tsi, tsr = msg.get(c.TSi), msg.get(c.TSr)
+        child = ChildSa(
+            spi_in=rk.spi, spi_out=int.from_bytes(prop.spi, "big"), encr=old.encr, integ=old.integ,
+            dh_group=rk.group, mode=old.mode, ts_local=list(tsi.selectors) if tsi else list(old.ts_local),
+            ts_remote=list(tsr.selectors) if tsr else list(old.ts_remote),
+            keys={"enc_in": er, "integ_in": ar, "enc_out": ei, "integ_out": ai}, created=now,
+            lifetime_s=old.lifetime_s, lifetime_kb=old.lifetime_kb,
+        )
+        self.st.children.append(child)
+        eng.child_added(self, child)
+        self.schedule_child_rekey(child, now)
+        eng.debug(D.ipsec_sa_created, self.st)
+        if rk.peer is not None and min(rk.ni, nr) < rk.peer_min:
+            victim = child  # ours is redundant: we made it, we delete it; the peer deletes the old one
+        else:
+            victim = old if old in self.st.children else None
+        if victim is None:
+            return []
+        self.st.children.remove(victim)
+        eng.child_removed(self, victim)
+        self.child_rekey.pop(victim.spi_in, None)
+        return self.delete_child(victim, now)
+
+    def _ike_rekeyed(self, msg, now) -> list[Datagram]:
+        c = self._codec()
+        eng = self.eng
+        rk, self.rekeying = self.rekeying, None
+        if rk is None or rk.kind != "ike":
+            return []
+        sa, nonce, ke = msg.get(c.SA), msg.get(c.Nonce), msg.get(c.KE)
+        prop = sa.proposals[0] if sa is not None and sa.proposals else None
+        if prop is None or nonce is None or ke is None or prop.protocol != A.PROTO_IKE or len(prop.spi) != 8 \
+                or ke.group != rk.group or any(A.is_error_notify(n.type) for n in msg.notifies()):
+            return self._rekey_refused(rk, msg, now)
+        try:
+            g_ir = A.shared(rk.group, rk.priv, ke.data)
+        except A.InvalidKeyExchange:
+            return self._rekey_refused(rk, msg, now)
+        nr = nonce.data
+        o = rk.offer
+        peer_made = rk.peer
+        new = eng.rekeyed_sa(self, prop.spi, our_spi=rk.spi)
+        seed = A.rekey_skeyseed(self.prf, self.sk_d, g_ir, rk.ni, nr)
+        keys = A.ike_keys(A.get_prf(o.prf), A.get_encr(*o.encr), o.integ, rk.ni, nr, new.st.spi_i, new.st.spi_r,
+                          seed=seed)
+        new.set_keys(o, keys)
+        new.sk_pi = new.sk_pr = b""
+        new.phase = READY
+        eng.debug_line(new, "IKEV2 SA rekeyed; new SA inserted into database")
+        if peer_made is not None and peer_made.phase != DEAD:
+            if min(rk.ni, nr) < rk.peer_min:
+                # ours is redundant (RFC 7296 §2.8.1): the peer's SA carries the session; we delete ours, the
+                # peer deletes the old one
+                new.old_of = peer_made
+                eng.session_update(peer_made)
+                return new.delete(now, DELETE_REASON_CLEAR)
+            eng.move_session(peer_made, new)  # the peer deletes its redundant SA; ours carries on
+        return self.delete(now, DELETE_REASON_CLEAR)  # the old SA goes once the peer answers
 
     # -- INFORMATIONAL ------------------------------------------------------------------------------------
     def _informational(self, msg, now) -> list:
         c = self._codec()
         out = []
+        for n in msg.notifies():
+            if n.type in PEER_FATAL_NOTIFIES:
+                # RFC 7296 §2.21.2: the initiator could not verify our AUTH (or rejected the response): it deleted
+                # its side and the IKE SA never came up; we answer, then the SA, session and address go
+                self.eng.stats.peer_error_notifies += 1
+                self.eng.debug(D.peer_error_notify, self.st, A.notify_name(n.type))
+                self.phase = DEAD  # `handle` answers, then removes the SA
+                return []
         deletes = msg.get_all(c.Delete)
         for d in deletes:
             if d.protocol == A.PROTO_IKE:
@@ -1215,6 +1463,14 @@ class IkeSa:
             return due
         if self.expires is not None:
             due = min(due, self.expires)
+        if p is None and self.rekeying is None and self.old_of is None:
+            if self.rekey_at is not None:
+                due = min(due, self.rekey_at)
+            live = {ch.spi_in for ch in self.st.children}
+            for spi in [k for k in self.child_rekey if k not in live]:
+                del self.child_rekey[spi]
+            if self.child_rekey:
+                due = min(due, min(self.child_rekey.values()))
         if p is None:
             for ch in self.st.children:
                 if ch.lifetime_s:
@@ -1270,6 +1526,13 @@ class IkeSa:
             eng.debug_line(self, "IKEv2 SA lifetime expired")
             out += self.delete(now, DELETE_REASON_EXPIRED)
             return out
+        if self.pending is None and self.rekeying is None and self.old_of is None:
+            if self.rekey_at is not None and now >= self.rekey_at:
+                return out + self.start_ike_rekey(now)
+            for ch in self.st.children:
+                at = self.child_rekey.get(ch.spi_in)
+                if at is not None and now >= at:
+                    return out + self.start_child_rekey(ch, now)
         for ch in list(self.st.children):
             if ch.lifetime_s and now - ch.created >= ch.lifetime_s + 30 and self.pending is None:
                 self.st.children.remove(ch)

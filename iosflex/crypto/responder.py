@@ -225,8 +225,10 @@ class Responder:
                 self.stats.malformed += 1
                 return []
             return self._sa_init(data, src, dst, now, msg)
-        sa = self.sas.get(msg.spi_r)
-        if sa is None or sa.st.spi_i != msg.spi_i:
+        # our SPI is the responder SPI, or the initiator SPI of an SA we made by rekeying (the peer's messages
+        # on it lack the I flag)
+        sa = self.sas.get(msg.spi_r if msg.from_initiator else msg.spi_i)
+        if sa is None or sa.st.spi_i != msg.spi_i or sa.st.spi_r != msg.spi_r or sa.st.initiator == msg.from_initiator:
             return self._unknown_spi(msg, src, dst, now)
         try:
             msg = C.parse_message(data, msg)
@@ -360,7 +362,7 @@ class Responder:
         choice = policy.select_ike_proposal(offered_proposals(sa_p, A.PROTO_IKE), ours, ke.group)
         if choice is None or not A.dh_supported(choice.dh) or not A.encr_supported(*choice.encr):
             self.stats.rejected_other += 1
-            self.debug_raw("IKEv2-ERROR:Received no proposal chosen notify")
+            self.debug(lambda: D.no_proposal_chosen(None) + D.sending_no_proposal_chosen(None))
             return self._plain_reply(req, [C.Notify(A.NO_PROPOSAL_CHOSEN)], src, dst)
         if choice.dh != ke.group:
             return self._plain_reply(req, [C.Notify(A.INVALID_KE_PAYLOAD, choice.dh.to_bytes(2, "big"))], src, dst)
@@ -458,32 +460,60 @@ class Responder:
         self.sas[spi_r] = sa
         return sa
 
-    def rekeyed_sa(self, old: IkeSa, peer_spi: bytes) -> IkeSa:
-        """The new IKE SA of an IKE rekey: same tunnel, session and children, new SPIs."""
+    def rekeyed_sa(self, old: IkeSa, peer_spi: bytes, our_spi: bytes | None = None) -> IkeSa:
+        """The new IKE SA of an IKE rekey: same session and children, new SPIs, a new SA ID (IOS's `Tunnel-id`
+        and debug `SA ID`) and its own creation time (`Life/Active Time` counts from the rekey).  `our_spi`:
+        we initiated the rekey, so we are the new SA's original initiator (RFC 7296 §2.18)."""
         import dataclasses  # noqa: PLC0415
 
-        spi_r = self.new_ike_spi()
-        st = dataclasses.replace(old.st, spi_i=peer_spi, spi_r=spi_r, children=old.st.children,
+        now = self._clock
+        if our_spi is None:
+            spi_i, spi_r, initiator = peer_spi, self.new_ike_spi(), False
+        else:
+            spi_i, spi_r, initiator = our_spi, peer_spi, True
+        st = dataclasses.replace(old.st, spi_i=spi_i, spi_r=spi_r, children=old.st.children, initiator=initiator,
+                                 tunnel_id=self._tunnel_id(), created=now, established=now,
                                  local_next_msgid=0, remote_next_msgid=0, local_req_msgid=0, remote_req_msgid=0)
         new = IkeSa(self, st)
         new.profile, new.settings, new.cisco_peer = old.profile, old.settings, old.cisco_peer
         new.frag_peer, new.peer_addr_nat, new.local_nat = old.frag_peer, old.peer_addr_nat, old.local_nat
         new.last_rx = old.last_rx
         new.rc = old.rc
-        new.expires = (old.st.established or 0) and None
+        new.child_rekey, old.child_rekey = old.child_rekey, {}
         old.st = dataclasses.replace(old.st, children=[])
         old.old_of = new
         for spi, (owner, ch) in list(self.children.items()):
             if owner is old:
                 self.children[spi] = (new, ch)
-        self.sas[spi_r] = new
+        self.sas[new.our_spi] = new
         peers = self.by_peer.get(self._peer_key(old))
         if peers is not None:
             peers.discard(old)
             peers.add(new)
         self._out.append(SessionEvent("update", st))
-        new.expires = None if not new.settings or not new.settings.lifetime else self._clock + new.settings.lifetime
+        new.expires = None if not new.settings or not new.settings.lifetime else now + new.settings.lifetime
+        new.schedule_ike_rekey(now)
         return new
+
+    def move_session(self, src: IkeSa, dst: IkeSa) -> None:
+        """Simultaneous IKE rekeys (RFC 7296 §2.8.1): `dst` won, `src` (the peer's redundant SA) hands it the
+        children and the session and goes quietly when the peer deletes it."""
+        dst.st.children.extend(src.st.children)
+        src.st.children = []
+        dst.child_rekey.update(src.child_rekey)
+        src.child_rekey = {}
+        src.old_of = dst
+        for spi, (owner, ch) in list(self.children.items()):
+            if owner is src:
+                self.children[spi] = (dst, ch)
+        peers = self.by_peer.get(self._peer_key(src))
+        if peers is not None:
+            peers.discard(src)
+            peers.add(dst)
+        self.session_update(dst)
+
+    def session_update(self, sa: IkeSa) -> None:
+        self._out.append(SessionEvent("update", sa.st))
 
     def established(self, sa: IkeSa, now: float) -> None:
         st = sa.st
@@ -496,6 +526,7 @@ class Responder:
         st.fragmentation = s.fragmentation
         st.window_local = s.window
         sa.expires = now + s.lifetime if s.lifetime else None
+        sa.schedule_ike_rekey(now)
         self.half_open.pop(sa.half_key, None)
         sa.half_key = None
         sa.drop_init_material()
@@ -525,8 +556,9 @@ class Responder:
 
     def remove_sa(self, sa: IkeSa, now: float, reason: str = "", notify_peer: bool = False) -> None:
         """Forget an SA (and, unless it was rekeyed into a new one, its session, children and address)."""
-        if self.sas.get(sa.st.spi_r) is sa:
-            del self.sas[sa.st.spi_r]
+        present = self.sas.get(sa.our_spi) is sa
+        if present:
+            del self.sas[sa.our_spi]
         if sa.half_key is not None:
             self.half_open.pop(sa.half_key, None)
             sa.half_key = None
@@ -538,16 +570,16 @@ class Responder:
                 if not peers:
                     del self.by_peer[self._peer_key(sa)]
         sa.phase = DEAD
-        if sa.old_of is not None:  # rekeyed: the new SA carries on with the tunnel id and session
+        if sa.old_of is not None:  # rekeyed: the new SA carries on with the session (and a new SA ID)
+            if present and not any(s.st.tunnel_id == sa.st.tunnel_id for s in self.sas.values()):
+                heapq.heappush(self._free_tunnel, sa.st.tunnel_id)
             return
         if sa.rc is not None:  # auto-reconnect: any end but DPD's (which made it inactive first) discards the state
             self.reconnect.session_ended(sa.st.session_id)
             sa.rc = None
         for ch in sa.st.children:
             self.children.pop(ch.spi_in, None)
-        if any(s.st.tunnel_id == sa.st.tunnel_id for s in self.sas.values()):
-            pass
-        else:
+        if present and not any(s.st.tunnel_id == sa.st.tunnel_id for s in self.sas.values()):
             heapq.heappush(self._free_tunnel, sa.st.tunnel_id)
         if sa.st.virtual_access:
             self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {sa.st.virtual_access}, changed state to down")

@@ -28,6 +28,10 @@ class IkeStats:
     integrity_failed: int = 0  # ICV / decryption failure
     dropped_other: int = 0  # replays outside the window, wrong exchange for the state, ...
     absorbed: int = 0  # retransmissions of an IKE_AUTH that waits for AAA (answered once the answer is there)
+    retransmit_fragments_ignored: int = 0  # fragments 2..n of a retransmitted request (RFC 7383 §2.6.1)
+    peer_error_notifies: int = 0  # INFORMATIONAL error notifies from the peer that ended an SA (RFC 7296 §2.21.2)
+    rekeys_initiated: int = 0  # CREATE_CHILD_SA rekeys the router started (IKE and child)
+    rekey_collisions: int = 0  # simultaneous rekeys resolved by the lowest nonce (RFC 7296 §2.8.1)
     dropped_low_q: int = 0  # `Incoming Requests dropped as LOW Q limit reached`
     # stateless COOKIE (RFC 7296 §2.6)
     cookie_challenged: int = 0
