@@ -378,3 +378,51 @@ def test_no_proposal_chosen_debug_says_sending(router):
     assert "IKEv2:Sending no proposal chosen notify" in lines, lines
     assert not any("Received no proposal chosen" in x for x in lines)
 
+
+# ---------------------------------------------------------------------------------------------------------------
+# show: IPv6 addresses as IOS prints them, show ip local pool NAME, show crypto pki trustpoints TP status
+# ---------------------------------------------------------------------------------------------------------------
+
+def test_ipv6_addresses_upper_case_in_every_crypto_show():
+    from iosflex.crypto.state import ChildSa, IkeSaState, TrafficSelector
+    from iosflex.sessions import PeerSession
+
+    st = IkeSaState(tunnel_id=1, session_id=1, spi_i=b"\1" * 8, spi_r=b"\2" * 8, local=("2001:db8:1::2", 500),
+                    remote=("2001:db8:1::1", 500), status="READY", established=0.0)
+    ts = TrafficSelector(8, 0, 0, 65535, "2001:db8:aa::5", "2001:db8:aa::5")
+    anyv6 = TrafficSelector(8, 0, 0, 65535, "::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")
+    st.children.append(ChildSa(spi_in=0x1000, spi_out=0x2000, ts_local=[anyv6], ts_remote=[ts], created=0.0))
+    sess = PeerSession(1, st.local, st.remote, "x", interface="Virtual-Access1", ike_sa=st, status="UP-ACTIVE")
+    sa_text = show.ikev2_sa([st], 10.0)
+    assert "Local  2001:DB8:1::2/500" in sa_text and "Remote  2001:DB8:1::1/500" in sa_text
+    text = show.crypto_session([sess], 10.0, detail=True)
+    assert "Peer: 2001:DB8:1::1 port 500 fvrf: (none) ivrf: (none)" in text
+    assert "  IKEv2 SA: local 2001:DB8:1::2/500" in text and "          remote 2001:DB8:1::1/500 Active" in text
+    assert "  IPSEC FLOW: permit ip ::/0 host 2001:DB8:AA::5" in text
+    ipsec = show.ipsec_sa([sess], 10.0)
+    assert "   local  ident (addr/mask/prot/port): (::/0/0/0)" in ipsec
+    assert "   remote ident (addr/mask/prot/port): (2001:DB8:AA::5/128/0/0)" in ipsec
+    assert "     local crypto endpt.: 2001:DB8:1::2, remote crypto endpt.: 2001:DB8:1::1" in ipsec
+    assert not any("2001:db8" in line for line in sa_text + text + ipsec)
+
+
+def test_show_ip_local_pool_name_lists_available_and_inuse(router):
+    _cfg(router, "no ip local pool flexvpn_pool\nip local pool flexvpn_pool 10.10.10.1 10.10.10.3")
+    net = Net(router)
+    assert net.connect(net.client(cfg_request=True)).address == "10.10.10.1"
+    s = router.session(privileged=True)
+    out = s.run("show ip local pool flexvpn_pool")
+    assert out[-5:] == ["Available addresses:", "        10.10.10.2", "        10.10.10.3", "Inuse addresses:",
+                        "        10.10.10.1              Vi1"], out
+    assert "Available addresses:" not in s.run("show ip local pool")
+
+
+def test_show_crypto_pki_trustpoints_name_status(router):
+    _cfg(router, "crypto pki trustpoint TP1\n enrollment terminal\ncrypto pki trustpoint TP2\n enrollment terminal")
+    s = router.session(privileged=True)
+    out = s.run("show crypto pki trustpoints TP2 status")
+    assert out[0] == "Trustpoint TP2:" and "Trustpoint TP1:" not in out
+    assert "    Issuing CA authenticated ....... No" in out
+    assert s.run("show crypto pki trustpoints TP9 status") == ["% Trustpoint TP9 not found"]
+    assert [x for x in s.run("show crypto pki trustpoints") if x.startswith("Trustpoint")] == \
+        ["Trustpoint TP1:", "Trustpoint TP2:"]

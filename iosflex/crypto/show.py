@@ -60,9 +60,14 @@ def _ip6(addr: str) -> bool:
     return ":" in addr
 
 
+def _a(addr: str) -> str:
+    """An address as IOS shows it: IPv6 in upper case (`2001:DB8::1`) in every crypto show, as in `show ipv6
+    interface`; IPv4 as is."""
+    return addr.upper() if _ip6(addr) else addr
+
+
 def _ep(ep: tuple[str, int]) -> str:
-    host = ep[0].upper() if _ip6(ep[0]) else ep[0]
-    return f"{host}/{ep[1]}"
+    return f"{_a(ep[0])}/{ep[1]}"
 
 
 def _vrf(v: str | None) -> str:
@@ -177,13 +182,15 @@ def ikev2_sa(sas: list[IkeSaState], now: float, detail: bool = False) -> list[st
 
 def _addr_text(start: str, end: str, host_kw: bool = True) -> str:
     if start == end:
-        return f"host {start}" if host_kw else f"{start}/255.255.255.255"
+        return f"host {_a(start)}" if host_kw else f"{_a(start)}/255.255.255.255"
     a, b = ipaddress.ip_address(start), ipaddress.ip_address(end)
     nets = list(ipaddress.summarize_address_range(a, b))
     if len(nets) == 1:
         n = nets[0]
+        if n.version == 6:
+            return f"{_a(str(n.network_address))}/{n.prefixlen}"
         return f"{n.network_address}/{n.netmask}"
-    return f"{start}-{end}"
+    return f"{_a(start)}-{_a(end)}"
 
 
 def flow_text(local: TrafficSelector, remote: TrafficSelector) -> str:
@@ -198,7 +205,7 @@ def _flows(sa: IkeSaState) -> list[tuple[str, list[ChildSa]]]:
         if ch.ts_local and ch.ts_remote:
             flows.setdefault(flow_text(ch.ts_local[0], ch.ts_remote[0]), []).append(ch)
         else:
-            flows.setdefault(f"permit ip host {sa.local[0]} host {sa.remote[0]}", []).append(ch)
+            flows.setdefault(f"permit ip host {_a(sa.local[0])} host {_a(sa.remote[0])}", []).append(ch)
     return list(flows.items())
 
 
@@ -239,14 +246,17 @@ def crypto_session(sessions: list, now: float, detail: bool = False) -> list[str
             out.append(f"Uptime: {uptime(now - (s.created or sa.created))}")
         out.append(f"Session status: {s.status}")
         if detail:
-            out.append(f"Peer: {s.peer[0]} port {s.peer[1]} fvrf: {_pvrf(sa.fvrf)} ivrf: {_pvrf(sa.ivrf)}")
+            out.append(f"Peer: {_a(s.peer[0])} port {s.peer[1]} fvrf: {_pvrf(sa.fvrf)} ivrf: {_pvrf(sa.ivrf)}")
             out.append(f"      Phase1_id: {_phase1_id(s, sa)}")
             out.append("      Desc: (none)")
         else:
-            out.append(f"Peer: {s.peer[0]} port {s.peer[1]}")
+            out.append(f"Peer: {_a(s.peer[0])} port {s.peer[1]}")
         out.append(f"  Session ID: {s.session_id}")
         state = "Active" if sa.status == "READY" else "Inactive"
-        out.append(f"  IKEv2 SA: local {_ep(sa.local)} remote {_ep(sa.remote)} {state}")
+        if _ip6(sa.local[0]):  # IPv6 peers: the line is split (reference formats §4.2)
+            out += [f"  IKEv2 SA: local {_ep(sa.local)}", f"          remote {_ep(sa.remote)} {state}"]
+        else:
+            out.append(f"  IKEv2 SA: local {_ep(sa.local)} remote {_ep(sa.remote)} {state}")
         if detail:
             left = sa.lifetime - ((now - sa.established) if sa.established is not None else 0)
             out.append(f"          Capabilities:{capabilities(sa)} connid:{sa.tunnel_id} lifetime:{_hms(left)}")
@@ -286,7 +296,12 @@ def _pvrf(v: str | None) -> str:
 
 def _ident(ts: TrafficSelector | None, fallback: str) -> str:
     if ts is None:
-        return f"({fallback}/255.255.255.255/0/0)"
+        return f"({_a(fallback)}/128/0/0)" if _ip6(fallback) else f"({fallback}/255.255.255.255/0/0)"
+    if _ip6(ts.start):
+        nets = list(ipaddress.summarize_address_range(ipaddress.ip_address(ts.start), ipaddress.ip_address(ts.end)))
+        n = nets[0] if len(nets) == 1 else ipaddress.ip_network(f"{ts.start}/128")
+        port = ts.start_port if ts.start_port == ts.end_port else 0
+        return f"({_a(str(n.network_address))}/{n.prefixlen}/{ts.protocol}/{port})"
     if ts.start == ts.end:
         addr, mask = ts.start, "255.255.255.255"
     else:
@@ -339,7 +354,7 @@ def ipsec_sa(sessions: list, now: float, cfg=None) -> list[str]:
         sa = s.ike_sa
         ifname = s.interface or "Unknown"
         tag = f"{ifname}-head-0"
-        out += [f"interface: {ifname}", f"    Crypto map tag: {tag}, local addr {sa.local[0]}", ""]
+        out += [f"interface: {ifname}", f"    Crypto map tag: {tag}, local addr {_a(sa.local[0])}", ""]
         nat = sa.nat_t.startswith("detected")
         for _text, children in _flows(sa):
             ch = children[-1]
@@ -349,7 +364,7 @@ def ipsec_sa(sessions: list, now: float, cfg=None) -> list[str]:
                 f"   protected vrf: {_pvrf(sa.ivrf)}",
                 f"   local  ident (addr/mask/prot/port): {_ident(ch.ts_local[0] if ch.ts_local else None, sa.local[0])}",
                 f"   remote ident (addr/mask/prot/port): {_ident(ch.ts_remote[0] if ch.ts_remote else None, sa.remote[0])}",
-                f"   current_peer {sa.remote[0]} port {sa.remote[1]}",
+                f"   current_peer {_a(sa.remote[0])} port {sa.remote[1]}",
                 "     PERMIT, flags={origin_is_acl,}",
                 f"    #pkts encaps: {pout}, #pkts encrypt: {pout}, #pkts digest: {pout}",
                 f"    #pkts decaps: {pin}, #pkts decrypt: {pin}, #pkts verify: {pin}",
@@ -359,7 +374,7 @@ def ipsec_sa(sessions: list, now: float, cfg=None) -> list[str]:
                 f"    #send errors {sum(c.drops_out for c in children)}, "
                 f"#recv errors {sum(c.drops_in for c in children)}",
                 "",
-                f"     local crypto endpt.: {sa.local[0]}, remote crypto endpt.: {sa.remote[0]}",
+                f"     local crypto endpt.: {_a(sa.local[0])}, remote crypto endpt.: {_a(sa.remote[0])}",
                 f"     plaintext mtu {1430 if nat else 1438}, path mtu 1500, ip mtu 1500, ip mtu idb "
                 f"{_mtu_idb(cfg, sa.local[0])}",
                 f"     current outbound spi: 0x{ch.spi_out:X}({ch.spi_out})",

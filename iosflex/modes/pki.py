@@ -381,7 +381,12 @@ def show_crypto_pki_certificates(ctx):
 @handler("show_crypto_pki_trustpoints")
 def show_crypto_pki_trustpoints(ctx):
     status = ctx.args.has("status")
+    want = ctx.args.get("tp")
+    if want is not None and want not in ctx.cfg.pki.trustpoints:
+        raise CommandError(NO_TRUSTPOINT.format(want))
     for tp in ctx.cfg.pki.trustpoints.values():
+        if want is not None and tp.name != want:
+            continue
         ctx.write(f"Trustpoint {tp.name}:")
         if status:
             ctx.write("  Issuing CA certificate " + ("configured:" if tp.ca_certs else "pending:"))

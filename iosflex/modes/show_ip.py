@@ -205,6 +205,33 @@ def show_ip_local_pool(ctx):
             in_use = sum(1 for a in leases if r.contains(a))
             label = pname if k == 0 else ""
             ctx.write(f" {label:<24} {r.low:<15} {r.high or r.low:<15} {r.size - in_use:>5} {in_use:>6} {0:>9}")
+    if name is not None:  # one pool: IOS lists its free and used addresses, each used one with its interface
+        _pool_addresses(ctx, name, pools.pools[name])
+
+
+def _pool_addresses(ctx, name, ranges) -> None:
+    import ipaddress  # noqa: PLC0415
+
+    leases = ctx.router.pools.in_use.get(name, set())
+    owner = {}
+    for s in ctx.router.sessions.active():
+        a = getattr(s.authorization, "address", None) if s.authorization is not None else None
+        if a:
+            owner[a] = s.interface or ""
+    free, used = [], []
+    for r in ranges:
+        lo = int(ipaddress.IPv4Address(r.low))
+        hi = int(ipaddress.IPv4Address(r.high or r.low))
+        for n in range(lo, hi + 1):
+            a = str(ipaddress.IPv4Address(n))
+            (used if a in leases else free).append(a)
+    ctx.write("Available addresses:", *[f"        {a}" for a in free])
+    ctx.write("Inuse addresses:", *[f"        {a:<24}{_short_if(owner.get(a, ''))}".rstrip() for a in used])
+
+
+def _short_if(name: str) -> str:
+    """IOS names the user of an address by its short interface name (`Vi1`)."""
+    return name.replace("Virtual-Access", "Vi", 1)
 
 
 # ---- show ip route ---------------------------------------------------------------------------------------
