@@ -5,7 +5,28 @@ from __future__ import annotations
 import platform
 
 from .. import __version__
+from ..flash import FLASH_SIZE
 from .system import IOS_VERSION
+
+MODEL = "IOSFLEX-EMU"  # the emulated platform's model name (`cisco MODEL (...) processor`, show inventory PID)
+PROCESSOR_BYTES = 1048576 * 1024
+IO_BYTES = 65536 * 1024
+BASE_MAC = 0xAABBCC000100  # the router's base MAC; each Ethernet port's is derived from it (mac_of)
+_MAC_TYPES = {"Ethernet": 0, "GigabitEthernet": 1, "FastEthernet": 2, "TenGigabitEthernet": 3}
+
+
+def serial_number() -> str:
+    return "IOSFLEX0001"
+
+
+def mac_of(iface) -> str:
+    """A distinct MAC per physical port from the base MAC, IOL-like (aabb.cc00.0100 for Ethernet0/0,
+    .0110 for Ethernet0/1, .0200 for Ethernet1/0); a sub-interface has its port's MAC, as on IOS."""
+    nums = [int(x) for x in iface.number.split(".")[0].replace("/", " ").split() if x.isdigit()]
+    slot, port = (nums + [0, 0])[:2] if len(nums) >= 2 else (0, nums[0] if nums else 0)
+    mac = BASE_MAC + _MAC_TYPES.get(iface.type, 4) * 0x100000 + slot * 0x100 + port * 0x10
+    h = f"{mac:012x}"
+    return f"{h[0:4]}.{h[4:8]}.{h[8:12]}"
 
 
 def running_config(cfg) -> list[str]:
@@ -42,13 +63,16 @@ def show_version(router, cfg) -> list[str]:
         "Last reload reason: power-on",
         "",
         "",
-        f"iosflex (emulated) processor with 1048576K/65536K bytes of memory.",
-        "Processor board ID IOSFLEX0001",
+        f"cisco {MODEL} (iosflex) processor (revision 1.0) with {PROCESSOR_BYTES // 1024}K/{IO_BYTES // 1024}K "
+        "bytes of memory.",
+        f"Processor board ID {serial_number()}",
     ]
     for kind, n in ifs:
         lines.append(f"{n} {kind} interface{'s' if n != 1 else ''}")
     lines += [
-        "256K bytes of NVRAM.",
+        "256K bytes of non-volatile configuration memory.",
+        f"{PROCESSOR_BYTES // 1024}K bytes of physical memory.",
+        f"{FLASH_SIZE // 1024}K bytes of virtual hard disk at bootflash:.",
         "",
         "Configuration register is 0x2102",
         "",

@@ -6,6 +6,7 @@ from __future__ import annotations
 import ipaddress
 
 from ..config.interfaces import TUNNEL_TRANSPORT, canonical_type
+from ..config.render import mac_of
 from . import CommandError, handler
 from .interface import caret_error
 
@@ -38,8 +39,8 @@ def interface_block(cfg, i, va=None) -> list[str]:
     hw = {"Loopback": "Loopback", "Tunnel": "Tunnel", "Virtual-Template": "Virtual Template interface",
           "Virtual-Access": "Virtual Access interface"}.get(i.type, "AmdP2")
     if i.physical:
-        out.append(f"  Hardware is {hw}, address is aabb.cc00.{0x100 + len(i.number):04x} "
-                   f"(bia aabb.cc00.{0x100 + len(i.number):04x})")
+        mac = mac_of(i)
+        out.append(f"  Hardware is {hw}, address is {mac} (bia {mac})")
     else:
         out.append(f"  Hardware is {hw}")
     if i.description:
