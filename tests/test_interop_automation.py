@@ -255,3 +255,73 @@ def test_exec_channel_exit_status(router_proc):
     assert ok.exit_status == 0 and "UTC" in ok.stdout
     assert bad.exit_status == 1 and "% Invalid input detected" in bad.stdout
     assert missing.exit_status == 1 and "%Error opening" in missing.stdout
+
+
+# -- NAPALM's ios driver -------------------------------------------------------------------------------------
+
+def test_napalm_ios_driver(router_proc):
+    """NAPALM's `ios` driver, unchanged, over SSH: getters, then merge, replace, diff, commit, discard and
+    rollback through SCP uploads to flash:, `show archive config ...` and `configure replace`; a candidate with
+    a line the router rejects fails the commit and changes nothing."""
+    from napalm import get_network_driver
+    from napalm.base.exceptions import ReplaceConfigException
+
+    drv = get_network_driver("ios")("127.0.0.1", USER, PASSWORD, timeout=30,
+                                    optional_args={"port": router_proc["ssh"]})
+    drv.open()
+
+    def running():  # NAPALM adds `file prompt quiet` for its file operations (and removes it on close)
+        return re.sub(r"!\nfile prompt quiet\n", "", drv.get_config()["running"])
+
+    try:
+        assert drv.is_alive()["is_alive"]
+        facts = drv.get_facts()
+        assert facts["hostname"] == "Router" and facts["model"] == "IOSFLEX-EMU"
+        assert facts["serial_number"] == "IOSFLEX0001" and "Ethernet0/0" in facts["interface_list"]
+        ifs = drv.get_interfaces()
+        macs = {v["mac_address"] for k, v in ifs.items() if k.startswith("Ethernet")}
+        assert len(macs) == 4  # one per port
+        assert drv.get_interfaces_ip()["Ethernet0/0"]["ipv4"] == {"172.16.1.2": {"prefix_length": 24}}
+        env = drv.get_environment()
+        assert env["memory"]["available_ram"] > env["memory"]["used_ram"] > 0
+        assert 0.0 <= env["cpu"][0]["%usage"] <= 100.0
+        assert "cisco" in drv.get_users()
+        cfg = drv.get_config()
+        assert "hostname Router" in cfg["running"] and cfg["startup"]
+
+        drv.device.send_config_set(["archive", "path flash:archive", "write-memory", "exit", "ip scp server enable"])
+        drv.device.save_config()
+        original = running()
+
+        drv.load_merge_candidate(config="interface Loopback10\n description napalm merge\n"
+                                        " ip address 10.10.10.10 255.255.255.255\nend\n")
+        diff = drv.compare_config()
+        assert "+interface Loopback10" in diff and "+ description napalm merge" in diff
+        drv.commit_config()
+        assert "description napalm merge" in drv.get_config()["running"]
+        assert "description napalm merge" in router_proc["startup"].read_text()  # commit saves
+        assert drv.compare_config() == ""
+
+        drv.rollback()
+        assert running() == original
+
+        merged = drv.get_config()["running"]
+        candidate = merged.replace("hostname Router", "hostname NAPALM")
+        drv.load_replace_candidate(config=candidate)
+        assert drv.compare_config().splitlines() == ["+hostname NAPALM", "-hostname Router"]
+        drv.discard_config()
+        assert drv.compare_config() == ""
+        drv.load_replace_candidate(config=candidate)
+        drv.commit_config()
+        assert drv.device.find_prompt() == "NAPALM#"
+        drv.rollback()
+        assert drv.device.find_prompt() == "Router#"
+        assert drv.get_config()["running"] == merged
+
+        bad = merged.replace("hostname Router", "hostname BAD\ninterface Loopback11\n no such command here")
+        drv.load_replace_candidate(config=bad)
+        with pytest.raises(ReplaceConfigException, match="original configuration has been successfully restored"):
+            drv.commit_config()
+        assert drv.get_config()["running"] == merged
+    finally:
+        drv.close()
