@@ -325,3 +325,55 @@ def test_napalm_ios_driver(router_proc):
         assert drv.get_config()["running"] == merged
     finally:
         drv.close()
+
+
+# -- banners at login ------------------------------------------------------------------------------------------
+
+def test_banners_at_login(router_proc):
+    """MOTD and login banners before `User Access Verification` on telnet, the exec banner after the login;
+    over SSH the login banner is the authentication banner and MOTD + exec follow the login."""
+    import socket
+
+    import paramiko
+    from netmiko import ConnectHandler
+
+    with ConnectHandler(device_type="cisco_ios", host="127.0.0.1", port=router_proc["ssh"],
+                        username=USER, password=PASSWORD, timeout=20) as conn:
+        conn.send_config_set(["banner motd ^C\nMOTD line one\nMOTD line two\n^C", "banner login #LOGIN text#",
+                              "banner exec %EXEC text%"], cmd_verify=False)
+        assert conn.send_command("show banner motd").strip().splitlines() == ["MOTD line one", "MOTD line two"]
+
+    def read_until(sock, token: bytes) -> bytes:
+        buf = b""
+        while token not in buf:
+            data = sock.recv(4096)
+            if not data:
+                break
+            buf += data
+        return buf
+
+    with socket.create_connection(("127.0.0.1", router_proc["telnet"]), timeout=10) as sock:
+        head = read_until(sock, b"Username: ")
+        assert b"MOTD line two" in head and b"LOGIN text" in head and head.index(b"MOTD") < head.index(b"LOGIN")
+        sock.sendall(USER.encode() + b"\r")
+        read_until(sock, b"Password: ")
+        sock.sendall(PASSWORD.encode() + b"\r")
+        after = read_until(sock, b"Router#")
+        assert b"EXEC text" in after
+
+    client = paramiko.SSHClient()
+    client.set_missing_host_key_policy(paramiko.AutoAddPolicy())
+    client.connect("127.0.0.1", port=router_proc["ssh"], username=USER, password=PASSWORD,
+                   look_for_keys=False, allow_agent=False)
+    try:
+        assert "LOGIN text" in client.get_transport().get_banner().decode()
+        chan = client.invoke_shell()
+        buf = b""
+        while b"Router#" not in buf:
+            buf += chan.recv(4096)
+        assert b"MOTD line one" in buf and b"EXEC text" in buf
+    finally:
+        client.close()
+    with ConnectHandler(device_type="cisco_ios", host="127.0.0.1", port=router_proc["ssh"],
+                        username=USER, password=PASSWORD, timeout=20) as conn:
+        conn.send_config_set(["no banner motd", "no banner login", "no banner exec"])

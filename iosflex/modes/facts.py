@@ -82,3 +82,13 @@ def show_processes_cpu(ctx):
 def show_inventory(ctx):
     ctx.write(f'NAME: "Chassis", DESCR: "iosflex emulated router (not Cisco hardware)"',
               f"PID: {MODEL}       , VID: V01  , SN: {serial_number()}", "")
+
+
+@handler("show_banner")
+def show_banner(ctx):
+    from ..banners import banner_text  # noqa: PLC0415
+
+    kind = ctx.args.path[-1][0].tok.text
+    text = banner_text(ctx.cfg, kind)
+    if text is not None:
+        ctx.write(*text.split("\n"))

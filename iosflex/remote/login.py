@@ -23,11 +23,13 @@ import inspect
 from dataclasses import dataclass
 from typing import Callable
 
+from ..banners import banner_lines
 from ..config.secrets import type7_decode, type9_verify
 from .vty import Entry, line_for
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
 TRIES = 3
+
 BANNER = ["", "User Access Verification", ""]
 
 
@@ -206,13 +208,14 @@ class VtyShell:
         self.greeting: list[str] = []
         if preauth is not None:
             self._start_session(*preauth)
+            self.greeting = banner_lines(router.config, "motd", "exec")  # SSH: the login banner came pre-auth
         elif self.methods == ["none"]:
             self._start_session("", None)
         elif self.methods == ["line"] and (line is None or line.password is None):
             self.greeting = ["", "Password required, but none set", ""]
             self.closed = True
         else:
-            self.greeting = list(BANNER)
+            self.greeting = banner_lines(router.config, "motd", "login") + list(BANNER)
             self.stage = "user" if needs_username(self.methods) else "password"
 
     # -- Shell interface ----------------------------------------------------------------------------------
@@ -262,7 +265,7 @@ class VtyShell:
     def _auth_done(self, res: AuthResult) -> list[str]:
         if res.status == PASS:
             self._start_session(self.username, res.privilege)
-            return []
+            return banner_lines(self.router.config, "exec")
         self.tries += 1
         uses_user = needs_username(self.methods)
         self.stage = "user" if uses_user else "password"

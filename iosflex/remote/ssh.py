@@ -81,6 +81,11 @@ class _Server(asyncssh.SSHServer):
 
     # -- authentication --------------------------------------------------------------------------------------
     def begin_auth(self, username):
+        from ..banners import banner_text  # noqa: PLC0415
+
+        text = banner_text(self.router.config, "login")
+        if text is not None and self.conn is not None:
+            self.conn.send_auth_banner(text.replace("\n", "\r\n") + "\r\n")
         return True
 
     def password_auth_supported(self):
