@@ -133,7 +133,8 @@ async def serve(router, ssh: tuple[str, int] | None = None, telnet: tuple[str, i
             what = "IKEv2"
             ike_driver = await driver.start(router, **ike)
             for host, port in sorted(ike_driver.endpoints):
-                announce(f"% IKEv2 listening on {host}:{ike_driver._real_port(port)}")
+                if port in (500, 4500):  # the others are RADIUS and dynamic-author sockets
+                    announce(f"% IKEv2 listening on {host}:{ike_driver._real_port(port)}")
         else:  # no IKE, but AAA still runs: RADIUS vty logins, `test aaa group`
             ike_driver = await driver.start(router, ike=False)
         if telnet:
