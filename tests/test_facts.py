@@ -60,3 +60,15 @@ def test_hosts_domain_name_alias_and_macs():
             if "Hardware is" in ln and "address is" in ln]
     assert len(macs) == 4 and len(set(macs)) == 4 and macs[0] == "aabb.cc00.0100"
     assert _out(r, "show cdp neighbors") == "% CDP is not enabled"
+
+
+def test_no_ip_address_of_a_replaced_address_keeps_the_new_one():
+    """What Ansible's l3_interfaces `replaced` sends: the new primary, then `no ip address OLD`."""
+    r = _router()
+    s = r.session(privileged=True, length=0)
+    for line in ("configure terminal", "interface Loopback30", "ip address 10.30.30.1 255.255.255.255",
+                 "ip address 10.30.30.2 255.255.255.255", "no ip address 10.30.30.1 255.255.255.255"):
+        s.run(line)
+    assert " ip address 10.30.30.2 255.255.255.255" in r.running_config_text()
+    s.run("no ip address 10.30.30.2 255.255.255.255")
+    assert "interface Loopback30\n no ip address" in r.running_config_text()

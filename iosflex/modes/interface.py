@@ -121,6 +121,11 @@ def if_ip_address(ctx):
             if pair in i.secondaries:
                 i.secondaries.remove(pair)
             return
+        if a.get("addr") is not None and i.ip_address is not None and (a.get("addr"), a.get("mask")) != i.ip_address:
+            # `no ip address OLD MASK` after `ip address NEW MASK` replaced OLD: nothing to remove.  Inferred
+            # from Ansible cisco.ios l3_interfaces `replaced`, which sends NEW then `no ip address OLD` and is
+            # idempotent on IOS; IOS prints no error there (its error patterns would fail the module).
+            return
         i.ip_address = None
         i.secondaries = []
         i.ip_unnumbered = None
