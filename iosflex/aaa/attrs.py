@@ -154,6 +154,7 @@ class AuthzResult(Attrs):
     # them source by source, interfaces/vaccess.py)
     interface_config_sources: list[tuple[str, list[str]]] = field(default_factory=list)
     allocated: bool = False  # `address` came from `pool` and must be released
+    allocated6: bool = False  # `address6` came from the IPv6 pool `pool6` and must be released
 
 
 # ---- value checks (each raises ValueError with the reason a pair is ignored) -------------------------------------------

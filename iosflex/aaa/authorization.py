@@ -30,7 +30,8 @@ from .attrs import *  # noqa: F403  (the names tests and the engine use: Attrs, 
 from .attrs import merge_attrs
 from .attrs import INTERNAL_IP4_ADDRESS, INTERNAL_ADDRESS_FAILURE, AUTHENTICATION_FAILED, Attrs, AuthzResult, policy_attrs
 from .manglers import mangle
-from .pools import AddressPools, allocate, release
+from .pools import AddressPools, allocate, allocate6, release, release6
+from .attrs import INTERNAL_IP6_ADDRESS
 
 def local_policy(cfg, name: str | None):
     items = cfg.ikev2_author_policy.items
@@ -172,15 +173,28 @@ def authorize_steps(cfg, profile, peer_identity: Identity | None, auth_method: s
         addr = vaccess_address or _interface_address(cfg, profile, res.route_set_interface_name)
         if addr and (addr, "255.255.255.255") not in res.subnets:
             res.subnets.insert(0, (addr, "255.255.255.255"))
-    if INTERNAL_IP4_ADDRESS in set(request_attrs) and res.address is None:
-        if res.pool is None:
-            return res  # nothing to give: the CFG_REPLY carries no address
+    # chapter step 2: an IPv4 and/or an IPv6 address, as the client asks (single or dual stack); either one
+    # that cannot be allocated terminates the session
+    if INTERNAL_IP4_ADDRESS in set(request_attrs) and res.address is None and res.pool is not None:
         addr = allocate(leases, cfg, res.pool) if leases is not None else None
         if addr is None:
             res.ok, res.notify = False, INTERNAL_ADDRESS_FAILURE
             res.error = f"pool {res.pool} " + ("exhausted" if res.pool in cfg.ip_local_pool.pools else "not found")
             return res
         res.address, res.allocated = addr, True
+    if INTERNAL_IP6_ADDRESS in set(request_attrs) and res.address6 is None and res.pool6 is not None:
+        addr6 = allocate6(leases, cfg, res.pool6) if leases is not None else None
+        if addr6 is None:
+            if res.allocated:  # the IPv4 lease of a dual-stack session goes back
+                release(leases, res.pool, res.address)
+                res.address, res.allocated = None, False
+            res.ok, res.notify = False, INTERNAL_ADDRESS_FAILURE
+            res.error = f"ipv6 pool {res.pool6} " + (
+                "exhausted" if res.pool6 in cfg.ipv6_local_pool.pools else "not found")
+            return res
+        res.address6, res.allocated6 = addr6, True
+        if res.prefix_len6 is None:
+            res.prefix_len6 = cfg.ipv6_local_pool.pools[res.pool6].assigned
     return res
 
 
@@ -206,3 +220,6 @@ def release_result(router, res: AuthzResult) -> None:
     if res.allocated:
         release(router.pools, res.pool, res.address)
         res.allocated = False
+    if res.allocated6:
+        release6(router.pools, res.pool6, res.address6)
+        res.allocated6 = False

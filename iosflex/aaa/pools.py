@@ -102,3 +102,26 @@ def release(leases: AddressPools, pool: str | None, address: str | None) -> None
         cur = leases._cursors.get(pool)
         if cur is not None:
             heapq.heappush(cur.freed, int.from_bytes(socket.inet_aton(address), "big"))
+
+
+# ---- IPv6 pools (`ipv6 local pool NAME PREFIX/LEN ASSIGNED-LEN`, config/ipv6.py) ---------------------------
+# Leases are kept in the same table under "v6:NAME", so `show ipv6 local pool` and the session's end see them.
+
+def allocate6(leases: AddressPools, cfg, pool: str) -> str | None:
+    """The next free prefix's address of IPv6 pool `pool` (None: no such pool, or exhausted).  Only the first
+    len(used)+1 prefixes need looking at: one of them is free unless the pool is full."""
+    p = cfg.ipv6_local_pool.pools.get(pool)
+    if p is None:
+        return None
+    used = leases.in_use.setdefault(f"v6:{pool}", set())
+    for i in range(min(p.size, len(used) + 1)):
+        a = p.address(i)
+        if a not in used:
+            used.add(a)
+            return a
+    return None
+
+
+def release6(leases: AddressPools, pool: str | None, address: str | None) -> None:
+    if pool is not None and address is not None:
+        leases.in_use.get(f"v6:{pool}", set()).discard(address)

@@ -107,6 +107,9 @@ class Interface:
     shutdown: bool = False
     negotiation_auto: bool = False
     ipv6_enable: bool = False
+    ipv6_addresses: list[str] = field(default_factory=list)  # "2001:DB8::1/64", "... eui-64", "FE80::1 link-local"
+    ipv6_unnumbered: str | None = None
+    ipv6_mtu: int | None = None
     tunnel_source: str | None = None
     tunnel_mode: str | None = None  # "ipsec ipv4", "gre multipoint" ...; None = default gre ip
     tunnel_destination: str | None = None
@@ -189,8 +192,13 @@ class Interface:
         out.extend(" " + k for k in late)
         if self.negotiation_auto:
             out.append(" negotiation auto")
+        if self.ipv6_unnumbered:
+            out.append(f" ipv6 unnumbered {self.ipv6_unnumbered}")
+        out.extend(f" ipv6 address {a}" for a in sorted(self.ipv6_addresses, key=lambda a: "link-local" not in a))
         if self.ipv6_enable:
             out.append(" ipv6 enable")
+        if self.ipv6_mtu:
+            out.append(f" ipv6 mtu {self.ipv6_mtu}")
         if self.tunnel_source:
             out.append(f" tunnel source {self.tunnel_source}")
         if self.tunnel_mode:
@@ -213,6 +221,50 @@ class Interface:
         return out
 
     # -- state for show commands ----------------------------------------------------------------------
+    def ipv6_global(self, cfg) -> list[tuple[str, int]]:
+        """The global IPv6 addresses (address, prefix length): configured, eui-64 ones with the interface id
+        from the MAC (config/render.py's), or borrowed with `ipv6 unnumbered`."""
+        import ipaddress  # noqa: PLC0415
+
+        if self.ipv6_unnumbered:
+            other = cfg.interfaces.by_name(self.ipv6_unnumbered)
+            return other.ipv6_global(cfg) if other is not None and other is not self else []
+        out = []
+        for a in self.ipv6_addresses:
+            if a.endswith(" link-local"):
+                continue
+            text = a.split()[0]
+            iface = ipaddress.IPv6Interface(text)
+            addr = iface.ip
+            if a.endswith(" eui-64"):
+                addr = iface.network.network_address + self.eui64_id()
+            out.append((str(addr), iface.network.prefixlen))
+        return out
+
+    def ipv6_link_local(self) -> str | None:
+        """The link-local address: configured, else FE80:: with the EUI-64 id when IPv6 is on here."""
+        import ipaddress  # noqa: PLC0415
+
+        for a in self.ipv6_addresses:
+            if a.endswith(" link-local"):
+                return str(ipaddress.IPv6Address(a.split()[0]))
+        if self.ipv6_addresses or self.ipv6_enable or self.ipv6_unnumbered:
+            return str(ipaddress.IPv6Address("fe80::") + self.eui64_id())
+        return None
+
+    def eui64_id(self) -> int:
+        """The modified EUI-64 interface id of this interface's MAC (RFC 4291 appendix A); interfaces without
+        a MAC use the router's first one, as IOS does for tunnels and loopbacks (our stand-in MAC)."""
+        try:
+            from .render import mac_of  # noqa: PLC0415  (another issue's MAC model, when present)
+
+            mac = mac_of(self)
+        except Exception:  # noqa: BLE001
+            mac = f"aabb.cc00.{0x100 + len(self.number):04x}"
+        b = bytes.fromhex(mac.replace(".", "").replace(":", ""))
+        eui = bytes([b[0] ^ 0x02]) + b[1:3] + b"\xff\xfe" + b[3:6]
+        return int.from_bytes(eui, "big")
+
     def address(self, cfg) -> tuple[str, str] | None:
         """The primary address, or the borrowed one for `ip unnumbered`."""
         if self.ip_address:

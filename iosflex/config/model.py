@@ -28,6 +28,7 @@ ORDER = {
     "kept_pre_domain": 105,  # mmi, ip icmp, ip dhcp
     "ip_domain": 110,
     "kept_post_domain": 115,  # ip cef, ipv6 cef, multilink, subscriber
+    "ipv6_routing": 116,  # ipv6 unicast-routing
     "pki": 120,
     "kept_post_pki": 125,  # license, diagnostic, spanning-tree, archive
     "username": 130,
@@ -48,6 +49,7 @@ ORDER = {
     "kept_routing": 240,  # router bgp/ospf/eigrp..., virtual-service
     "kept_ip": 245,  # ip forward-protocol, ip bgp-community, ip http
     "ip_local_pool": 250,
+    "ipv6_local_pool": 251,
     "ip_route": 260,
     "kept_ip_route": 261,  # ip route to Null0
     "kept_ip_post_route": 262,  # ip tftp/ftp/scp, ip sla

@@ -70,7 +70,7 @@ class Initiator:
                  eap_identity: str | bytes | None = None, eap_password: str | bytes | None = None,
                  eap_methods=None, eap_silent: bool = False, ts=None, esp_integ=None, subnets=(),
                  anyconnect=None, reconnect: bool = False, dpd_every: float | None = None, behind_nat: bool = False,
-                 report_auth_failure: bool = False):
+                 report_auth_failure: bool = False, families: tuple = (4,)):
         """`psk_verify`: the key the responder's AUTH is checked with when it differs from ours (asymmetric
         pre-shared keys, e.g. AAA's ikev2-password-local/-remote); default `psk`.
 
@@ -87,6 +87,9 @@ class Initiator:
         answers anything (a laptop asleep).  `behind_nat`: the NAT detection hashes name a private address
         (192.168.0.2) instead of `local`, as behind a NAT that keeps the port: both sides then see NAT and the
         client floats to port 4500 on its side's same port.
+
+        `families`: the address families the CFG_REQUEST asks for (4: INTERNAL_IP4_ADDRESS/DNS, 6:
+        INTERNAL_IP6_ADDRESS/DNS; both: a dual-stack client); `address6` keeps "ADDR/PLEN" from the reply.
 
         `report_auth_failure`: when the responder's AUTH does not verify, send INFORMATIONAL
         N(AUTHENTICATION_FAILED) as RFC 7296 §2.21.2 says (strongSwan does) before giving up.
@@ -169,6 +172,8 @@ class Initiator:
         self.eap_silent = eap_silent
         self.eap_rounds = 0  # IKE_AUTH exchanges that carried EAP from us
         self.report_auth_failure = report_auth_failure
+        self.families = tuple(families)
+        self.address6: str | None = None
         self.orig_initiator = True  # False once the responder rekeyed the IKE SA (it is the new SA's initiator)
         self.old_sas: dict[tuple[bytes, bytes], list] = {}  # (SPIi, SPIr) -> [c_in, c_out, orig_initiator]
         self.peer_rekeys = 0  # CREATE_CHILD_SA rekeys the responder started (answered)
@@ -327,8 +332,12 @@ class Initiator:
                 from .reconnect import ATTRS  # noqa: PLC0415
 
                 extra = [C.CPAttr(t) for t in ATTRS.values()]
-            payloads.append(C.CP(A.CFG_REQUEST, [C.CPAttr(A.INTERNAL_IP4_ADDRESS), C.CPAttr(A.INTERNAL_IP4_DNS),
-                                                 *subnets, *extra]))
+            fam = []
+            if 4 in self.families:
+                fam += [C.CPAttr(A.INTERNAL_IP4_ADDRESS), C.CPAttr(A.INTERNAL_IP4_DNS)]
+            if 6 in self.families:
+                fam += [C.CPAttr(A.INTERNAL_IP6_ADDRESS), C.CPAttr(A.INTERNAL_IP6_DNS)]
+            payloads.append(C.CP(A.CFG_REQUEST, [*fam, *subnets, *extra]))
         payloads += [C.SA(self._esp_proposals(self.child_spi)), C.TSi(list(self.ts[0])), C.TSr(list(self.ts[1]))]
         if self.transport:
             payloads.append(C.Notify(A.USE_TRANSPORT_MODE))
@@ -416,6 +425,9 @@ class Initiator:
             self.cp_attrs = cp.attrs
             for v in cp.get(A.INTERNAL_IP4_ADDRESS):
                 self.address = str(ipaddress.IPv4Address(v[:4]))
+            for v in cp.get(A.INTERNAL_IP6_ADDRESS):
+                if len(v) == 17:
+                    self.address6 = f"{ipaddress.IPv6Address(v[:16])}/{v[16]}"
             if self.reconnect:
                 from .reconnect import ATTRS  # noqa: PLC0415
 

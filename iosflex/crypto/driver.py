@@ -28,12 +28,64 @@ TICK = 0.5  # seconds between timer runs (retransmissions, DPD, lifetimes, half-
 
 
 def interface_addresses(router) -> list[str]:
-    """Primary IPv4 addresses of the router's interfaces that are up (not `shutdown`)."""
+    """Primary IPv4 addresses and global IPv6 addresses of the router's interfaces that are up (not
+    `shutdown`): IKE listens on both families."""
     out = []
-    for iface in router.config.interfaces.ordered():
-        if iface.ip_address and not iface.shutdown and iface.type != "Virtual-Access":
+    cfg = router.config
+    for iface in cfg.interfaces.ordered():
+        if iface.shutdown or iface.type == "Virtual-Access":
+            continue
+        if iface.ip_address:
             out.append(iface.ip_address[0])
+        if not iface.ipv6_unnumbered:
+            out += [a for a, _ in iface.ipv6_global(cfg)]
     return out
+
+
+def linux_device_addresses6(dev: str) -> list[tuple[str, int]]:
+    """The global IPv6 addresses (address, prefix length) of Linux device `dev` (pyroute2)."""
+    from pyroute2 import IPRoute  # noqa: PLC0415
+
+    with IPRoute() as ipr:
+        idx = ipr.link_lookup(ifname=dev)
+        if not idx:
+            raise OSError(f"no such Linux device {dev!r}")
+        return [(m.get_attr("IFA_ADDRESS"), m["prefixlen"]) for m in ipr.get_addr(index=idx[0], family=socket.AF_INET6)
+                if m["scope"] == 0]
+
+
+def set_linux_device_address6(dev: str, address: str, plen: int) -> None:
+    """Put an IOS interface's IPv6 address on the Linux device, without duplicate address detection (so that
+    it can be bound at once)."""
+    from pyroute2 import IPRoute  # noqa: PLC0415
+
+    IFA_F_NODAD = 0x02
+    with IPRoute() as ipr:
+        idx = ipr.link_lookup(ifname=dev)
+        if not idx:
+            raise OSError(f"no such Linux device {dev!r}")
+        ipr.addr("add", index=idx[0], address=address, prefixlen=plen, family=socket.AF_INET6, flags=IFA_F_NODAD)
+        ipr.link("set", index=idx[0], state="up")
+
+
+def _bind_ipv6(router, iface, dev: str) -> list[str]:
+    """--bind, IPv6: the interface's global addresses the device lacks are set on it; a device address the
+    configuration lacks is written into it (`show` agrees with reality).  Returns the addresses to listen on."""
+    import ipaddress  # noqa: PLC0415
+
+    cfg = router.config
+    have = {ipaddress.IPv6Address(a): p for a, p in linux_device_addresses6(dev)}
+    want = iface.ipv6_global(cfg) if not iface.ipv6_unnumbered else []
+    for a, plen in want:
+        if ipaddress.IPv6Address(a) not in have:
+            set_linux_device_address6(dev, a, plen)
+    if not want and have and not iface.ipv6_unnumbered:
+        from ..config.ipv6 import v6text  # noqa: PLC0415
+
+        iface.ipv6_addresses = [v6text(f"{a}/{p}") for a, p in have.items()] + iface.ipv6_addresses
+        cfg.changed()
+        want = iface.ipv6_global(cfg)
+    return [a for a, _ in want]
 
 
 def linux_device_address(dev: str) -> str | None:
@@ -75,18 +127,22 @@ def resolve_binds(router, binds: dict[str, str], set_address: bool = False) -> l
         iface = router.config.interfaces.by_name(ios_name)
         if iface is None:
             raise ValueError(f"% Invalid interface {ios_name}")
+        six = _bind_ipv6(router, iface, dev)
         if set_address and iface.ip_address:
             set_linux_device_address(dev, *iface.ip_address)
             out.append(iface.ip_address[0])
+            out += six
             continue
         addr = linux_device_address(dev)
-        if addr is None:
+        if addr is None and not six:
             raise OSError(f"Linux device {dev} has no IPv4 address")
-        if iface.ip_address is None:
+        if addr is not None and iface.ip_address is None:
             iface.ip_address = (addr, "255.255.255.0")
             router.config.interfaces.note_address(iface)
             router.config.changed()
-        out.append(addr)
+        if addr is not None:
+            out.append(addr)
+        out += six
     return out
 
 
@@ -213,7 +269,7 @@ class IkeDriver:
     def _open_other(self, src) -> _Endpoint | None:
         """The socket of another local port (the RADIUS client's 1645/1646), opened on first use, bound to the
         source address and port the core chose, so replies come back to it."""
-        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sock = socket.socket(socket.AF_INET6 if ":" in src[0] else socket.AF_INET, socket.SOCK_DGRAM)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((src[0], src[1]))
@@ -244,7 +300,7 @@ class IkeDriver:
                 del self.endpoints[key]
             ep.close()
         for key in want - set(self._da_endpoints):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            sock = socket.socket(socket.AF_INET6 if ":" in key[0] else socket.AF_INET, socket.SOCK_DGRAM)
             try:
                 sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
                 sock.bind(key)

@@ -167,21 +167,38 @@ def _ip4(text: str) -> int:
         raise ValueError(f"{text!r} is not an IPv4 address") from None
 
 
-def narrow_ts(selectors, assigned: str | None):
-    """Responder narrowing (RFC 7296 §2.9) of the initiator's selectors for its own side (TSi): with an
-    address pushed by CFG_REPLY, the /32 of that address inside the first selector that contains it; without
-    one, the IPv4 selectors as proposed.  [] means TS_UNACCEPTABLE."""
-    v4 = [s for s in selectors if s.ts_type == 7]
-    if assigned is None:
-        return v4
-    a = _ip4(assigned)
-    for s in v4:
-        try:
-            if _ip4(s.start) <= a <= _ip4(s.end):
-                return [TrafficSelector(7, s.protocol, s.start_port, s.end_port, assigned, assigned)]
-        except ValueError:
+def _ip_int(text: str, version: int) -> int:
+    try:
+        a = ipaddress.ip_address(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an address") from None
+    if a.version != version:
+        raise ValueError(f"{text!r} is not an IPv{version} address")
+    return int(a)
+
+
+def narrow_ts(selectors, assigned: str | None, assigned6: str | None = None):
+    """Responder narrowing (RFC 7296 §2.9) of the initiator's selectors for its own side (TSi), per family:
+    with an address pushed by CFG_REPLY (IPv4 `assigned`, IPv6 `assigned6`), the host selector of that address
+    inside the first selector of its family that contains it; without one, that family's selectors as
+    proposed.  [] means TS_UNACCEPTABLE."""
+    out = []
+    for ts_type, version, pushed in ((7, 4, assigned), (8, 6, assigned6)):
+        sels = [s for s in selectors if s.ts_type == ts_type]
+        if pushed is None:
+            out += sels
             continue
-    return []
+        a = _ip_int(pushed, version)
+        for s in sels:
+            try:
+                if _ip_int(s.start, version) <= a <= _ip_int(s.end, version):
+                    out.append(TrafficSelector(ts_type, s.protocol, s.start_port, s.end_port, pushed, pushed))
+                    break
+            except ValueError:
+                continue
+    if assigned is not None and not any(s.ts_type == 7 for s in out):
+        return []  # the pushed IPv4 address is outside every IPv4 selector
+    return out
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -1066,6 +1083,7 @@ class IkeSa:
             cp_reply.attrs += [c.CPAttr(t, values[t]) for t in requested if t in values]
         st.smart_dpd = self.rc is not None and not self.settings.dpd_interval
         st.pushed_ip = addr
+        st.pushed_ip6 = res.address6 if cp_reply is not None and res is not None else None
         if cp_req is not None and res.route_accept:  # `route accept any`: the subnets the peer offers
             st.remote_subnets = [(socket.inet_ntoa(a.value[:4]), socket.inet_ntoa(a.value[4:]))
                                  for a in cp_req.attrs if a.type == A.INTERNAL_IP4_SUBNET and len(a.value) == 8]
@@ -1116,7 +1134,7 @@ class IkeSa:
             if ke is None:
                 return [c.Notify(A.NO_PROPOSAL_CHOSEN)]
             return [c.Notify(A.INVALID_KE_PAYLOAD, choice.dh.to_bytes(2, "big"))]
-        ts_i = narrow_ts(tsi.selectors, self.st.pushed_ip)
+        ts_i = narrow_ts(tsi.selectors, self.st.pushed_ip, self.st.pushed_ip6)
         ts_r = narrow_ts(tsr.selectors, None)
         if not ts_i or not ts_r:
             return [c.Notify(A.TS_UNACCEPTABLE)]

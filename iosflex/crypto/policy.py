@@ -621,7 +621,8 @@ def local_identity(cfg, profile, local_addr: str) -> PeerId:
     ident = profile.identity_local if profile is not None else None
     if ident is not None:
         if ident.kind == "address":
-            return PeerId(ID_IPV4_ADDR, ipaddress.IPv4Address(ident.value).packed)
+            a = ipaddress.ip_address(ident.value)
+            return PeerId(ID_IPV4_ADDR if a.version == 4 else ID_IPV6_ADDR, a.packed)
         if ident.kind == "ipv6":
             return PeerId(ID_IPV6_ADDR, ipaddress.IPv6Address(ident.value.split("/")[0]).packed)
         if ident.kind == "fqdn":

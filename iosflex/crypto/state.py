@@ -106,6 +106,7 @@ class IkeSaState:
     nat_t: str = "not detected"  # "not detected", "detected inside", "detected outside"
     initiator: bool = False
     pushed_ip: str | None = None
+    pushed_ip6: str | None = None  # the INTERNAL_IP6_ADDRESS given (dual stack / IPv6 only)
     remote_subnets: list[tuple[str, str]] = field(default_factory=list)
     virtual_access: str | None = None  # e.g. "Virtual-Access1"
     children: list[ChildSa] = field(default_factory=list)

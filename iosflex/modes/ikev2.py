@@ -212,13 +212,17 @@ def profile_match_inbound_only(ctx):
     ctx.obj.match_inbound_only = not ctx.no
 
 
+from ..config.ipv6 import v6text  # noqa: E402
+
+
 @handler("profile_identity_local")
 def profile_identity_local(ctx):
     a = ctx.args
     if ctx.no:
         ctx.obj.identity_local = None
     elif a.has("address"):
-        ctx.obj.identity_local = M.Identity("address", a.get("addr"))
+        six = a.get("addr6")
+        ctx.obj.identity_local = M.Identity("address", a.get("addr") if six is None else v6text(six))
     elif a.has("dn"):
         ctx.obj.identity_local = M.Identity("dn")
     else:
