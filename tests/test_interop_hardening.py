@@ -10,12 +10,18 @@ router 172.16.1.2, no default route, removed afterwards).  A missing strongSwan 
 * the router's certificate is issued by an intermediate CA the client does not have: the router sends it after
   its own certificate and the client, trusting the root only, connects;
 * a client with rekeying off against router lifetimes of 120 s (IKE and IPsec) stays up five minutes: the
-  router rekeys both before they expire.
+  router rekeys both before they expire;
+* a lossy path during a fragmented IKE_AUTH (fragment 1 of the router's fragmented response lost; this kernel
+  has neither netem nor nftables, so tests/interop/lossy_relay.py drops it on its way, a user-space hop in front
+  of the router: a second address of the router's namespace, reached over the lab's link): the
+  client retransmits every fragment of its request and the router answers once per retransmission, on
+  fragment 1 only (RFC 7383 §2.6.1), not once per fragment.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import sys
 import time
@@ -26,13 +32,16 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from interop import strongswan as S  # noqa: E402
-from interop.netns import Lab  # noqa: E402
+from interop.netns import Lab, popen_in_ns, stop_process  # noqa: E402
 from interop.router import IosflexRouter, ios_startup_config  # noqa: E402
 
 C1, C2 = "c1", "c2"
+RELAY = "172.16.1.202"  # the lossy relay, a second address in the router's namespace (tests/interop/lossy_relay.py)
 CHAIN_ID = "c1.chain.flex.lab"
 
 EXTRA = f"""!
+crypto ikev2 fragmentation mtu 300
+!
 crypto pki trustpoint TP-CHAIN
  enrollment terminal pem
  revocation-check none
@@ -75,6 +84,14 @@ crypto ikev2 profile LIFE
  aaa authorization group psk list local_list default
  lifetime 120
  virtual-template 2
+!
+crypto ikev2 profile LOSSY
+ match identity remote fqdn domain lossy.flex.lab
+ identity local fqdn {S.ROUTER_FQDN}
+ authentication remote pre-share key {S.PSK}
+ authentication local pre-share key {S.PSK}
+ aaa authorization group psk list local_list default
+ virtual-template 1
 !
 crypto ikev2 profile CHAIN
  match identity remote fqdn domain chain.flex.lab
@@ -177,13 +194,15 @@ def client_swanctl(i: int) -> dict:
         "refuse": psk_conn(f"{me}.refuse.flex.lab"),
         "tiny": psk_conn(f"{me}.tiny.flex.lab"),
         "life": psk_conn(f"{me}.life.flex.lab"),
+        "lossy": psk_conn(f"{me}.lossy.flex.lab", remote=RELAY),
     }
+    conns["lossy"]["fragmentation"] = "force"
     chain = S.client_conn("rsa", CHAIN_ID, group=19)
     chain["local"] = {"auth": "pubkey", "certs": "chain-client.crt", "id": CHAIN_ID}
     chain["remote"] = {"auth": "pubkey", "cacerts": "chain-root.crt", "id": S.ROUTER_FQDN}
     conns["chain"] = chain
     secrets = {f"ike-{n}": {"id-a": f"{me}.{n}.flex.lab", "id-b": S.ROUTER_FQDN, "secret": f'"{S.PSK}"'}
-               for n in ("refuse", "tiny", "life")}
+               for n in ("refuse", "tiny", "life", "lossy")}
     return {"connections": conns, "secrets": secrets}
 
 
@@ -192,8 +211,8 @@ def clients(lab, chain, tmp_path_factory):
     out = []
     try:
         for i, host in enumerate(lab.client_hosts):
-            ch = S.Charon(host, tmp_path_factory.mktemp(f"client{i + 1}"), "client", S.strongswan_conf("client"),
-                          client_swanctl(i))
+            conf = S.strongswan_conf("client", extra={"fragment_size": 300})  # IKE_AUTH in fragments
+            ch = S.Charon(host, tmp_path_factory.mktemp(f"client{i + 1}"), "client", conf, client_swanctl(i))
             chain.install(ch.swanctl_dir)
             ch.start()
             out.append(ch)
@@ -318,3 +337,31 @@ def test_client_without_rekeying_against_router_lifetimes_of_120s(clients, route
     log = router.tail(2000)
     assert "Rekeying IKEv2 SA" in log and "Rekeying IPsec SA" in log, log[-3000:]
     assert "lifetime expired" not in log
+
+
+def test_lossy_path_during_fragmented_ike_auth(lab, clients, router, tmp_path):
+    c = clients[0]
+    lab.add_address(lab.router, f"{RELAY}/32", dev="eth0")
+    stats = tmp_path / "relay.json"
+    relay = popen_in_ns(lab.router.ns, [sys.executable, str(Path(__file__).resolve().parent / "interop" /
+                                                             "lossy_relay.py"), RELAY, RELAY, "172.16.1.2", "1",
+                                        str(stats)])
+    try:
+        before = router.tail(100000).count("Retransmitting packet")
+        time.sleep(0.3)
+        ok, log, err = c.vici.initiate("lossy", "net", timeout_ms=15000)
+        assert ok, "\n".join(log[-25:]) + diag(router, c)
+        st = json.loads(stats.read_text())
+    finally:
+        stop_process(relay)
+    text = c.log_text()
+    assert "splitting IKE message" in text or "EF(" in text or "fragment" in text.lower(), text[-2000:]
+    assert st["dropped"] == 1, st
+    frags_per_request = st["ikeauth_req"] // max(1, st["ikeauth_req_frag1"])
+    assert frags_per_request >= 2, st  # the request went in fragments
+    retransmitted = st["ikeauth_req_frag1"] - 1
+    assert retransmitted >= 1, st  # the lost fragment made the client retransmit its whole request
+    answered = router.tail(100000).count("Retransmitting packet") - before
+    assert answered == retransmitted, (st, answered)  # once per retransmitted request, not once per fragment
+    frags_per_response = st["ikeauth_resp"] // (1 + retransmitted)
+    assert frags_per_response >= 2 and st["ikeauth_resp"] == frags_per_response * (1 + retransmitted), st
