@@ -244,6 +244,8 @@ class SimNet:
         if "esp-integ" in opts:
             integ = {"sha1": A.AUTH_HMAC_SHA1_96, "sha256": A.AUTH_HMAC_SHA2_256_128}
             kw["esp_integ"] = [integ[i] for i in opts["esp-integ"].split(",")]
+        if "families" in opts:  # what the CFG_REQUEST asks for: 4, 6 or 4,6 (dual stack)
+            kw["families"] = tuple(int(f) for f in opts["families"].split(","))
         if "subnets" in opts:  # the subnets behind the peer, offered in its CFG_REQUEST (route accept any)
             import ipaddress  # noqa: PLC0415
 

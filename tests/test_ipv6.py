@@ -187,3 +187,43 @@ def test_ipv6_pool_address_choice():
     assert p.size == 3 and [p.address(i) for i in range(3)] == ["2001:db8::1", "2001:db8::2", "2001:db8::3"]
     q = Ipv6Pool("q", "2001:DB8::/48", 64)
     assert q.size == 65536 and q.address(1) == "2001:db8:0:1::1"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# IPv6 attributes from RADIUS (the chapter's ipsec:ipv6-addr-pool, ipsec:addrv6, ipsec:prefix-len,
+# ipsec:ipv6-dns-servers-addr, route-set ... ipv6), through the simulated RADIUS server
+# ---------------------------------------------------------------------------------------------------------------
+
+RADIUS_GROUP = """
+crypto ikev2 profile default
+ aaa authorization group psk list aaa_list1 grp1
+ipv6 local pool radpool 2001:DB8:BEEF::/64 128
+"""
+
+
+def test_radius_ipv6_pool_dns_and_route_set_for_a_dual_stack_client():
+    from test_aaa_flow import connect, make
+
+    r, net, _ = make(RADIUS_GROUP)
+    net.directive("radius user grp1 password=cisco Framed-Pool=flexvpn_pool "
+                  "Cisco-AVPair=ipsec:ipv6-addr-pool=radpool Cisco-AVPair=ipsec:ipv6-dns-servers-addr=2001:db8::53 "
+                  "'Cisco-AVPair=ipsec:route-set=remote ipv6 2001:db8:ff::/64'")
+    ini = connect(net, psk="pre_shared_key", families="4,6")
+    assert ini.established, ini.failed
+    assert ini.address == "10.10.10.1" and ini.address6 == "2001:db8:beef::1/128"
+    got = {(a.type, a.value) for a in ini.cp_attrs}
+    assert (A.INTERNAL_IP6_DNS, bytes.fromhex("20010db8000000000000000000000053")) in got
+    assert (A.INTERNAL_IP6_SUBNET, bytes.fromhex("20010db800ff00000000000000000000") + bytes([64])) in got
+    assert r.pools.used("v6:radpool") == 1
+
+
+def test_radius_fixed_ipv6_address_and_prefix_length_for_an_ipv6_only_client():
+    from test_aaa_flow import connect, make
+
+    r, net, _ = make(RADIUS_GROUP)
+    net.directive("radius user grp1 password=cisco Cisco-AVPair=ipsec:addrv6=2001:db8:77::9 "
+                  "Cisco-AVPair=ipsec:prefix-len=64")
+    ini = connect(net, psk="pre_shared_key", families="6")
+    assert ini.established, ini.failed
+    assert ini.address is None and ini.address6 == "2001:db8:77::9/64"
+    assert r.pools.used("flexvpn_pool") == 0 and r.pools.used("v6:radpool") == 0
