@@ -16,6 +16,7 @@ from pathlib import Path
 from . import __version__, modes
 from .config.model import RunningConfig
 from .aaa.pools import AddressPools
+from .clock import RouterClock
 from .logbus import LogBus
 from .remote.vty import LineTable
 from .parser.graph import Grammar
@@ -92,7 +93,8 @@ class Router:
         self.booted = time.monotonic()
         self.debug: set[str] = set()  # enabled debug flags, e.g. {"crypto ikev2", "crypto ikev2 internal"}
         # per-router services (iosflex/services.py fills the engines in when a driver starts)
-        self.logbus = LogBus()
+        self.logbus = LogBus(self)
+        self.clock = RouterClock(self)  # calendar and uptime from the driver's clock (iosflex/clock.py)
         self.sessions = SessionTable()
         self.pools = AddressPools()  # `ip local pool` leases
         self.vaccess = VaccessRegistry(self)  # per-session virtual-access interfaces (interfaces/vaccess.py)

@@ -47,6 +47,8 @@ class Services:
         self.aaa = AaaService(router, self.sessions, self.radius)
         if epoch_offset is None:  # the cores' `now` is the driver's clock; certificates need the calendar
             epoch_offset = time.time() - self.clock()
+        self.epoch_offset = epoch_offset  # the calendar, for the log bus and `show clock` (iosflex/clock.py)
+        self.boot = self.clock() - (time.monotonic() - router.booted)  # the router's boot on the driver's clock
         self.crypto = Responder(router, rng=rng, port_map=port_map, epoch_offset=epoch_offset)
         # `aaa server radius dynamic-author`: Disconnect/CoA requests on the configured port (RFC 5176)
         self.dynauth = DynAuthServer(router, self.sessions, self.crypto, epoch_offset=epoch_offset)

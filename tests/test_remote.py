@@ -340,7 +340,8 @@ def test_telnet_server_session_monitor_and_clear_line(tmp_path):
             wr.write(b"terminal monitor\r\n")
             await _read_until(rd, b"Router#")
             logbus.log(r, "%TEST-5-HELLO: monitor works")
-            assert b"%TEST-5-HELLO: monitor works\r\nRouter#" in await _read_until(rd, b"works\r\nRouter#")
+            # no `logging synchronous` on the line: the prompt is not drawn again (tests/test_logging.py)
+            assert b"\r\n%TEST-5-HELLO: monitor works\r\n" in await _read_until(rd, b"works\r\n")
             wr.write(b"show users\r\n")
             out = (await _read_until(rd, b"Router#")).decode()
             assert re.search(r"^\*  2 vty 0     cisco      idle\s+00:00:00 127\.0\.0\.1\r?$", out, re.M), out

@@ -18,6 +18,7 @@ ORDER = {
     "boot": 30,
     "vrf": 35,
     "kept_vrf": 36,  # kept, not emulated (config/kept.py): ip vrf
+    "logging": 38,  # logging buffered / console / monitor (config/logging.py)
     "enable": 40,
     "aaa_new_model": 50,
     "aaa_groups": 60,
@@ -25,6 +26,7 @@ ORDER = {
     "aaa_attr_lists": 80,
     "aaa_dynamic_author": 90,
     "aaa_session_id": 100,
+    "clock": 102,  # clock timezone (config/logging.py)
     "kept_pre_domain": 105,  # mmi, ip icmp, ip dhcp
     "ip_domain": 110,
     "kept_post_domain": 115,  # ip cef, ipv6 cef, multilink, subscriber

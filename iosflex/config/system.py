@@ -19,7 +19,9 @@ class System:
     def render(self, cfg):
         svc = "service password-encryption" if self.password_encryption else "no service password-encryption"
         kept = cfg.kept_system  # kept, not emulated (config/kept.py)
-        return [[f"version {IOS_VERSION}", *kept.service, svc, *kept.platform]]
+        log = cfg.logging  # service timestamps / sequence-numbers (config/logging.py)
+        seq = ["service sequence-numbers"] if log.sequence_numbers else []
+        return [[f"version {IOS_VERSION}", *kept.service, *log.service_lines(), svc, *seq, *kept.platform]]
 
 
 @feature("hostname")

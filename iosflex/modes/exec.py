@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 from .. import __version__
 from ..config import render
@@ -128,10 +127,7 @@ def show_version(ctx):
 
 @handler("show_clock")
 def show_clock(ctx):
-    t = time.time()
-    lt = time.gmtime(t)
-    ms = int((t % 1) * 1000)
-    ctx.write("*" + time.strftime("%H:%M:%S", lt) + f".{ms:03d} UTC " + time.strftime("%a %b %d %Y", lt).replace(" 0", "  "))
+    ctx.write(ctx.router.clock.show_clock())  # iosflex/clock.py: the driver's clock, `clock set`, `clock timezone`
 
 
 @handler("show_terminal")

@@ -97,7 +97,7 @@ class ModeDef:
 
 def _build_spec_parser() -> pp.ParserElement:
     atom_text = (
-        pp.Regex(r"<\d+-\d+>")
+        pp.Regex(r"<-?\d+--?\d+>")
         | pp.Regex(r"%[A-Z_0-9]+")
         | pp.Regex(r"[A-Za-z0-9][A-Za-z0-9_.:/+*-]*")
         | pp.Regex(r"[.@\\]")  # one-character punctuation keywords (name-mangler delimiters)

@@ -85,7 +85,7 @@ TYPES: dict[str, TokenType] = {
     "HEX": TokenType("HEX", "WORD", lambda w: bool(_HEX.match(w)), PRIO_TYPED),
 }
 
-RANGE_RE = re.compile(r"^<(\d+)-(\d+)>$")
+RANGE_RE = re.compile(r"^<(-?\d+)-(-?\d+)>$")  # <-23-23>: a signed range (clock timezone)
 
 
 @lru_cache(maxsize=None)
@@ -96,9 +96,9 @@ def range_type(text: str) -> TokenType:
     lo, hi = int(m.group(1)), int(m.group(2))
 
     def check(word: str, lo: int = lo, hi: int = hi) -> bool:
-        return word.isdigit() and lo <= int(word) <= hi
+        return (word.isdigit() or (word[:1] == "-" and word[1:].isdigit())) and lo <= int(word) <= hi
 
-    return TokenType(text, text, check, PRIO_TYPED)
+    return TokenType(text, f"<{lo} - {hi}>" if lo < 0 else text, check, PRIO_TYPED)
 
 
 def lookup(text: str) -> TokenType | None:

@@ -91,7 +91,8 @@ class VtyConnection:
         self._closed_event = asyncio.Event()
         self._last = self._loop.time()
         entry.disconnect = self.close
-        logbus.bus(router).attach(self, self._monitor_line, self._monitoring)
+        self._pending_log: list[str] = []  # monitor lines of this turn of the loop, written together
+        logbus.bus(router).attach(self, self._monitor_line, self._monitoring, kind="monitor")
 
     # -- life cycle -------------------------------------------------------------------------------------------
     def start(self):
@@ -218,4 +219,21 @@ class VtyConnection:
         return s is not None and s.monitor and not self.closed
 
     def _monitor_line(self, text: str):
-        self.send(self.ld.notice([text]))
+        """Lines that arrive in one turn of the loop go out together: with `logging synchronous` the prompt
+        and the line typed so far are drawn again once after them, without it not at all (IOS)."""
+        if not self._pending_log:
+            self._loop.call_soon(self._flush_log)
+        self._pending_log.append(text)
+
+    def _flush_log(self):
+        lines, self._pending_log = self._pending_log, []
+        if lines and not self.closed:
+            self.send(self.ld.notice(lines, redraw=self._synchronous()))
+
+    def _synchronous(self) -> bool:
+        """`logging synchronous` on this vty's `line vty` block (kept in the line's settings, config/system.py)."""
+        for ln in self.router.config.line.lines:
+            last = ln.last if ln.last is not None else ln.first
+            if ln.kind == self.entry.kind and ln.first <= self.entry.number <= last:
+                return any(k == "logging synchronous" or k.startswith("logging synchronous ") for k in ln.kept)
+        return False

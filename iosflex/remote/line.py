@@ -57,6 +57,7 @@ class LineDiscipline:
         self._paging = None  # the pager (pager.pages) while output waits at ` --More-- `
         self._held = ""  # input that arrived while `run` was waiting on an awaitable
         self._notices: list[str] = []  # log lines that arrived while paging or waiting
+        self._at_line_start = False  # the last output was log lines without a prompt after them
         self.waiting: Any = None  # the awaitable `run` returned, for the driver
         self.closed = False
 
@@ -67,6 +68,7 @@ class LineDiscipline:
 
     def feed(self, data: str) -> str:
         """Characters from the terminal; returns what to write back."""
+        self._at_line_start = False
         if self.waiting is not None or self.closed:
             self._held += data
             return ""
@@ -82,6 +84,7 @@ class LineDiscipline:
 
     def resume(self, result: Any) -> str:
         """The awaited result of `run` (its output lines); processes the input held meanwhile."""
+        self._at_line_start = False
         self.waiting = None
         out: list[str] = []
         self._finish_command(result or [], out)
@@ -91,15 +94,21 @@ class LineDiscipline:
             text += self.feed(held)
         return text
 
-    def notice(self, lines: list[str]) -> str:
-        """Log lines for a terminal (terminal monitor): printed on their own lines, then the prompt and the
-        line typed so far are drawn again.  Held back while paging or waiting."""
+    def notice(self, lines: list[str], redraw: bool = True) -> str:
+        """Log lines for a terminal (terminal monitor): printed on their own lines; with `redraw` (`logging
+        synchronous`) the prompt and the line typed so far are drawn again after them, else the cursor stays
+        at the start of the next line, as IOS leaves it.  Held back while paging or waiting."""
         if self.closed:
             return ""
         if self._paging is not None or self.waiting is not None:
             self._notices.extend(lines)
             return ""
-        return NL + "".join(ln + NL for ln in lines) + self._prompt_and_buffer()
+        text = ("" if self._at_line_start else NL) + "".join(ln + NL for ln in lines)
+        if redraw:
+            self._at_line_start = False
+            return text + self._prompt_and_buffer()
+        self._at_line_start = True
+        return text
 
     # -- keys ---------------------------------------------------------------------------------------------
     def _key(self, ch: str, out: list[str]):
