@@ -227,3 +227,26 @@ def test_radius_fixed_ipv6_address_and_prefix_length_for_an_ipv6_only_client():
     assert ini.established, ini.failed
     assert ini.address is None and ini.address6 == "2001:db8:77::9/64"
     assert r.pools.used("flexvpn_pool") == 0 and r.pools.used("v6:radpool") == 0
+
+
+def test_ipv6_route_and_show_ipv6_route_with_a_session(router):
+    _cfg(router, V6 + "ipv6 route 2001:db8:2::/64 2001:db8:1::1\nipv6 route 2001:db8:3::/64 Ethernet0/0 5\n"
+                      "ipv6 route 2001:db8:4::/64 2001:db8:9::1\n")
+    s = router.session(privileged=True)
+    run = s.run("show running-config")
+    assert "ipv6 route 2001:DB8:2::/64 2001:DB8:1::1" in run and "ipv6 route 2001:DB8:3::/64 Ethernet0/0 5" in run
+    net = Net6(router)
+    ini = net.connect(net.client("2001:db8:1::1", ROUTER6, 7, families=(4, 6), ts=([ANY4, ANY6], [ANY4, ANY6])))
+    assert ini.established
+    out = s.run("show ipv6 route")
+    assert out[0] == f"IPv6 Routing Table - default - {sum(1 for x in out if x[:1] in 'CLS' and '[' in x)} entries"
+    text = "\n".join(out)
+    assert "C   2001:DB8:1::/64 [0/0]\n     via Ethernet0/0, directly connected" in text
+    assert "L   2001:DB8:1::2/128 [0/0]\n     via Ethernet0/0, receive" in text
+    assert "S   2001:DB8:2::/64 [1/0]\n     via 2001:DB8:1::1" in text
+    assert "S   2001:DB8:3::/64 [5/0]\n     via Ethernet0/0" in text
+    assert "2001:DB8:4::" not in text  # its next hop is not reachable
+    assert "S   2001:DB8:CAFE::1/128 [1/0]\n     via Virtual-Access1" in text  # the session's address
+    assert text.endswith("L   FF00::/8 [0/0]\n     via Null0, receive")
+    assert s.feed("configure terminal") is not None
+    assert s.feed("no ipv6 route 2001:db8:7::/64")[0] == "%No matching route to delete"

@@ -64,3 +64,33 @@ class Ipv6LocalPools:
 
     def render(self, cfg):
         return [[p.line() for p in self.pools.values()]] if self.pools else []
+
+
+@dataclass
+class Route6:
+    prefix: str  # "2001:DB8:2::/64" as IOS prints it
+    interface: str | None = None
+    nexthop: str | None = None  # upper case
+    distance: int | None = None
+
+    def key(self):
+        return (self.prefix, self.interface, self.nexthop)
+
+    def line(self) -> str:
+        words = ["ipv6 route", self.prefix]
+        if self.interface:
+            words.append(self.interface)
+        if self.nexthop:
+            words.append(self.nexthop)
+        if self.distance:
+            words.append(str(self.distance))
+        return " ".join(words)
+
+
+@feature("ipv6_route")
+@dataclass
+class Ipv6Routes:
+    routes: list[Route6] = field(default_factory=list)
+
+    def render(self, cfg):
+        return [[r.line() for r in self.routes]] if self.routes else []

@@ -54,6 +54,7 @@ ORDER = {
     "ipv6_local_pool": 251,
     "ip_route": 260,
     "kept_ip_route": 261,  # ip route to Null0
+    "ipv6_route": 263,  # ipv6 route (IOS prints them after the IPv4 statics)
     "kept_ip_post_route": 262,  # ip tftp/ftp/scp, ip sla
     "ip_ssh": 265,
     "ip_access_list": 270,

@@ -132,3 +132,65 @@ def show_ipv6_local_pool(ctx):
             continue
         used = ctx.router.pools.used(f"v6:{p.name}")
         ctx.write(f"{p.name:<22}{p.prefix:<44}{p.size - used:>6}{used:>8}")
+
+
+# ---- ipv6 route -------------------------------------------------------------------------------------------
+
+@handler("config_ipv6_route")
+def config_ipv6_route(ctx):
+    from ..config.ipv6 import Route6  # noqa: PLC0415
+
+    a = ctx.args
+    net = ipaddress.IPv6Network(a.get("prefix6"), strict=False)
+    prefix = v6text(f"{net.network_address}/{net.prefixlen}")
+    nh = a.get("nexthop")
+    if nh is not None:
+        nh = v6text(nh)
+    ifname = ifname_text(ctx, "route") if ctx.args.ifname("route") else None
+    routes = ctx.cfg.ipv6_route.routes
+    key = (prefix, ifname, nh)
+    if ctx.no:
+        keep = [r for r in routes if not (r.prefix == prefix and (nh is None and ifname is None or r.key() == key))]
+        if len(keep) == len(routes):
+            raise CommandError("%No matching route to delete")
+        ctx.cfg.ipv6_route.routes = keep
+        return
+    if nh is None and ifname is None:
+        raise CommandError("% Incomplete command.")
+    new = Route6(prefix, ifname, nh, a.int("distance") if a.get("distance") is not None else None)
+    for k, r in enumerate(routes):
+        if r.key() == key:
+            routes[k] = new
+            return
+    routes.append(new)
+
+
+# IOS 15.x's legend of `show ipv6 route` [U]: as remembered from public IOSv/IOL captures; the reference facts
+# have none.
+ROUTE6_CODES = (
+    "Codes: C - Connected, L - Local, S - Static, U - Per-user Static route",
+    "       B - BGP, R - RIP, H - NHRP, I1 - ISIS L1",
+    "       I2 - ISIS L2, IA - ISIS interarea, IS - ISIS summary, D - EIGRP",
+    "       EX - EIGRP external, ND - ND Default, NDp - ND Prefix, DCE - Destination",
+    "       NDr - Redirect, O - OSPF Intra, OI - OSPF Inter, OE1 - OSPF ext 1",
+    "       OE2 - OSPF ext 2, ON1 - OSPF NSSA ext 1, ON2 - OSPF NSSA ext 2",
+    "       a - Application",
+)
+
+
+@handler("show_ipv6_route")
+def show_ipv6_route(ctx):
+    from ..interfaces import rib6  # noqa: PLC0415
+
+    routes = rib6.table(ctx.router)
+    ctx.write(f"IPv6 Routing Table - default - {len(routes)} entries", *ROUTE6_CODES)
+    for r in routes:
+        net = f"{str(r.network.network_address).upper()}/{r.network.prefixlen}"
+        ctx.write(f"{r.code:<4}{net} [{r.distance}/{r.metric}]")
+        if r.receive:
+            ctx.write(f"     via {r.interface}, receive")
+        elif r.code == "C":
+            ctx.write(f"     via {r.interface}, directly connected")
+        else:
+            via = ", ".join(x for x in (r.next_hop.upper() if r.next_hop else None, r.interface) if x)
+            ctx.write(f"     via {via}")
