@@ -47,12 +47,13 @@ def main() -> int:
             side, port = key.data
             data, addr = key.fileobj.recvfrom(65536)
             v = ike_view(data)
+            out = None
             if side == "front":
                 peer[port] = addr
                 if v and v[0] == 35 and not v[1]:
                     stats["ikeauth_req"] += 1
                     stats["ikeauth_req_frag1"] += v[2] in (0, 1)
-                backs[port].sendto(data, (router_ip, port))
+                out = (backs[port], (router_ip, port))
             else:
                 if v and v[0] == 35 and v[1]:
                     stats["ikeauth_resp"] += 1
@@ -60,11 +61,13 @@ def main() -> int:
                         stats["dropped"] += 1
                         data = None
                 if data is not None and port in peer:
-                    fronts[port].sendto(data, peer[port])
+                    out = (fronts[port], peer[port])
+            # the counters are on disk before the datagram goes on: what the client has seen is counted
             with open(stats_path + ".tmp", "w") as f:
                 json.dump(stats, f)
             os.replace(stats_path + ".tmp", stats_path)  # the test never reads half a file
-
+            if out is not None and data is not None:
+                out[0].sendto(data, out[1])
 
 if __name__ == "__main__":
     sys.exit(main())
