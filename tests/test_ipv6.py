@@ -250,3 +250,13 @@ def test_ipv6_route_and_show_ipv6_route_with_a_session(router):
     assert text.endswith("L   FF00::/8 [0/0]\n     via Null0, receive")
     assert s.feed("configure terminal") is not None
     assert s.feed("no ipv6 route 2001:db8:7::/64")[0] == "%No matching route to delete"
+
+
+def test_outer_ipv6_session_feeds_virtual_template_mode_auto(router):
+    _cfg(router, V6 + "crypto ikev2 profile default\n virtual-template 1 mode auto\n")
+    net = Net6(router)
+    six = net.connect(net.client("2001:db8:1::1", ROUTER6, 7, families=(6,), ts=([ANY6], [ANY6])))
+    four = net.connect(net.client("172.16.1.1", ("172.16.1.2", 500), 8, families=(4,)))
+    assert six.established and four.established
+    modes = {va.iface.tunnel_destination: va.iface.tunnel_mode for va in router.vaccess.ordered()}
+    assert modes == {"2001:db8:1::1": "ipsec ipv6", "172.16.1.1": "ipsec ipv4"}
