@@ -426,3 +426,49 @@ def test_show_crypto_pki_trustpoints_name_status(router):
     assert s.run("show crypto pki trustpoints TP9 status") == ["% Trustpoint TP9 not found"]
     assert [x for x in s.run("show crypto pki trustpoints") if x.startswith("Trustpoint")] == \
         ["Trustpoint TP1:", "Trustpoint TP2:"]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4, 5, 6])
+def test_simultaneous_ike_rekeys_lowest_nonce_rule(router, seed, monkeypatch):
+    """Both ends rekey the IKE SA at once: the router answers the client's rekey (a new SA P), then gets the
+    answer to its own (N); the SA made with the lowest of the four nonces is redundant: when it is ours, we
+    delete N and P carries the session; else P's children and session move to N and we delete the old SA."""
+    from iosflex.crypto.ikesa import IkeSa
+
+    net = Net(router, seed=seed)
+    ini = net.connect(net.client(seed=seed + 40))
+    sa = next(iter(net.resp.sas.values()))
+    sa.rekey_at = net.clock.t
+    sa.due = 0.0
+    ours = net.svc.tick(net.clock.t)
+    theirs = ini.rekey_ike(net.clock.t)
+    seen = {}
+    orig = IkeSa._ike_rekeyed
+
+    def spy(self, msg, now):
+        rk = self.rekeying
+        seen.update(ni=rk.ni, nr=msg.get(C.Nonce).data, peer_min=rk.peer_min, peer=rk.peer, spi=rk.spi)
+        return orig(self, msg, now)
+
+    monkeypatch.setattr(IkeSa, "_ike_rekeyed", spy)
+    n = len(net.from_router)
+    net.run(theirs + ours)
+    assert net.resp.stats.rekey_collisions == 1 and seen["peer"] is not None
+    ours_redundant = min(seen["ni"], seen["nr"]) < seen["peer_min"]
+    mine = sa.old_of  # our new SA (rekeyed_sa points the old one at it)
+    assert mine.our_spi == seen["spi"]
+    peer_made = seen["peer"]
+    # the router's first request after the crossing: a DELETE of the IKE SA it means to end
+    dels = [C.parse_message(d.data) for d in net.from_router[n:]]
+    dels = [m for m in dels if m.exchange == A.INFORMATIONAL and not m.is_response]
+    assert dels, "no DELETE"
+    target = (dels[0].spi_i, dels[0].spi_r)
+    if ours_redundant:
+        assert target == (mine.st.spi_i, mine.st.spi_r) and mine.old_of is peer_made
+        survivor = peer_made
+    else:
+        assert target == (sa.st.spi_i, sa.st.spi_r) and peer_made.old_of is mine
+        survivor = mine
+    assert len(survivor.st.children) == 1 and survivor.old_of is None
+    assert net.resp.session_sa(survivor.st.session_id) is survivor
+    assert len(router.sessions.active()) == 1 and router.sessions.active()[0].ike_sa is survivor.st
