@@ -20,11 +20,12 @@ def build_router(args) -> Router:
         router = Router(args.startup_config)
     else:
         router = Router(default_home() / "startup-config", default_if_missing=True)
-    for rej in router.load_startup():
-        print(f"% startup-config line {rej.lineno}: {rej.line.strip()}", file=sys.stderr)
-        for ln in rej.error:
-            if ln:
-                print(ln, file=sys.stderr)
+    rejected = router.load_startup()
+    if router.startup_problem:
+        print(router.startup_problem, file=sys.stderr)
+    for rej in rejected:
+        for ln in rej.report():
+            print(ln, file=sys.stderr)
     return router
 
 
@@ -46,7 +47,10 @@ def run_batch(router: Router, inp, out) -> int:
         out.write(session.prompt + (line if session.echo else "") + "\n")
         page(session.feed(line), session.length, out.write, read_key, erase="")
         if session.closed:
-            return 0
+            if not session.reloaded:
+                return 0
+            out.write("\n\nPress RETURN to get started.\n\n")  # the router restarted on its startup-config
+            session = router.session(length=0)
     return 0
 
 
@@ -77,6 +81,9 @@ def main(argv=None) -> int:
                          "default none: ESP is counted and dropped)")
     ap.add_argument("--no-console", action="store_true",
                     help="headless: no local console; run until SIGTERM/SIGINT (log lines go to stderr)")
+    ap.add_argument("--exit-on-logout", action="store_true",
+                    help="end the program when the console session ends (exit/logout); by default the console "
+                         "waits for RETURN as IOS does, and the program ends on SIGTERM/SIGINT or Ctrl-D")
     args = ap.parse_args(argv)
     router = build_router(args)
     console = not args.no_console and sys.stdin.isatty() and not args.batch
@@ -100,6 +107,7 @@ def main(argv=None) -> int:
     ssh = parse_endpoint(args.ssh, 2222) if args.ssh else None
     telnet = parse_endpoint(args.telnet, 2323) if args.telnet else None
     return asyncio.run(serve(router, ssh=ssh, telnet=telnet, console=console, ike=ike,
+                             exit_on_logout=args.exit_on_logout,
                              announce=lambda text: print(text, file=sys.stderr, flush=True)))
 
 

@@ -75,11 +75,40 @@ def default_config_text() -> str:
     return resources.files("iosflex").joinpath("data", DEFAULT_CONFIG).read_text()
 
 
+def escape_controls(text: str) -> str:
+    """Control characters as IOS users see them in a report: `^C` for the banner delimiter ETX, `\\xNN` for
+    the others (a tab stays a tab)."""
+    out = []
+    for ch in text:
+        o = ord(ch)
+        if ch == "\t" or (o >= 32 and o != 127 and not 0x80 <= o < 0xA0):
+            out.append(ch)
+        elif o < 32:
+            out.append("^" + chr(o + 64))
+        else:
+            out.append(f"\\x{o:02x}")
+    return "".join(out)
+
+
 @dataclass
 class Rejected:
     lineno: int
     line: str
     error: list[str]
+    caret: int | None = None  # index in `line` of the character the parser stopped at (`% Invalid input`)
+
+    def report(self, source: str = "startup-config") -> list[str]:
+        """`% startup-config line N: LINE`, the caret under the failing character of LINE as printed (control
+        characters escaped), then IOS's message."""
+        lead = len(self.line) - len(self.line.lstrip())
+        head = f"% {source} line {self.lineno}: "
+        out = [head + escape_controls(self.line.strip())]
+        errors = [ln for ln in self.error if ln]
+        if self.caret is not None:
+            col = len(head) + len(escape_controls(self.line[lead:max(lead, self.caret)]))
+            out.append(" " * col + "^")
+            errors = [ln for ln in errors if ln.strip() != "^"]
+        return out + errors
 
 
 class Router:
@@ -101,6 +130,7 @@ class Router:
         self.lines = LineTable()  # console and vty lines in use (show users, show line, clear line)
         self.pki_keys: dict = {}  # key-pair label -> private key (config/pki.py; kept beside the startup-config)
         self.services = None
+        self.startup_problem: str | None = None  # why the startup-config could not be read (as is)
         self.crypto = None
         self.radius = None
         self.aaa = None
@@ -130,9 +160,10 @@ class Router:
                 break
             if strip_prompts and _SHOW_HEADER.match(line.strip()):
                 continue
+            s.last_caret = None
             out = s.run(line)
             if s.last_error:
-                rejected.append(Rejected(n, line, out))
+                rejected.append(Rejected(n, line, out, getattr(s, "last_caret", None)))
             if not s.in_config:  # an `exit` too many: stay in configuration mode
                 s.end()
                 s.push("config")
@@ -145,14 +176,74 @@ class Router:
     # -- startup-config -----------------------------------------------------------------------------
     def load_startup(self) -> list[Rejected]:
         text = self.startup_text()
-        return self.apply_config(text) if text else []
+        rejected = self.apply_config(text) if text else []
+        self.saved_text = self.running_config_text()
+        return rejected
+
+    def config_modified(self) -> bool:
+        """The running-config differs from what start-up or the last `write memory` left (reload's `Save?`)."""
+        return self.running_config_text() != getattr(self, "saved_text", None)
 
     def startup_text(self) -> str | None:
-        if self.startup_path is not None and self.startup_path.exists():
-            return self.startup_path.read_text()
+        """The startup-config's text; None when there is none (or it was erased, or it cannot be read:
+        `startup_problem` then says why in one line).  A file that is not UTF-8 (a Windows-1252 banner) is read
+        as Windows-1252, with a note in `startup_problem`."""
+        self.startup_problem = None
+        path = self.startup_path
+        if path is not None and (path.exists() or path.is_symlink()):
+            try:
+                data = path.read_bytes()
+            except IsADirectoryError:
+                self.startup_problem = f"% Cannot read startup-config {path}: it is a directory; starting blank"
+                return None
+            except OSError as e:
+                reason = (e.strerror or str(e)).lower()
+                self.startup_problem = f"% Cannot read startup-config {path}: {reason}; starting blank"
+                return None
+            if data.startswith(b"\xef\xbb\xbf"):
+                data = data[3:]
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as e:
+                lineno = data.count(b"\n", 0, e.start) + 1
+                text = data.decode("cp1252", errors="replace")
+                self.startup_problem = (f"% startup-config {path} is not UTF-8 (byte 0x{data[e.start]:02X} on line "
+                                        f"{lineno}): read as Windows-1252")
+            return text if text.strip() else None
         if self.default_if_missing:
             return default_config_text()
         return None
+
+    def erase_startup(self) -> None:
+        """`write erase`: the startup-config becomes empty (an empty file: the next start is blank, not the
+        embedded default)."""
+        if self.startup_path is None:
+            self.startup_path = Path(os.environ.get("IOSFLEX_HOME", Path.home() / ".iosflex")) / "startup-config"
+        self.save("")
+
+    def reload(self, by=None) -> list[Rejected]:
+        """`reload`: the IKE SAs go (DELETEs to the peers), every remote session drops, the console session
+        ends (`Press RETURN to get started.`), and the router starts again on its startup-config."""
+        if self.services is not None and getattr(self.services, "crypto", None) is not None:
+            try:
+                self.services.clear_crypto(remote=None)
+            except Exception:  # noqa: BLE001  the restart goes on whatever the engine says
+                pass
+        for e in list(self.lines.vty.values()):
+            if e.session is not None:
+                e.session.closed = True
+            if e.session is not by:
+                e.disconnect()
+        con = self.lines.console
+        for s in {id(x): x for x in [by, con.session if con else None] if x is not None}.values():
+            s.closed = True
+            s.reloaded = True
+        self.config.__init__()
+        self.debug.clear()
+        self.booted = time.monotonic()
+        rejected = self.load_startup()
+        self.reloads = getattr(self, "reloads", 0) + 1
+        return rejected
 
     def save(self, text: str | None = None) -> Path:
         """write memory (or `copy FILE startup-config` with `text`): write to a temporary file, fsync, rename
@@ -168,6 +259,8 @@ class Router:
                 f.flush()
                 os.fsync(f.fileno())
             os.replace(tmp, path)
+            if text is None:
+                self.saved_text = self.running_config_text()
             dfd = os.open(path.parent, os.O_DIRECTORY)
             try:
                 os.fsync(dfd)

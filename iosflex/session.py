@@ -79,6 +79,10 @@ class Session:
         self.closed = False
         self.monitor = False
         self.last_error = False  # the last line run was rejected
+        self.last_caret: int | None = None  # where the last `% Invalid input` caret pointed, in the line
+        self.history: dict[str, list[str]] = {"exec": [], "config": []}  # `show history`, per mode as IOS
+        self.history_size = 10  # IOS's default `history size`
+        self.reloaded = False  # closed by `reload` (the console shows `Press RETURN to get started.`)
 
     # -- state --------------------------------------------------------------------------------------
     @property
@@ -105,6 +109,15 @@ class Session:
     @property
     def echo(self) -> bool:
         return self.pending[2] if self.pending else True
+
+    def remember(self, line: str) -> None:
+        """A typed command line, into the history of the mode it was typed in (EXEC or configuration)."""
+        hist = self.history["config" if self.in_config else "exec"]
+        hist.append(line.strip())
+        del hist[: -self.history_size]
+
+    def history_of_mode(self) -> list[str]:
+        return list(self.history["config" if self.in_config else "exec"])
 
     def push(self, mode: str, obj: object = None):
         self.stack.append(Frame(self.router.grammar.modes[mode], obj))
@@ -141,6 +154,7 @@ class Session:
         stripped = line.strip()
         if not stripped:
             return []
+        self.remember(line)
         if self.in_config and stripped.startswith("!"):
             return []
         res, depth = self._match(line)
@@ -192,6 +206,7 @@ class Session:
 
     def error_lines(self, line: str, res: Result) -> list[str]:
         if res.status == "invalid":
+            self.last_caret = res.caret
             return [" " * (len(self.prompt) + res.caret) + "^", INVALID, ""]
         if res.status == "incomplete":
             return [INCOMPLETE, ""]

@@ -833,10 +833,12 @@ async def _sleep_and_reconnect(args, ini: Initiator, kw: dict) -> Initiator:
 
 def _build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="iosflex client", description="IKEv2 reference initiator")
-    ap.add_argument("--peer", required=True)
-    ap.add_argument("--port", type=int, default=500)
-    ap.add_argument("--natt-port", type=int, default=4500)
-    ap.add_argument("--psk")
+    ap.add_argument("--peer", required=True, help="the router's address (IPv4 or IPv6)")
+    ap.add_argument("--port", type=int, default=500, help="the router's IKE port (default 500; the router's "
+                    "--ike-ports first value)")
+    ap.add_argument("--natt-port", type=int, default=4500, help="the router's NAT-T port (default 4500; the "
+                    "router's --ike-ports second value)")
+    ap.add_argument("--psk", help="pre-shared key (both directions)")
     ap.add_argument("--id", help="fqdn:NAME, email:A@B, address:A.B.C.D, key-id:X, dn:CN=..,O=.. (default: "
                     "the certificate's subject with --cert, else fqdn:router1.domain1); with --count, {n} in it "
                     "becomes each client's number (fqdn:user{n}.domain1), so that each is a peer of its own")
@@ -860,12 +862,16 @@ def _build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--reconnect", action="store_true", help="ask for the auto-reconnect attributes (AnyConnect)")
     ap.add_argument("--sleep-after", type=float, default=None, help="with --reconnect: seconds up before sleeping")
     ap.add_argument("--sleep-for", type=float, default=0.0, help="with --reconnect: seconds asleep, then reconnect")
-    ap.add_argument("--cfg-request", action="store_true")
-    ap.add_argument("--count", type=int, default=1)
-    ap.add_argument("--groups", default="19")
-    ap.add_argument("--encr", default="aes-cbc-256")
-    ap.add_argument("--timeout", type=float, default=30.0)
-    ap.add_argument("--hold", type=float, default=0.0, help="seconds to keep the SAs before deleting them")
+    ap.add_argument("--cfg-request", action="store_true",
+                    help="send a CFG_REQUEST (address, DNS, subnets) and print the address the router gives")
+    ap.add_argument("--count", type=int, default=1, help="number of clients, run at the same time (default 1)")
+    ap.add_argument("--groups", default="19", help="DH groups to offer, comma-separated, the first in KE "
+                    "(default 19)")
+    ap.add_argument("--encr", default="aes-cbc-256",
+                    help="IKE ciphers to offer, comma-separated: " + ", ".join(ENCR_NAMES) + " (default aes-cbc-256)")
+    ap.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each SA (default 30)")
+    ap.add_argument("--hold", type=float, default=0.0, help="seconds to keep the SAs up, then delete them "
+                    "(IKE DELETE; also on Ctrl-C or SIGTERM); default 0: leave them to the router's DPD")
     return ap
 
 
@@ -943,13 +949,65 @@ async def _run(args) -> int:
               + (f" address {again.address}" if again.address else ""))
         return 0 if again.established else 1
     if args.hold:
-        await asyncio.sleep(args.hold)
+        up = [ini for ini in res if ini.established]
+        try:
+            await _hold(up, args.hold)
+        finally:  # the time is up, or Ctrl-C / SIGTERM cancelled the hold: the SAs go either way
+            gone = await _delete_all(up)
+            print(f"{gone}/{len(up)} deleted")
     return 0 if ok == len(res) else 1
+
+
+async def _hold(inis: list, seconds: float) -> None:
+    """Keep the SAs for `seconds`, answering and retransmitting as they need (DPD, the router's requests)."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        await asyncio.sleep(min(0.25, max(0.0, end - time.monotonic())))
+        for ini in inis:
+            ini._send(ini.tick(time.monotonic()))  # type: ignore[attr-defined]
+
+
+async def _delete_all(inis: list, wait: float = 3.0) -> int:
+    """Send an IKE DELETE on each SA still up and wait (at most `wait` seconds) for the answers; the number
+    the router acknowledged."""
+    live = [ini for ini in inis if not ini.deleted]
+    end = time.monotonic() + 1.0
+    while any(ini.pending for ini in live) and time.monotonic() < end:  # let a DPD in flight finish
+        await asyncio.sleep(0.05)
+    for ini in live:
+        ini._send(ini.delete(time.monotonic()))  # type: ignore[attr-defined]
+    end = time.monotonic() + wait
+    while not all(ini.deleted for ini in live) and time.monotonic() < end:
+        await asyncio.sleep(0.05)
+        for ini in live:
+            if not ini.deleted:
+                ini._send(ini.tick(time.monotonic()))  # type: ignore[attr-defined]
+    for ini in live:
+        for t in getattr(ini, "_transports", ()):
+            t.close()
+    return sum(1 for ini in live if ini.deleted)
 
 
 def main(argv=None) -> int:
     args = _build_parser().parse_args(argv)
-    return asyncio.run(_run(args))
+
+    async def run() -> int:
+        import signal  # noqa: PLC0415
+
+        task = asyncio.current_task()
+        try:  # SIGTERM as Ctrl-C: the hold ends and the SAs are deleted
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        except (NotImplementedError, RuntimeError):
+            pass
+        try:
+            return await _run(args)
+        except asyncio.CancelledError:
+            return 130
+
+    try:
+        return asyncio.run(run())
+    except KeyboardInterrupt:
+        return 130
 
 
 if __name__ == "__main__":

@@ -712,6 +712,10 @@ class Responder:
         spi_i, spi_r = spi if spi is not None else (st.spi_i, st.spi_r)
         if src is None:
             src, dst = (st.local, st.remote) if direction == "send" else (st.remote, st.local)
+        if direction == "send":  # our side with the port really in use (`--ike-ports`), not the engine's 500/4500
+            src = (src[0], self._wire_port(src[1]))
+        else:
+            dst = (dst[0], self._wire_port(dst[1]))
         names = C.payload_tokens(payloads)
         xname = A.EXCHANGE_NAMES.get(exchange, str(exchange))
         if direction == "recv":

@@ -8,6 +8,7 @@ used by the CLI".
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from ..crypto import debug as dbg
@@ -40,7 +41,13 @@ def _call(engine, *names) -> list:
 
 
 def _sas(engine) -> list:
-    return _call(engine, "sa_states", "ike_sas")
+    """The SA states, our endpoint with the UDP port really in use: the driver may listen elsewhere than on
+    500/4500 (`--ike-ports`), the engine's own port numbers stay 500/4500."""
+    sas = _call(engine, "sa_states", "ike_sas")
+    pm = getattr(engine, "port_map", None) or {}
+    if any(k != v for k, v in pm.items()):
+        sas = [dataclasses.replace(s, local=(s.local[0], pm.get(s.local[1], s.local[1]))) for s in sas]
+    return sas
 
 
 def _sessions(ctx) -> list:
@@ -57,7 +64,13 @@ def show_crypto_ikev2_sa(ctx):
 @handler("show_crypto_session")
 def show_crypto_session(ctx):
     e = _engine(ctx)
-    ctx.write(*show.crypto_session(_sessions(ctx), _now(e), detail=ctx.args.has("detail")))
+    sessions = _sessions(ctx)
+    pm = getattr(e, "port_map", None) or {}
+    if any(k != v for k, v in pm.items()):  # our endpoint with the port really in use (`--ike-ports`)
+        sessions = [dataclasses.replace(s, ike_sa=dataclasses.replace(
+            s.ike_sa, local=(s.ike_sa.local[0], pm.get(s.ike_sa.local[1], s.ike_sa.local[1]))))
+            if getattr(s, "ike_sa", None) is not None else s for s in sessions]
+    ctx.write(*show.crypto_session(sessions, _now(e), detail=ctx.args.has("detail")))
 
 
 @handler("show_crypto_ipsec_sa")

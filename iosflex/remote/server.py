@@ -71,17 +71,22 @@ class RemoteServer:
         self.servers.clear()
 
 
-async def run_console_async(router) -> None:
-    """The local console (prompt_toolkit) as one more task on the loop; log lines appear above the prompt."""
+CON_AVAILABLE = "\n{host} con0 is now available\n\n\n\n\n\nPress RETURN to get started.\n"
+RELOADED = "\n\nPress RETURN to get started.\n"
+
+
+async def run_console_async(router, exit_on_logout: bool = False) -> None:
+    """The local console (prompt_toolkit) as one more task on the loop; log lines appear above the prompt.
+
+    `exit` / `logout` end the EXEC session as on IOS (`Router con0 is now available`, `Press RETURN to get
+    started.`, then a new session at `Router>`); `reload` restarts the router and does the same.  The task
+    ends on end-of-file (Ctrl-D), or at `exit` with `exit_on_logout` (`--exit-on-logout`)."""
     from prompt_toolkit import PromptSession
     from prompt_toolkit.application import run_in_terminal
 
     from ..console import CTRL_Z, _read_key, key_bindings
     from ..pager import apage
 
-    session = router.session()
-    table(router).set_console(Entry("con", 0, "console", session=session))
-    ps = PromptSession(key_bindings=key_bindings(session))
     loop = asyncio.get_running_loop()
 
     def write(s: str):
@@ -91,14 +96,34 @@ async def run_console_async(router) -> None:
     def console_log(line: str):
         run_in_terminal(lambda: print(line), in_executor=False)
 
+    def new_session():
+        s = router.session()
+        table(router).set_console(Entry("con", 0, "console", session=s))
+        return s, PromptSession(key_bindings=key_bindings(s))
+
+    session, ps = new_session()
     logbus.bus(router).attach("console", console_log)
     try:
-        while not session.closed:
+        while True:
+            if session.closed:  # exit, logout, or a reload (typed here or on a vty)
+                if exit_on_logout and not session.reloaded:
+                    break
+                write(RELOADED if session.reloaded else CON_AVAILABLE.format(host=router.config.hostname.name))
+                try:
+                    await PromptSession().prompt_async("")
+                except EOFError:
+                    break
+                except KeyboardInterrupt:
+                    pass
+                session, ps = new_session()
+                continue
             try:
                 line = await ps.prompt_async(session.prompt, is_password=not session.echo)
             except EOFError:
                 break
             except KeyboardInterrupt:
+                continue
+            if session.closed:  # reloaded from a vty while this prompt waited
                 continue
             if line == CTRL_Z:
                 if session.in_config:
@@ -119,8 +144,8 @@ async def run_console_async(router) -> None:
 
 
 async def serve(router, ssh: tuple[str, int] | None = None, telnet: tuple[str, int] | None = None,
-                console: bool = True, announce=print, ike: dict | None = None) -> int:
-    """Run until the console exits (with a console) or SIGTERM/SIGINT (headless).  `ike`: the keyword
+                console: bool = True, announce=print, ike: dict | None = None, exit_on_logout: bool = False) -> int:
+    """Run until SIGTERM/SIGINT, or the console's end of file (Ctrl-D) or `exit` with `exit_on_logout`.  `ike`: the keyword
     arguments of crypto.driver.start (binds, ports, host_addresses) to run the IKEv2 responder too; without it
     the router's services (AAA, RADIUS) run all the same, with no IKE socket."""
     from ..crypto import driver
@@ -157,14 +182,14 @@ async def serve(router, ssh: tuple[str, int] | None = None, telnet: tuple[str, i
         return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT) if not console else (signal.SIGTERM,):
+    for sig in (signal.SIGTERM, signal.SIGINT):  # at the console, Ctrl-C is a key (prompt_toolkit), not SIGINT
         try:
             loop.add_signal_handler(sig, stop.set)
         except (NotImplementedError, RuntimeError):
             pass
     try:
         if console:
-            con = asyncio.ensure_future(run_console_async(router))
+            con = asyncio.ensure_future(run_console_async(router, exit_on_logout=exit_on_logout))
             waiter = asyncio.ensure_future(stop.wait())
             await asyncio.wait([con, waiter], return_when=asyncio.FIRST_COMPLETED)
             for t in (con, waiter):
