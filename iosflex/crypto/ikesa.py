@@ -711,16 +711,11 @@ class IkeSa:
         CFG, SA and TS payloads of the first request."""
         c = self._codec()
         eng = self.eng
-        cfg = eng.router.config
         st = self.st
         method = profile.remote_method("eap")
         list_name = profile.aaa_authentication.get("eap") or "default"
         st.auth_verify = "EAP"
-        idr = policy.local_identity(cfg, profile, st.local[0])
-        if idr.id_type == 9 and not idr.data:
-            idr = _certs.local_dn(eng.router, profile, policy.auth_methods(profile)[0],
-                                  self._peer_ca_hashes(first)) or idr
-        st.local_id = idr
+        idr = self._local_id(profile, first)
         lead = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr, first)
         if method.query_identity:
             ident = eng.rng(1)[0]
@@ -767,14 +762,20 @@ class IkeSa:
         self.eap_msk = ans.msk
         self.eap_attrs = ans.attrs
         final = yield PeerTurn(lead + [c.EAP(eap)])
+        return (yield from self._after_eap(final, first, profile, idi, idr, self.eap_msk))
+
+    def _after_eap(self, final, first, profile, idi, idr, msk):
+        """After EAP-Success: the client's final AUTH checked, ours made, both keyed with the MSK or, without
+        one, SK_pi / SK_pr (RFC 7296 §2.16); then the rest of the IKE_AUTH with the first request's payloads."""
+        c = self._codec()
         auth = final.get(c.Auth)
         if auth is None:
             raise self._auth_failed("EAP: no AUTH after EAP-Success")
         octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
-        if not _auth.verify_eap_auth(self.prf, self.eap_msk, self.sk_pi, octets, auth.data):
+        if not _auth.verify_eap_auth(self.prf, msk, self.sk_pi, octets, auth.data):
             raise self._auth_failed("Verification of peer's authentication data FAILED")
-        eng.debug(D.verification, st)
-        our = c.Auth(A.AUTH_PSK, _auth.eap_auth(self.prf, self.eap_msk, self.sk_pr,
+        self.eng.debug(D.verification, self.st)
+        our = c.Auth(A.AUTH_PSK, _auth.eap_auth(self.prf, msk, self.sk_pr,
                                                 signed_octets(self.prf, self.init_resp, self.ni, self.sk_pr,
                                                               c.IDr(idr.id_type, idr.data).body)))
         return (yield from self._auth_success(first, profile, our=[our]))
@@ -799,16 +800,11 @@ class IkeSa:
         and EAP-Success; both final AUTH payloads are keyed with SK_pi / SK_pr (the method makes no MSK)."""
         c = self._codec()
         eng = self.eng
-        cfg = eng.router.config
         st = self.st
         method = profile.remote_method("anyconnect-eap")
         list_name = profile.aaa_authentication.get("anyconnect-eap") or "default"
         st.auth_verify = "AnyConnect-EAP"
-        idr = policy.local_identity(cfg, profile, st.local[0])
-        if idr.id_type == 9 and not idr.data:
-            idr = _certs.local_dn(eng.router, profile, policy.auth_methods(profile)[0],
-                                  self._peer_ca_hashes(first)) or idr
-        st.local_id = idr
+        idr = self._local_id(profile, first)
         lead = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr, first)
         ident = eng.rng(1)[0]
         init_req, nr, sk_pi = self.init_req, self.nr, self.sk_pi  # the dual-factor signature covers them
@@ -852,17 +848,7 @@ class IkeSa:
         self._ac_response(msg, ident, "ack")
         eng.debug(D.sending_eap_status, st)
         final = yield PeerTurn([c.EAP(_eap.success(ident))])
-        auth = final.get(c.Auth)
-        if auth is None:
-            raise self._auth_failed("EAP: no AUTH after EAP-Success")
-        octets = signed_octets(self.prf, self.init_req, self.nr, self.sk_pi, idi.body)
-        if not _auth.verify_eap_auth(self.prf, None, self.sk_pi, octets, auth.data):
-            raise self._auth_failed("Verification of peer's authentication data FAILED")
-        eng.debug(D.verification, st)
-        our = c.Auth(A.AUTH_PSK, _auth.eap_auth(self.prf, None, self.sk_pr,
-                                                signed_octets(self.prf, self.init_resp, self.ni, self.sk_pr,
-                                                              c.IDr(idr.id_type, idr.data).body)))
-        return (yield from self._auth_success(first, profile, our=[our]))
+        return (yield from self._after_eap(final, first, profile, idi, idr, None))
 
     def _ac_token(self) -> str:
         r = self.eng.rng
@@ -1000,6 +986,17 @@ class IkeSa:
                     lines += D.cached_attributes(text)
             eng.debug_lines(lines)
 
+    def _local_id(self, profile, msg):
+        """Our identity (IDr) for this profile, kept on the SA state; `identity local dn` is the subject of our
+        certificate (chosen by the CAs the peer's CERTREQ names)."""
+        eng = self.eng
+        idr = policy.local_identity(eng.router.config, profile, self.st.local[0])
+        if idr.id_type == 9 and not idr.data:
+            idr = _certs.local_dn(eng.router, profile, policy.auth_methods(profile)[0],
+                                  self._peer_ca_hashes(msg)) or idr
+        self.st.local_id = idr
+        return idr
+
     def _auth_failed(self, why: str) -> SaError:
         self.eng.debug_error(self, why)
         self.eng.stats.rejected_other += 1
@@ -1039,14 +1036,9 @@ class IkeSa:
         already made (after EAP), else IDr [CERT] AUTH are made here."""
         c = self._codec()
         eng = self.eng
-        cfg = eng.router.config
         st = self.st
         if our is None:
-            idr = policy.local_identity(cfg, profile, st.local[0])
-            if idr.id_type == 9 and not idr.data:  # `identity local dn`: the subject of our certificate
-                idr = _certs.local_dn(eng.router, profile, policy.auth_methods(profile)[0],
-                                      self._peer_ca_hashes(msg)) or idr
-            st.local_id = idr
+            idr = self._local_id(profile, msg)
             our = [c.VendorID(CISCO_AUTH_VID)] + self._our_auth(profile, idr, msg)
         out = list(our)
         # 1. authorization and 2. CFG_REQUEST: address from the merged attributes

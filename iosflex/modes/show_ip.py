@@ -107,24 +107,30 @@ def interface_block(cfg, i, va=None) -> list[str]:
 
 @handler("show_interfaces")
 def show_interfaces(ctx):
+    _each_interface(ctx, "interfaces", interface_block)
+
+
+def _each_interface(ctx, after: str, block) -> None:
+    """`block(cfg, iface[, va])` for the interface named after the keyword `after` (a configured one or a
+    live virtual-access; IOS's caret when there is none), or for every interface, virtual-access last."""
     cfg = ctx.cfg
-    found = ctx.args.ifname("interfaces")
+    found = ctx.args.ifname(after)
     if found:
         kind = canonical_type(found[0])
         va = ctx.router.vaccess.get(int(found[1])) if kind == "Virtual-Access" and found[1].isdigit() else None
         if va is not None:
-            ctx.write(*interface_block(cfg, va.iface, va))
+            ctx.write(*block(cfg, va.iface, va))
             return
         i = cfg.interfaces.get(kind, found[1])
         if i is None:
             idx = next(k for k, (n, _) in enumerate(ctx.args.path) if n.tok.is_keyword and n.tok.split) + 1
             raise caret_error(ctx, idx)
-        ctx.write(*interface_block(cfg, i))
+        ctx.write(*block(cfg, i))
         return
     for i in cfg.interfaces.ordered():
-        ctx.write(*interface_block(cfg, i))
+        ctx.write(*block(cfg, i))
     for va in ctx.router.vaccess.ordered():
-        ctx.write(*interface_block(cfg, va.iface, va))
+        ctx.write(*block(cfg, va.iface, va))
 
 
 VTEMPLATE_HEAD = [
@@ -356,21 +362,4 @@ def ip_interface_block(cfg, i, va=None) -> list[str]:
 
 @handler("show_ip_interface")
 def show_ip_interface(ctx):
-    cfg = ctx.cfg
-    found = ctx.args.ifname("interface")
-    if found:
-        kind = canonical_type(found[0])
-        va = ctx.router.vaccess.get(int(found[1])) if kind == "Virtual-Access" and found[1].isdigit() else None
-        if va is not None:
-            ctx.write(*ip_interface_block(cfg, va.iface, va))
-            return
-        i = cfg.interfaces.get(kind, found[1])
-        if i is None:
-            idx = next(k for k, (n, _) in enumerate(ctx.args.path) if n.tok.is_keyword and n.tok.split) + 1
-            raise caret_error(ctx, idx)
-        ctx.write(*ip_interface_block(cfg, i))
-        return
-    for i in cfg.interfaces.ordered():
-        ctx.write(*ip_interface_block(cfg, i))
-    for va in ctx.router.vaccess.ordered():
-        ctx.write(*ip_interface_block(cfg, va.iface, va))
+    _each_interface(ctx, "interface", ip_interface_block)
