@@ -86,3 +86,18 @@ def test_offered_subnets_ignored_without_route_accept():
     assert net.peers["c1"].established
     out, rt = routes(s)
     assert "192.168.77.0/24" not in rt
+
+
+def test_null0_route_and_port_channel():
+    """`ip route ... Null0` is installed (the bit bucket is always up); a Port-channel without emulated member
+    links is down/down, so its subnet is not connected."""
+    r = Router(None)
+    assert not r.apply_config("ip route 11.0.0.0 255.0.0.0 Null0\ninterface Port-channel23\n"
+                              " ip address 10.12.23.1 255.255.255.252\n no negotiation auto\n")
+    s = r.session(privileged=True, length=0)
+    out, rt = routes(s)
+    assert "S     11.0.0.0/8 is directly connected, Null0" in out
+    assert "10.12.23.0/30" not in rt
+    assert " no negotiation auto" in r.running_config_text()
+    brief = s.feed("show ip interface brief")
+    assert any(ln.startswith("Port-channel23") and ln.split()[-2:] == ["down", "down"] for ln in brief), brief

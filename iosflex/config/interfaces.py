@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from .model import feature
 
 # Canonical type names, in IOS's sort order for `show running-config`.
-TYPES = ["Loopback", "Tunnel", "FastEthernet", "GigabitEthernet", "Ethernet", "Virtual-Template", "Virtual-Access"]
+TYPES = ["Loopback", "Port-channel", "Tunnel", "FastEthernet", "GigabitEthernet", "Ethernet", "Virtual-Template",
+         "Virtual-Access", "Null"]
 PHYSICAL = ("Ethernet", "FastEthernet", "GigabitEthernet")
 TUNNEL_CAPABLE = ("Tunnel", "Virtual-Template", "Virtual-Access")
 DEFAULT_PORTS = [("Ethernet", f"0/{i}") for i in range(4)]
 SHORT = {"Loopback": "Lo", "Tunnel": "Tu", "FastEthernet": "Fa", "GigabitEthernet": "Gi", "Ethernet": "Et",
-         "Virtual-Template": "Vt", "Virtual-Access": "Vi"}
+         "Virtual-Template": "Vt", "Virtual-Access": "Vi", "Port-channel": "Po", "Null": "Nu"}
 # `show interfaces ... | inc protocol/transport`
 TUNNEL_TRANSPORT = {None: "GRE/IP", "gre ip": "GRE/IP", "gre ipv6": "GRE/IPv6", "gre multipoint": "multi-GRE/IP",
                     "ipsec ipv4": "IPSEC/IP", "ipsec ipv6": "IPSEC/IPV6", "ipsec dual-overlay": "IPSEC/IP"}
@@ -105,7 +106,7 @@ class Interface:
     zone: str | None = None
     no_link_status_log: bool = False
     shutdown: bool = False
-    negotiation_auto: bool = False
+    negotiation_auto: bool | None = None  # True: `negotiation auto`; False: `no negotiation auto` (Port-channel)
     ipv6_enable: bool = False
     ipv6_addresses: list[str] = field(default_factory=list)  # "2001:DB8::1/64", "... eui-64", "FE80::1 link-local"
     ipv6_unnumbered: str | None = None
@@ -192,6 +193,8 @@ class Interface:
         out.extend(" " + k for k in late)
         if self.negotiation_auto:
             out.append(" negotiation auto")
+        elif self.negotiation_auto is False:
+            out.append(" no negotiation auto")
         if self.ipv6_unnumbered:
             out.append(f" ipv6 unnumbered {self.ipv6_unnumbered}")
         out.extend(f" ipv6 address {a}" for a in sorted(self.ipv6_addresses, key=lambda a: "link-local" not in a))
@@ -281,6 +284,8 @@ class Interface:
             return "administratively down", "down"
         if self.type == "Virtual-Template":
             return "up", "down"
+        if self.type == "Port-channel":  # no member links are emulated: a channel without members is down
+            return "down", "down"
         if self.type == "Tunnel":
             src = self.tunnel_source
             multipoint = self.tunnel_mode == "gre multipoint"

@@ -26,8 +26,8 @@ class Route:
     tag: int | None = None
 
 
-def _up(iface) -> bool:
-    return not iface.shutdown and iface.type != "Virtual-Template"
+def _up(iface, cfg) -> bool:
+    return iface.type != "Virtual-Template" and iface.status(cfg)[1] == "up"
 
 
 def table(router) -> list[Route]:
@@ -36,7 +36,7 @@ def table(router) -> list[Route]:
     routes: list[Route] = []
     connected: dict[ipaddress.IPv4Network, str] = {}
     for iface in cfg.interfaces.ordered():
-        if not _up(iface) or not iface.ip_address:
+        if not _up(iface, cfg) or not iface.ip_address:
             continue
         for addr, mask in [iface.ip_address, *iface.secondaries]:
             host = ipaddress.IPv4Interface(f"{addr}/{mask}")
@@ -47,13 +47,14 @@ def table(router) -> list[Route]:
     for r in getattr(getattr(cfg, "ip_route", None), "routes", ()):
         if r.vrf:
             continue  # the global table only
-        iface = cfg.interfaces.by_name(r.interface) if r.interface else None
-        if r.interface and (iface is None or not _up(iface)):
+        null = (r.interface or "").lower() == "null0"  # the bit bucket: always there, always up
+        iface = cfg.interfaces.by_name(r.interface) if r.interface and not null else None
+        if r.interface and not null and (iface is None or not _up(iface, cfg)):
             continue
         if r.interface is None and r.nexthop and not any(ipaddress.IPv4Address(r.nexthop) in n for n in connected):
             continue  # a next hop IOS cannot resolve: the route is not installed
-        routes.append(Route("S", ipaddress.IPv4Network(f"{r.prefix}/{r.mask}"), iface.name if iface else None,
-                            r.nexthop, r.distance or 1, 0, r.tag))
+        routes.append(Route("S", ipaddress.IPv4Network(f"{r.prefix}/{r.mask}"),
+                            "Null0" if null else (iface.name if iface else None), r.nexthop, r.distance or 1, 0, r.tag))
     for va in router.vaccess.ordered():
         session = router.sessions.get(va.session_id)
         st = getattr(session, "ike_sa", None) if session is not None else None

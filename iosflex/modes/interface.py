@@ -275,9 +275,12 @@ def if_shutdown(ctx):
 @handler("if_negotiation")
 def if_negotiation(ctx):
     i = ctx.obj
+    if i.type == "Port-channel":  # IOS-XE prints its `no negotiation auto`
+        i.negotiation_auto = not ctx.no
+        return
     if not i.physical:
         raise caret_error(ctx, 1 if ctx.no else 0)
-    i.negotiation_auto = not ctx.no
+    i.negotiation_auto = True if not ctx.no else None
 
 
 @handler("if_encapsulation")
