@@ -3,7 +3,7 @@ rejected lines per file, grouped by their leading words, and whether render -> p
 
     python bench/corpus_paste.py [DIR] [--groups N] [--show WORDS]
 
-DIR defaults to ../shared/corpus/ios (the shared corpus), else tests/data/corpus.
+DIR defaults to the repository's copy, tests/data/corpus.
 """
 
 from __future__ import annotations
@@ -19,11 +19,10 @@ from iosflex.router import Router  # noqa: E402
 
 
 def corpus_dir() -> Path:
-    here = Path(__file__).resolve().parent.parent
-    for d in (here.parent / "shared" / "corpus" / "ios", Path("/work/shared/corpus/ios"), here / "tests" / "data" / "corpus"):
-        if d.is_dir():
-            return d
-    raise SystemExit("no corpus directory")
+    d = Path(__file__).resolve().parent.parent / "tests" / "data" / "corpus"
+    if not d.is_dir():
+        raise SystemExit(f"no corpus directory at {d}")
+    return d
 
 
 def check(text: str):
