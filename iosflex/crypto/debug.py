@@ -368,6 +368,30 @@ def delete_all(sa: IkeSaState | None) -> list[str]:
     return [f"{prefix(sa)}Delete all IKE SAs"]
 
 
+def _error(sa: IkeSaState | None, text: str) -> list[str]:
+    return [f"{prefix(sa).replace('IKEv2:', 'IKEv2-ERROR:', 1)}{text}"]
+
+
+def eap_failed(sa: IkeSaState | None) -> list[str]:
+    """The EAP method (relayed to RADIUS) failed.  Our design [U]."""
+    return _error(sa, "EAP authentication failed")
+
+
+def anyconnect_user_failed(sa: IkeSaState | None, no_method: bool = False) -> list[str]:
+    """AnyConnect-EAP: the router's own check of the user's password failed.  Our design [U]."""
+    return _error(sa, "AnyConnect-EAP: user authentication failed" + (" (no AAA method answered)" if no_method else ""))
+
+
+def rekey_refused(sa: IkeSaState | None, why: str) -> list[str]:
+    """The peer answered the router's rekey with an error notify (`why`).  Our design [U]."""
+    return _error(sa, f"Rekey refused by the peer: {why}")
+
+
+def vaccess_failed(sa: IkeSaState | None, why: str) -> list[str]:
+    """The virtual-access could not be cloned from the virtual-template.  Our design [U]."""
+    return _error(sa, f"Failed to create the virtual-access interface: {why}")
+
+
 def initial_exchange_failed(sa: IkeSaState | None) -> list[str]:
     return [f"{prefix(sa)}Initial exchange failed: Initial exchange failed"]
 

@@ -658,7 +658,7 @@ class IkeSa:
         if method == A.AUTH_PSK:
             if "pre-share" not in remote_ms:
                 raise self._auth_failed("peer used PSK, profile does not allow it")
-            eng.debug_line(self, "Peer's authentication method is 'PSK'")
+            eng.debug(D.auth_method, self.st, "PSK")
             _local_key, remote_key = policy.psk_for(cfg, profile, peer_id, st.remote[0])
             if remote_key is None and profile.keyring is not None and profile.keyring.kind == "aaa":
                 yield from self._aaa_psk(profile, peer_id)
@@ -746,7 +746,7 @@ class IkeSa:
         eap = ans.eap or (_eap.success(0) if ans.status == "accept" else _eap.failure(0))
         eng.debug(D.sending_eap_status, st)
         if ans.status != "accept" or eap[0] != _eap.SUCCESS:
-            eng.debug_error(self, "EAP authentication failed")
+            eng.debug(D.eap_failed, st)
             eng.stats.rejected_other += 1
             yield PeerTurn(lead + [c.EAP(eap)], end=True)
             return None
@@ -827,8 +827,7 @@ class IkeSa:
             eng.debug_lines(D.use_authen_list(list_name) + D.aaa_request(st, "Authentication"))
         ans = yield PasswordAuth(st.session_id, st.local, st.remote, list_name, username, password, st)
         if ans is None or ans.status != "PASS":
-            eng.debug_error(self, "AnyConnect-EAP: user authentication failed"
-                                  + (" (no AAA method answered)" if ans is not None and ans.status == "ERROR" else ""))
+            eng.debug(D.anyconnect_user_failed, self.st, ans is not None and ans.status == "ERROR")
             eng.stats.rejected_other += 1
             eng.debug(D.sending_eap_status, st)
             yield PeerTurn([c.EAP(_eap.failure(ident))], end=True)
@@ -914,7 +913,7 @@ class IkeSa:
             if profile is None or profile.shutdown or not profile.reconnect:
                 table.discard(kept)
                 raise self._auth_failed("Reconnect: the profile of the preserved session is gone")
-            eng.debug_line(self, "Peer's authentication method is 'PSK'")
+            eng.debug(D.auth_method, self.st, "PSK")
             self.profile = profile.name
             st.profile = profile.name
             self.settings = policy.sa_settings(cfg, profile)
@@ -1296,7 +1295,7 @@ class IkeSa:
         TEMPORARY_FAILURE (it is busy, RFC 7296 §2.25), otherwise leave it to the hard lifetime."""
         c = self._codec()
         err = next((n.type for n in msg.notifies() if A.is_error_notify(n.type)), None)
-        self.eng.debug_error(self, f"Rekey refused by the peer: {A.notify_name(err) if err else 'bad response'}")
+        self.eng.debug(D.rekey_refused, self.st, A.notify_name(err) if err else "bad response")
         if err == A.TEMPORARY_FAILURE:
             if rk.kind == "ike":
                 self.rekey_at = now + REKEY_RETRY

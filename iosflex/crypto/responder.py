@@ -542,7 +542,7 @@ class Responder:
             if sa.st.children:
                 self.debug_raw(f"IKEv2:(SA ID = {st.tunnel_id}):[IPsec -> IKEv2] Creation of IPsec SA into IPsec database PASSED")
         if st.virtual_access:
-            self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {st.virtual_access}, changed state to up")
+            self._out.append(Log(tuple(D.lineproto(st.virtual_access))))
         if debug:
             self.debug_line(sa, f"Session with IKE ID PAIR ({st.remote_id.text if st.remote_id else ''}, "
                                 f"{st.local_id.text if st.local_id else ''}) is UP")
@@ -582,10 +582,10 @@ class Responder:
         if present and not any(s.st.tunnel_id == sa.st.tunnel_id for s in self.sas.values()):
             heapq.heappush(self._free_tunnel, sa.st.tunnel_id)
         if sa.st.virtual_access:
-            self.log(f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {sa.st.virtual_access}, changed state to down")
+            self._out.append(Log(tuple(D.lineproto(sa.st.virtual_access, up=False))))
             self.router.vaccess.remove(sa.st.session_id)  # its number is free for the next session at once
         if was_ready:
-            self.debug_line(sa, "Delete all IKE SAs")
+            self.debug(D.delete_all, sa.st)
         if sa.task is not None:
             self.waiting.pop(sa.task.token, None)
             sa.task = None
@@ -622,7 +622,7 @@ class Responder:
                                                   authz, auto_mode=profile.virtual_template_auto, gre=gre,
                                                   now=self._clock)
         except CloneError as e:
-            self.debug_error(sa, f"Failed to create the virtual-access interface: {e}")
+            self.debug(D.vaccess_failed, sa.st, str(e))
             raise SaError(A.AUTHENTICATION_FAILED, fatal=True, reason=str(e)) from None
         if lines:
             self._out.append(Log(tuple(lines)))
