@@ -101,7 +101,7 @@ def release(leases: AddressPools, pool: str | None, address: str | None) -> None
         used.discard(address)
         cur = leases._cursors.get(pool)
         if cur is not None:
-            heapq.heappush(cur.freed, int.from_bytes(socket.inet_aton(address), "big"))
+            heapq.heappush(cur.freed, _num(address))
 
 
 # ---- IPv6 pools (`ipv6 local pool NAME PREFIX/LEN ASSIGNED-LEN`, config/ipv6.py) ---------------------------

@@ -193,9 +193,6 @@ class AaaService:
         self._groups: dict[str, tuple] = {}  # group -> (config generation, servers, source address)
 
     # -- plumbing ------------------------------------------------------------------------------------------
-    def _debug(self, flag: str) -> bool:
-        return flag_on(self.router.debug, flag)
-
     def _log(self, out: list, flag: str, build, *args) -> None:
         """Debug lines of `flag`, built (`build(*args)`) only when the flag is on: this runs for every
         RADIUS transaction."""
@@ -226,7 +223,7 @@ class AaaService:
         if hit is not None and hit[0] == cfg.generation:
             return hit[1], hit[2]
         servers = RS.group_servers(cfg, group)
-        src = RS.source_address(cfg, group, servers[0].address) if servers else None
+        src = servers[0].source if servers else None  # group_servers gave each its best local address
         self._groups[group] = (cfg.generation, servers, src)
         return servers, src
 
@@ -389,7 +386,7 @@ class AaaService:
         Message-Authenticator is always there (RFC 3579 §3.3)."""
         req = ask.relay
         if ask.group is None:
-            servers, src = [req.server], (req.server.source or self._group_source(req.server))
+            servers, src = [req.server], req.server.source  # a spec of group_servers: its source is set
         else:
             servers, src = self._group(ask.group)
             if not servers:
@@ -411,14 +408,6 @@ class AaaService:
         token = self._token(job)
         out.extend(self.radius.submit(now, token, session.aaa_id, "auth", servers, attrs, src, True))
         return True
-
-    def _group_source(self, server) -> str | None:
-        """The source address of requests to `server` outside a group walk (an EAP conversation's later
-        rounds): the one its group gave, from the cache of `_group`."""
-        for _gen, servers, src in self._groups.values():
-            if any(s.id == server.id for s in servers):
-                return src
-        return None
 
     def _radius_login(self, job: _Job, ask, servers, src, now: float, out: list) -> bool:
         job.aaa_id = self.sessions.next_aaa_id()

@@ -24,8 +24,3 @@ def load() -> Dictionary:
     if d.skipped_attributes:  # pragma: no cover - a dictionary edit pyrad cannot read
         logging.getLogger(__name__).warning("pyrad skipped %s", sorted(d.skipped_attributes))
     return d
-
-
-def vendor_id(d: Dictionary, vendor: str) -> int:
-    """Vendor name ('Cisco') -> vendor id (9)."""
-    return d.vendors.GetForward(vendor)
