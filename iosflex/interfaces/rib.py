@@ -71,10 +71,15 @@ def table(router) -> list[Route]:
                 continue
             routes.append(Route("S", ipaddress.IPv4Network(lr.prefix, strict=False), va.name, lr.next_hop,
                                 lr.distance or 1, 0, lr.tag))
-    best: dict[ipaddress.IPv4Network, list[Route]] = {}
+    return best_per_prefix(routes)
+
+
+def best_per_prefix(routes: list) -> list:
+    """The routes of lowest distance for each prefix, sorted by address and prefix length (IPv4 and IPv6)."""
+    best: dict = {}
     for r in routes:
         best.setdefault(r.network, []).append(r)
-    out: list[Route] = []
+    out: list = []
     for net in sorted(best, key=lambda n: (int(n.network_address), n.prefixlen)):
         rs = best[net]
         low = min(r.distance for r in rs)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from .rib import best_per_prefix
+
 
 @dataclass(frozen=True, slots=True)
 class Route6:
@@ -55,12 +57,4 @@ def table(router) -> list[Route6]:
                                      lr.distance or 1))
     if routes:
         routes.append(Route6("L", ipaddress.IPv6Network("ff00::/8"), "Null0", receive=True))
-    best: dict[ipaddress.IPv6Network, list[Route6]] = {}
-    for r in routes:
-        best.setdefault(r.network, []).append(r)
-    out: list[Route6] = []
-    for net in sorted(best, key=lambda n: (int(n.network_address), n.prefixlen)):
-        rs = best[net]
-        low = min(r.distance for r in rs)
-        out.extend(r for r in rs if r.distance == low)
-    return out
+    return best_per_prefix(routes)

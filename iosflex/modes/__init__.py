@@ -17,6 +17,11 @@ class CommandError(Exception):
     """A rejected command; the text is what IOS prints."""
 
 
+def confirmed(answer: str) -> bool:
+    """The answer to a `[confirm]` prompt: Return, y or yes goes ahead."""
+    return answer.strip().lower() in ("", "y", "yes")
+
+
 def handler(*names: str):
     def deco(fn):
         for name in names or (fn.__name__,):

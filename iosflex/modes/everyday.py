@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..config.interfaces import canonical_type
 from ..crypto import show_config
-from . import CommandError, handler
+from . import CommandError, confirmed, handler
 from .crypto_exec import _engine, _now, _sas
 
 
@@ -52,8 +52,12 @@ def show_crypto_ikev2_session(ctx):
 
 # ---- QoS ----------------------------------------------------------------------------------------------
 
+def _police_bc(c) -> int:
+    return max(1500, c.police // 32)  # IOS's default burst: 250 ms of the rate, in bytes
+
+
 def _police_lines(c, ind: str) -> list[str]:
-    bc = max(1500, c.police // 32)  # IOS's default burst: 250 ms of the rate, in bytes
+    bc = _police_bc(c)
     return [f"{ind}police cir {c.police} bc {bc}", f"{ind}  conform-action {c.police_conform} ",
             f"{ind}  exceed-action {c.police_exceed} "]
 
@@ -108,7 +112,7 @@ def _interface_policy(ctx, ifname: str, direction: str, pname: str) -> list[str]
                 "      5 minute offered rate 0000 bps, drop rate 0000 bps"]
         out += [f"      Match: {m} " for m in matches]
         if c.police is not None:
-            bc = max(1500, c.police // 32)
+            bc = _police_bc(c)
             out += ["      police:", f"          cir {c.police} bps, bc {bc} bytes",
                     "        conformed 0 packets, 0 bytes; actions:", f"          {c.police_conform} ",
                     "        exceeded 0 packets, 0 bytes; actions:", f"          {c.police_exceed} ",
@@ -168,16 +172,12 @@ def show_class_map(ctx):
 ERASE_PROMPT = "Erasing the nvram filesystem will remove all configuration files! Continue? [confirm]"
 
 
-def _yes(ans: str) -> bool:
-    return ans.strip().lower() in ("", "y", "yes")
-
-
 @handler("exec_write_erase")
 def exec_write_erase(ctx):
     router = ctx.router
 
     def confirm(ans: str):
-        if not _yes(ans):
+        if not confirmed(ans):
             return []
         try:
             router.erase_startup()
@@ -198,7 +198,7 @@ def exec_reload(ctx):
     session = ctx.session
 
     def proceed(ans: str):
-        if not _yes(ans):
+        if not confirmed(ans):
             return []
         router.reload(by=session)
         return [""]

@@ -7,7 +7,7 @@ import time
 
 from .. import archive
 from ..flash import FLASH_SIZE, NVRAM_SIZE, FsError, Url, dir_lines, flash_of, md5_hex, parse_url
-from . import CommandError, handler
+from . import CommandError, confirmed, handler
 
 REPLACE_WARNING = [
     "This will apply all necessary additions and deletions",
@@ -129,7 +129,7 @@ def exec_delete(ctx):
         url.path = name.lstrip("/")
 
         def confirm(ans: str):
-            return do() if ans.strip().lower() in ("", "y", "yes") else []
+            return do() if confirmed(ans) else []
 
         ctx.ask(f"Delete flash:/{url.path}? [confirm]", confirm)
         return []
@@ -248,7 +248,7 @@ def exec_copy(ctx):
             dst.path = name.lstrip("/")
         if dst.fs == "flash:" and flash_of(router).exists(dst.path):
             def overwrite(ans: str):
-                return run() if ans.strip().lower() in ("", "y", "yes") else []
+                return run() if confirmed(ans) else []
 
             ctx.ask("%Warning:There is a file already existing with this name\nDo you want to over write? [confirm]",
                     overwrite)

@@ -7,7 +7,7 @@ import time
 
 from ..config.ssh import PubkeyUser, key_string_hash
 from ..remote.vty import VTY_BASE, Entry, allowed_transports, configured_vtys, exec_timeout_seconds, line_for, table
-from . import CommandError, handler
+from . import CommandError, confirmed, handler
 
 
 def _hms(secs: float) -> str:
@@ -116,7 +116,7 @@ def clear_line(ctx):
     router = ctx.router
 
     def confirm(answer: str):
-        if answer.strip().lower() not in ("", "y", "yes"):
+        if not confirmed(answer):
             return []
         e = table(router).find_tty(tty)
         if e is not None and e.kind == "vty":
