@@ -38,7 +38,7 @@ from . import debug as RD
 from . import dynauth_text as T
 from .packet import (COA_ACK, COA_NAK, COA_REQUEST, DISCONNECT_ACK, DISCONNECT_NAK, DISCONNECT_REQUEST,
                      VENDOR_SPECIFIC, BadPacket, decode, encode_reply, verify_request)
-from .servers import _key
+from .servers import shared_secret
 
 DEBUG_POD = "aaa pod"
 DEBUG_COA = "aaa coa"
@@ -155,7 +155,7 @@ class DynAuthServer:
         if keyobj is None:
             cs.no_key += 1
             return []
-        secret = _key(keyobj)
+        secret = shared_secret(keyobj)
         try:
             pkt = decode(data) if "server-key" in da.ignore else verify_request(data, secret)
         except BadPacket as e:

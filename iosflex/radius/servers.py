@@ -21,7 +21,7 @@ DEFAULT_DEADTIME = 0
 ALL_SERVERS = "radius"  # `group radius`
 
 
-def _key(key) -> bytes:
+def shared_secret(key) -> bytes:
     """The shared secret as sent: a type-7 key decrypted; a bare/type-0 key as typed.  Type 6 (AES with the
     master key) is not emulated, so its text is used as it stands."""
     if key is None:
@@ -50,7 +50,7 @@ def _named(cfg, name: str, deadtime: int) -> ServerSpec | None:
         address=s.address[1],
         auth_port=s.auth_port,
         acct_port=s.acct_port,
-        key=_key(s.key),
+        key=shared_secret(s.key),
         timeout=s.timeout if s.timeout is not None else timeout,
         retransmit=s.retransmit if s.retransmit is not None else retransmit,
         deadtime=deadtime,
@@ -78,7 +78,7 @@ def group_servers(cfg, group_name: str) -> list[ServerSpec]:
                 spec = _named(cfg, entry, deadtime)
             else:
                 spec = ServerSpec(name=entry.host, address=entry.host, auth_port=entry.auth_port,
-                                  acct_port=entry.acct_port, key=_key(entry.key), timeout=timeout,
+                                  acct_port=entry.acct_port, key=shared_secret(entry.key), timeout=timeout,
                                   retransmit=retransmit, deadtime=deadtime, private=True)
             if spec is not None:
                 out.append(spec)
