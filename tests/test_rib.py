@@ -101,3 +101,18 @@ def test_null0_route_and_port_channel():
     assert " no negotiation auto" in r.running_config_text()
     brief = s.feed("show ip interface brief")
     assert any(ln.startswith("Port-channel23") and ln.split()[-2:] == ["down", "down"] for ln in brief), brief
+
+
+def test_show_ip_route_static_and_connected_filters():
+    """`show ip route static|connected|local`: the legend, then only those entries (genie reads them as
+    `show ip route {protocol}`)."""
+    r, s = make()
+    static = s.feed("show ip route static")
+    assert "S*    0.0.0.0/0 [1/0] via 172.16.1.254" in static
+    assert not any(ln.startswith(("C ", "L ")) for ln in static)
+    rt = ShowIpRoute(device=Mock()).cli(protocol="static", output="\n".join(static))
+    assert set(rt["vrf"]["default"]["address_family"]["ipv4"]["routes"]) == {"0.0.0.0/0", "10.20.0.0/16"}
+    connected = s.feed("show ip route connected")
+    assert "C        172.16.1.0/24 is directly connected, Ethernet0/0" in connected
+    assert "L        172.16.1.2/32 is directly connected, Ethernet0/0" in connected
+    assert not any(ln.startswith("S") for ln in connected)

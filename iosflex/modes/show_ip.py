@@ -271,12 +271,16 @@ def show_ip_route(ctx):
     from ..interfaces import rib  # noqa: PLC0415
 
     routes = rib.table(ctx.router)
+    # `show ip route static|connected|local`: only those entries, under headers that count the whole table
+    # (as IOS does); `connected` lists the local routes too
+    shown_codes = ({"S"} if ctx.args.has("static") else {"C", "L"} if ctx.args.has("connected")
+                   else {"L"} if ctx.args.has("local") else None)
     default = next((r for r in routes if r.network.prefixlen == 0), None)
     ctx.write(*ROUTE_CODES, "")
     if default is not None and default.next_hop:
         ctx.write(f"Gateway of last resort is {default.next_hop} to network 0.0.0.0", "")
     elif default is not None:
-        ctx.write(f"Gateway of last resort is 0.0.0.0 to network 0.0.0.0", "")
+        ctx.write("Gateway of last resort is 0.0.0.0 to network 0.0.0.0", "")
     else:
         ctx.write("Gateway of last resort is not set", "")
     groups: dict = {}
@@ -284,6 +288,9 @@ def show_ip_route(ctx):
         groups.setdefault(rib.classful(r.network), []).append(r)
     for major in sorted(groups, key=lambda n: (int(n.network_address), n.prefixlen)):
         rs = groups[major]
+        picked = [r for r in rs if shown_codes is None or r.code in shown_codes]
+        if not picked:
+            continue
         if len(rs) == 1 and rs[0].network.prefixlen <= major.prefixlen:
             r = rs[0]
             code = r.code + ("*" if r.network.prefixlen == 0 else "")
@@ -295,7 +302,7 @@ def show_ip_route(ctx):
             ctx.write(f"      {major.network_address}/{next(iter(masks))} is subnetted, {len(nets)} subnets")
         else:
             ctx.write(f"      {major} is variably subnetted, {len(nets)} subnets, {len(masks)} masks")
-        for r in rs:
+        for r in picked:
             shown = str(r.network.network_address) if len(masks) == 1 else str(r.network)
             ctx.write(f"{r.code:<9}{shown} {_route_text(r)}")
 
