@@ -27,7 +27,7 @@ import time
 from collections import deque
 from typing import Callable
 
-from .aaa.authorization import _method_key as method_key
+from .aaa.authorization import method_key
 from .aaa.service import AaaService, flag_on
 from .crypto.responder import Responder
 from .events import AaaAnswer, AaaRequest, Datagram, Log, SessionEvent

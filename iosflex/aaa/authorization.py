@@ -91,7 +91,7 @@ def _username(cfg, a, identity: Identity | None, eap_id: str | None) -> str | No
     return identity.text if identity is not None else None
 
 
-def _method_key(auth_method: str) -> str:
+def method_key(auth_method: str) -> str:
     """Profile keys of `aaa authorization ... {psk|eap|cert|anyconnect-eap}` from the peer's AUTH method."""
     m = auth_method.lower()
     if m in ("psk", "pre-share"):
@@ -131,7 +131,7 @@ def authorize_steps(cfg, profile, peer_identity: Identity | None, auth_method: s
     profile's virtual-template address, i.e. the interface it is unnumbered to).
     """
     res = AuthzResult()
-    key = _method_key(auth_method)
+    key = method_key(auth_method)
     steps: list[tuple[str, object]] = []
     # `aaa authorization group|user any ...` applies to every remote authentication method
     group = (profile.aaa_author_group.get(key) or profile.aaa_author_group.get("any")) if profile is not None else None

@@ -29,7 +29,7 @@ from . import reconnect as _rc
 from . import policy
 from .policy import Proposal as PolProposal
 from ..aaa.attrs import cached_attributes_text
-from ..aaa.authorization import _method_key
+from ..aaa.authorization import method_key
 from ..aaa.manglers import mangle
 from ..aaa.service import Authorize, EapRelay, PasswordAuth, PskLookup
 from ..events import Datagram
@@ -1037,7 +1037,7 @@ class IkeSa:
         if cp_req is None or cp_req.cfg_type != A.CFG_REQUEST or not self.settings.config_exchange_request:
             cp_req = None
         requested = tuple(a.type for a in cp_req.attrs) if cp_req is not None else ()
-        user = profile.aaa_author_user.get(_method_key(st.auth_verify)) or profile.aaa_author_user.get("any")
+        user = profile.aaa_author_user.get(method_key(st.auth_verify)) or profile.aaa_author_user.get("any")
         cached = self.aaa_psk.attrs if self.aaa_psk is not None else self.eap_attrs
         implicit = cached if user is not None and user.cached else None
         if kept_authz is not None:  # a reconnect: the initial session's authorization, no AAA round trip
@@ -1061,7 +1061,7 @@ class IkeSa:
         if cp_reply is not None and profile.reconnect and any(t in _rc.ATTR_NUMBERS for t in requested):
             if self.rc is None:  # the initial session: the client asked for the reconnect attributes
                 self.rc = eng.reconnect.issue(st.session_id, profile, st.remote_id, st.remote_eap_id,
-                                              _method_key(st.auth_verify or "PSK"))
+                                              method_key(st.auth_verify or "PSK"))
             values = _rc.attr_values(self.rc)
             cp_reply.attrs += [c.CPAttr(t, values[t]) for t in requested if t in values]
         st.smart_dpd = self.rc is not None and not self.settings.dpd_interval
