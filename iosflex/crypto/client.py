@@ -870,8 +870,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--encr", default="aes-cbc-256",
                     help="IKE ciphers to offer, comma-separated: " + ", ".join(ENCR_NAMES) + " (default aes-cbc-256)")
     ap.add_argument("--timeout", type=float, default=30.0, help="seconds to wait for each SA (default 30)")
-    ap.add_argument("--hold", type=float, default=0.0, help="seconds to keep the SAs up, then delete them "
-                    "(IKE DELETE; also on Ctrl-C or SIGTERM); default 0: leave them to the router's DPD")
+    ap.add_argument("--hold", type=float, default=0.0, help="seconds to keep the SAs up (after --sleep-for: "
+                    "the reconnected SA), then delete them (IKE DELETE; also on Ctrl-C or SIGTERM); default 0: "
+                    "leave them to the router's DPD")
     return ap
 
 
@@ -943,11 +944,17 @@ async def _run(args) -> int:
         else:
             print(f"{n}: FAILED {ini.failed}")
     print(f"{ok}/{len(res)} established in {time.monotonic() - t0:.3f} s")
+    if args.anyconnect:
+        for ini in res:
+            _follow_dpd_interval(ini)
     if args.anyconnect and res[0].established and args.sleep_after is not None:
         again = await _sleep_and_reconnect(args, res[0], kw)
         print(f"reconnect: {'UP' if again.established else 'FAILED ' + str(again.failed)}"
               + (f" address {again.address}" if again.address else ""))
-        return 0 if again.established else 1
+        if not again.established:
+            return 1
+        _follow_dpd_interval(again)
+        res = [again]
     if args.hold:
         up = [ini for ini in res if ini.established]
         try:
@@ -956,6 +963,15 @@ async def _run(args) -> int:
             gone = await _delete_all(up)
             print(f"{gone}/{len(up)} deleted")
     return 0 if ok == len(res) else 1
+
+
+def _follow_dpd_interval(ini: Initiator) -> None:
+    """An AnyConnect client probes the router at the dpd-interval the router pushed with the reconnect
+    attributes (smart DPD on the router tracks those probes); without one it keeps its default."""
+    interval = ini.reconnect_info.get("dpd-interval")
+    if ini.established and isinstance(interval, int) and interval > 0:
+        ini.dpd_every = float(interval)
+        ini.next_dpd = None
 
 
 async def _hold(inis: list, seconds: float) -> None:

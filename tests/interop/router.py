@@ -212,6 +212,7 @@ class IosflexRouter:
     debug: bool = True
     listen: list[str] = field(default_factory=list)     # empty: the driver resolves --bind (pyroute2)
     dataplane: str | None = None                         # "tun": iosflex --dataplane tun (docs/DATAPLANE.md)
+    smart_dpd: tuple[int, int, int, int] | None = None   # (client dpd-interval, quiet, retry, tries): see main()
     proc: subprocess.Popen | None = None
 
     @property
@@ -244,6 +245,8 @@ class IosflexRouter:
             args += ["--listen", addr]
         if self.dataplane:
             args += ["--dataplane", self.dataplane]
+        if self.smart_dpd:
+            args += ["--smart-dpd", ",".join(str(int(v)) for v in self.smart_dpd)]
         self.proc = popen_in_ns(self.host.ns, args, env=env, stdout=log, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL)
         log.close()
@@ -329,6 +332,8 @@ async def _serve(args) -> int:
     from iosflex.router import Router
 
     work = Path(args.workdir)
+    if args.smart_dpd:
+        _scale_smart_dpd(args.smart_dpd)
     router = Router(work / "startup-config")
     for rej in router.load_startup():
         print(f"% startup-config line {rej.lineno}: {rej.line.strip()} {' '.join(rej.error)}", file=sys.stderr)
@@ -378,6 +383,22 @@ async def _serve(args) -> int:
     return 0
 
 
+def _scale_smart_dpd(spec: str) -> None:
+    """--smart-dpd INTERVAL,QUIET,RETRY,TRIES: shorter timers for auto-reconnect's smart DPD (the dpd-interval
+    pushed to the client, the silence before the router probes, the seconds between its probes, the unanswered
+    probes before the session turns inactive), so that an interop test sees a session go inactive in seconds
+    rather than in the 90 s of crypto/reconnect.py's values.  Those values are ours (docs/ANYCONNECT.md); only
+    the numbers change here, the code path is the router's own."""
+    from iosflex.crypto import reconnect as rc
+
+    names = ("CLIENT_DPD_INTERVAL", "SMART_QUIET", "SMART_RETRY", "SMART_TRIES")
+    values = [int(v) for v in spec.split(",")]
+    if len(values) != len(names) or not all(hasattr(rc, n) for n in names):
+        raise SystemExit(f"--smart-dpd {spec}: crypto/reconnect.py must have {', '.join(names)} (4 values)")
+    for name, value in zip(names, values):
+        setattr(rc, name, value)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--workdir", required=True)
@@ -386,6 +407,7 @@ def main() -> int:
     ap.add_argument("--listen", action="append", help="listen on this address instead of resolving --bind")
     ap.add_argument("--debug", action="store_true")
     ap.add_argument("--dataplane")
+    ap.add_argument("--smart-dpd", help="INTERVAL,QUIET,RETRY,TRIES: auto-reconnect's smart DPD timers, shortened")
     return asyncio.run(_serve(ap.parse_args()))
 
 
