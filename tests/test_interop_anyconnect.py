@@ -462,3 +462,16 @@ def test_sleep_and_reconnect(ios, radius, files, run_client):
     # no RADIUS round trip for the reconnect
     assert len(access_requests(radius, RADIUS_USER)) == n + 1, access_requests(radius, RADIUS_USER)[n:]
     assert c.stop() == 130, c.text()
+
+
+def test_reconnect_refused_without_reconnect_in_profile(ios, files, run_client):
+    """A profile without `reconnect` answers none of the reconnect attributes: the client says it cannot
+    reconnect (at once, without sleeping) and exits 1; its first session is up on the router."""
+    c = run_client(client_argv(files, "ac-local", LOCAL_USER, LOCAL_PW, "--reconnect", "--sleep-after", "30",
+                               "--sleep-for", "30"))
+    assert c.wait(15) == 1, c.text()
+    assert re.search(r"^1: UP ", c.text(), re.M), c.text()
+    assert "asleep" not in c.text(), c.text()
+    assert re.search(r"^reconnect: FAILED no auto-reconnect attributes$", c.text(), re.M), c.text()
+    assert "Session status: UP-ACTIVE" in ios.exec("show crypto session")
+    assert stats(ios)["Reconnect capable active session count"] == 0, stats(ios)

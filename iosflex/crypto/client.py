@@ -809,10 +809,14 @@ async def connect(peer: str, port: int = 500, natt_port: int = 4500, *, psk: byt
     return ini
 
 
-async def _sleep_and_reconnect(args, ini: Initiator, kw: dict) -> Initiator:
+async def _sleep_and_reconnect(args, ini: Initiator, kw: dict) -> Initiator | None:
     """--sleep-after S --sleep-for T: keep the SA (its DPDs go out) for S seconds, answer nothing for T seconds
     (the router's smart DPD moves the session to inactive), then reconnect with the session-id and
-    session-token the router gave (PSK), from new sockets."""
+    session-token the router gave (PSK), from new sockets.  None (at once) when the router gave none."""
+    info = ini.reconnect_info
+    if "session-id" not in info or "session-token" not in info:
+        print("no auto-reconnect attributes from the router (no `reconnect` in its profile?): cannot reconnect")
+        return None
     end = time.monotonic() + args.sleep_after
     while time.monotonic() < end:
         await asyncio.sleep(0.25)
@@ -822,10 +826,6 @@ async def _sleep_and_reconnect(args, ini: Initiator, kw: dict) -> Initiator:
     await asyncio.sleep(args.sleep_for)
     for t in ini._transports:  # type: ignore[attr-defined]
         t.close()
-    info = ini.reconnect_info
-    if "session-id" not in info:
-        print("no auto-reconnect attributes from the router: cannot reconnect")
-        return ini
     return await connect(args.peer, args.port, args.natt_port, psk=info["session-token"],
                          identity=(A.ID_KEY_ID, info["session-id"]), timeout=args.timeout, reconnect=True,
                          dpd_every=ini.dpd_every, **({"ca": kw["ca"]} if "ca" in kw else {}))
@@ -918,6 +918,8 @@ async def _run(args) -> int:
             args.id = "key-id:" + DEFAULT_IKE_ID.decode()
     elif args.reconnect or args.user or args.cert_request:
         raise SystemExit("iosflex client: --user, --cert-request and --reconnect need --anyconnect")
+    if args.sleep_after is not None and not args.reconnect:
+        raise SystemExit("iosflex client: --sleep-after needs --reconnect (and --anyconnect)")
 
     def identity(n: int):
         if args.id:
@@ -949,10 +951,10 @@ async def _run(args) -> int:
             _follow_dpd_interval(ini)
     if args.anyconnect and res[0].established and args.sleep_after is not None:
         again = await _sleep_and_reconnect(args, res[0], kw)
-        print(f"reconnect: {'UP' if again.established else 'FAILED ' + str(again.failed)}"
-              + (f" address {again.address}" if again.address else ""))
-        if not again.established:
+        if again is None or not again.established:
+            print(f"reconnect: FAILED {again.failed if again is not None else 'no auto-reconnect attributes'}")
             return 1
+        print("reconnect: UP" + (f" address {again.address}" if again.address else ""))
         _follow_dpd_interval(again)
         res = [again]
     if args.hold:
