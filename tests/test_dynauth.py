@@ -263,6 +263,85 @@ def test_auth_type_any_lets_the_audit_session_id_decide():
     assert [d.data[0] for d in net.dac_replies] == [COA_ACK]
 
 
+def _answers(net) -> list[tuple[int, int | None]]:
+    return [(d.data[0], decode(d.data).get("Error-Cause")) for d in net.dac_replies]
+
+
+def _auth(extra: str) -> str:
+    return f"aaa server radius dynamic-author\n {extra}\n" if extra else ""
+
+
+def test_the_session_key_is_required_unless_auth_type_any():
+    """A CoA naming session 1 by its peer address only: `all` (the default) and `session-key` want the session
+    key (audit-session-id), `any` does not."""
+    for setting, answer in (("", (COA_NAK, 404)), ("auth-type all", (COA_NAK, 404)),
+                            ("auth-type session-key", (COA_NAK, 404)), ("auth-type any", (COA_ACK, None))):
+        r, net = setup(_auth(setting))
+        net.directive(f"radius coa key={KEY} Calling-Station-Id=172.16.1.11")
+        assert _answers(net) == [answer], setting
+
+
+def test_auth_type_session_key_lets_the_session_key_decide_alone():
+    """A wrong User-Name beside the right session key: NAK under `all`, ACK under `session-key`."""
+    for setting, answer in (("", (COA_NAK, 404)), ("auth-type session-key", (COA_ACK, None))):
+        r, net = setup(_auth(setting))
+        net.directive(f"radius coa key={KEY} User-Name=nobody Cisco-AVPair=audit-session-id={audit(r)}")
+        assert _answers(net) == [answer], setting
+
+
+def test_auth_type_any_needs_the_identifiers_to_name_one_session():
+    r, net = setup(_auth("auth-type any"), sessions=2)
+    net.directive(f"radius coa key={KEY} Framed-IP-Address=10.10.10.2")  # session 2's pushed address
+    # session 1's accounting id; then session 1's peer and session 2's accounting id (the simulated client
+    # would send an all-digit value as an integer: these go raw)
+    for attrs in ([(44, b"00000001")], [("Calling-Station-Id", "172.16.1.11"), (44, b"00000002")]):
+        net.deliver(raw(r, net, request(COA_REQUEST, attrs, ident=len(net.dac_replies))))
+    net.directive(f"radius coa key={KEY} User-Name=nobody Calling-Station-Id=172.16.1.99")  # none
+    net.directive(f"radius coa key={KEY} NAS-Identifier=router")  # no identifier at all
+    assert _answers(net) == [(COA_ACK, None), (COA_ACK, None), (COA_NAK, D.MULTIPLE_SESSIONS),
+                             (COA_NAK, 404), (COA_NAK, 404)]
+    assert decode(net.dac_replies[2].data).get("Reply-Message") is None
+    assert decode(net.dac_replies[3].data).get("Reply-Message") == D.NO_MATCHING_SESSION
+
+
+def test_a_disconnect_naming_two_sessions_removes_none():
+    r, net = setup(_auth("auth-type any"), sessions=2)
+    net.directive(f"radius disconnect key={KEY} Calling-Station-Id=172.16.1.11 "
+                  f"Cisco-AVPair=audit-session-id={audit(r, 1)}")
+    assert _answers(net) == [(D.DISCONNECT_NAK, D.MULTIPLE_SESSIONS)]
+    assert len(r.sessions.active()) == 2
+    net.directive(f"radius disconnect key={KEY} Calling-Station-Id=172.16.1.11")
+    assert _answers(net)[-1] == (DISCONNECT_ACK, None)
+    assert [s.session_id for s in r.sessions.active()] == [2]
+
+
+def test_ignore_session_key_matches_a_request_without_one_on_its_other_identifiers():
+    for setting in ("", "auth-type session-key"):
+        r, net = setup(_auth(setting + "\n ignore session-key"), sessions=2)
+        net.directive(f"radius coa key={KEY} Calling-Station-Id=172.16.1.12 User-Name=p2.domain1")
+        net.directive(f"radius coa key={KEY} Calling-Station-Id=172.16.1.12 User-Name=p1.domain1")  # not all
+        net.directive(f"radius coa key={KEY} Framed-IP-Address=10.10.10.2")
+        net.directive(f"radius coa key={KEY} User-Name=nobody Cisco-AVPair=audit-session-id={audit(r)}")
+        expect_last = (COA_ACK, None) if setting else (COA_NAK, 404)  # a key present: auth-type as usual
+        assert _answers(net) == [(COA_ACK, None), (COA_NAK, 404), (COA_ACK, None), expect_last], setting
+
+
+def test_framed_ip_address_must_be_the_pushed_address_under_auth_type_all():
+    r, net = setup()
+    net.directive(f"radius coa key={KEY} Framed-IP-Address=10.10.10.9 Cisco-AVPair=audit-session-id={audit(r)}")
+    net.directive(f"radius coa key={KEY} Framed-IP-Address=10.10.10.1 Cisco-AVPair=audit-session-id={audit(r)}")
+    assert _answers(net) == [(COA_NAK, 404), (COA_ACK, None)]
+
+
+def test_no_setting_requires_an_event_timestamp():
+    """RFC 5176 §6.3 leaves it to configuration; IOS has no setting for it, none is invented."""
+    for setting in ("auth-type all", "auth-type any", "auth-type session-key", "ignore session-key",
+                    "ignore server-key"):
+        r, net = setup(_auth(setting))
+        net.directive(f"radius coa key={KEY} Cisco-AVPair=audit-session-id={audit(r)}")
+        assert _answers(net) == [(COA_ACK, None)], setting
+
+
 # ---- a CoA is all or nothing ------------------------------------------------------------------------------
 
 QOS = "policy-map P1\n class class-default\npolicy-map P2\n class class-default\n"

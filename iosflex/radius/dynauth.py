@@ -18,13 +18,24 @@ Order of the checks (each failure is counted in `stats` and the packet dropped, 
   (`stale`, RFC 5176 §6.3: silently discarded, no NAK nor Error-Cause; a request without one is
   accepted, IOS having no setting that requires it).
 
-The session is named by the Cisco AV pair `audit-session-id` (with or without `ip:`), the only identifier
-the chapter's FlexVPN server supports.  With `auth-type all` (IOS's default) every other identifier present
-(User-Name, Calling-Station-Id, Acct-Session-Id, Framed-IP-Address) must match the session too; with `any`
-the audit-session-id alone decides.  No session: NAK with Reply-Message "No Matching Session" and Error-Cause
-404, as the chapter shows.  A CoA is all or nothing: its lines are applied to a copy of the virtual-access's
-configuration first; one that cannot be applied gives CoA-NAK 407 (an unknown attribute 401, a session
-without a virtual-access 407) and nothing changes.
+Which session a request names (`auth-type`, `ignore session-key`).  IOS's "session key" is the vendor attribute
+151 (Session-Svr-Key) of the old `aaa pod server`, which the FlexVPN server never issues; its session key here
+is the Cisco AV pair `audit-session-id` (with or without `ip:`), the chapter's only session identifier and the
+one the router sends in its Access- and Accounting-Requests (an inference, docs/AAA.md).  The other identifiers
+are User-Name, Calling-Station-Id, Acct-Session-Id and Framed-IP-Address (attribute 151 itself is unknown: a
+CoA carrying it gets 401).
+  `all` (IOS's default): the session key is required and names the session; every other identifier present
+  must name it too.  `session-key`: the session key is required and decides alone, the others are not looked
+  at.  `any`: no identifier is required; the sessions that any identifier present names (the session key
+  included) must be exactly one.  `ignore session-key` drops the requirement: under `all` or `session-key`
+  a request without a session key is matched on the identifiers it has, all of which must name the session
+  (under `any` it changes nothing).
+  Identifiers naming several sessions: NAK with RFC 5176's Error-Cause 508 (Multiple Session Selection
+  Unsupported), no Reply-Message.  Event-Timestamp is never required (see the checks above).
+No session: NAK with Reply-Message "No Matching Session" and Error-Cause 404, as the chapter shows.  A CoA is
+all or nothing: its lines are applied to a copy of the virtual-access's configuration first; one that cannot be
+applied gives CoA-NAK 407 (an unknown attribute 401, a session without a virtual-access 407) and nothing
+changes.
 """
 
 from __future__ import annotations
@@ -53,6 +64,7 @@ NO_MATCHING_SESSION = "No Matching Session"
 INVALID_REQUEST = 404
 UNSUPPORTED_ATTRIBUTE = 401
 INVALID_ATTRIBUTE_VALUE = 407
+MULTIPLE_SESSIONS = 508  # Multiple Session Selection Unsupported (RFC 5176, Error-Cause)
 
 # attributes a request may carry besides the Cisco AV pairs, without being an action
 _IDENTIFIERS = {1: "User-Name", 31: "Calling-Station-Id", 44: "Acct-Session-Id", 8: "Framed-IP-Address"}
@@ -91,6 +103,7 @@ class DynAuthStats:
         return sum(getattr(c, name) for c in self.clients.values())
 
 
+
 def _avpair(text: str) -> tuple[str, int, str]:
     """`ip:inacl#3=permit 1.1.1.1` -> ("inacl", 3, "permit 1.1.1.1"); the protocol prefix goes."""
     name, _, value = text.partition("=")
@@ -101,6 +114,27 @@ def _avpair(text: str) -> tuple[str, int, str]:
         name, _, num = name.partition("#")
         tag = int(num) if num.isascii() and num.isdigit() else 0  # (not int('²'): isdigit says yes)
     return name.strip(), tag, value
+
+
+def _no_session_message(cause: int) -> str | None:
+    """The NAK's Reply-Message when no single session was named: the chapter's text for none; none for several
+    (Error-Cause 508 says it)."""
+    return NO_MATCHING_SESSION if cause == INVALID_REQUEST else None
+
+
+def _names(t: int, value: bytes, s) -> bool:
+    """Whether one session-identification attribute (User-Name, Calling-Station-Id, Acct-Session-Id,
+    Framed-IP-Address) names session `s`."""
+    if t == 1:
+        return value.decode("utf-8", "replace") in (s.username, s.accounted_user, s.phase1_id)
+    if t == 31:
+        return value.decode("latin-1") == s.peer[0]
+    if t == 44:
+        acct = s.accounting
+        return acct is not None and value.decode("latin-1") == f"{acct.acct_session_id:08X}"
+    if t == 8:
+        return len(value) == 4 and ".".join(str(b) for b in value) == getattr(s.ike_sa, "pushed_ip", None)
+    return False
 
 
 class DynAuthServer:
@@ -224,37 +258,36 @@ class DynAuthServer:
         return avs, rows, unknown, user, framed
 
     def _session(self, pkt, avs, da):
-        audit = next((v.strip() for n, _t, v in avs if n == "audit-session-id"), None)
-        if not audit:
-            return None
-        s = self.sessions.by_audit.get(audit)
-        if s is None or not s.up:
-            return None
-        if (da.auth_type or "all") == "all" and not self._identifiers_match(pkt, s):
-            return None
-        return s
-
-    @staticmethod
-    def _identifiers_match(pkt, s) -> bool:
-        for a in pkt.attributes:
-            t = a.type
-            if t == 1:
-                name = a.value.decode("utf-8", "replace")
-                if name not in (s.username, s.accounted_user, s.phase1_id):
-                    return False
-            elif t == 31:
-                if a.value.decode("latin-1") != s.peer[0]:
-                    return False
-            elif t == 44:
-                acct = s.accounting
-                if acct is None or a.value.decode("latin-1") != f"{acct.acct_session_id:08X}":
-                    return False
-            elif t == 8 and len(a.value) == 4:
-                addr = ".".join(str(b) for b in a.value)
-                st = s.ike_sa
-                if getattr(st, "assigned_address", None) not in (None, addr):
-                    return False
-        return True
+        """(the live session the request names, 0), else (None, the NAK's Error-Cause: 404 when none matches,
+        508 when its identifiers name more than one).  The rules by `auth-type` and `ignore session-key` are in
+        the module's docstring."""
+        key = next((v.strip() for n, _t, v in avs if n == "audit-session-id"), None)
+        ids = [(a.type, a.value) for a in pkt.attributes if a.type in _IDENTIFIERS]
+        auth = da.auth_type or "all"
+        if auth == "any":
+            named = {}
+            s = self.sessions.by_audit.get(key) if key else None
+            if s is not None and s.up:
+                named[s.session_id] = s
+            if ids:
+                for s in self.sessions.active():
+                    if any(_names(t, v, s) for t, v in ids):
+                        named[s.session_id] = s
+            found = list(named.values())
+        elif key:
+            s = self.sessions.by_audit.get(key)
+            if s is None or not s.up:
+                return None, INVALID_REQUEST
+            if auth == "all" and not all(_names(t, v, s) for t, v in ids):
+                return None, INVALID_REQUEST
+            return s, 0
+        elif "session-key" in da.ignore and ids:
+            found = [s for s in self.sessions.active() if all(_names(t, v, s) for t, v in ids)]
+        else:
+            return None, INVALID_REQUEST
+        if len(found) == 1:
+            return found[0], 0
+        return None, (MULTIPLE_SESSIONS if found else INVALID_REQUEST)
 
     # -- debug helpers ----------------------------------------------------------------------------------------
     def _head(self, kind: str, flag: str, pkt, data, src, rows) -> list[str]:
@@ -306,10 +339,10 @@ class DynAuthServer:
         lines = self._head("POD", DEBUG_POD, pkt, data, src, rows)
         if DEBUG_POD in self.router.debug:
             lines.append("")
-        s = self._session(pkt, avs, da)
+        s, cause = self._session(pkt, avs, da)
         if s is None:
             cs.disconnect_naks += 1
-            return self._nak("POD", DISCONNECT_NAK, pkt, secret, src, dst, INVALID_REQUEST, NO_MATCHING_SESSION,
+            return self._nak("POD", DISCONNECT_NAK, pkt, secret, src, dst, cause, _no_session_message(cause),
                              lines, True, user, framed)
         cs.disconnect_acks += 1
         if DEBUG_POD in self.router.debug:
@@ -324,14 +357,14 @@ class DynAuthServer:
         da = self.router.config.aaa_dynamic_author
         avs, rows, unknown, user, framed = self._parse(pkt)
         lines = self._head("COA", DEBUG_COA, pkt, data, src, rows)
-        s = self._session(pkt, avs, da)
+        s, cause = self._session(pkt, avs, da)
 
         def nak(cause, message, no_session=False):
             cs.coa_naks += 1
             return self._nak("COA", COA_NAK, pkt, secret, src, dst, cause, message, lines, no_session, user, framed)
 
         if s is None:
-            return nak(INVALID_REQUEST, NO_MATCHING_SESSION, True)
+            return nak(cause, _no_session_message(cause), True)
         actions = [(n, t, v) for n, t, v in avs if n != "audit-session-id"]
         known = {"interface-config", "inacl", "outacl", "sub-policy-in", "sub-qos-policy-in", "sub-policy-out",
                  "sub-qos-policy-out"}

@@ -28,7 +28,7 @@ AAA_ATTRS = {
 
 ERROR_CAUSE_TEXT = {401: "Unsupported Attribute", 402: "Missing Attribute", 404: "Invalid Request",
                     407: "Invalid Attribute Value", 503: "Session Context Not Found",
-                    506: "Resources Unavailable"}
+                    506: "Resources Unavailable", 508: "Multiple Session Selection Unsupported"}
 
 
 def _row_address(k: int) -> str:
