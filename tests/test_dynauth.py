@@ -177,7 +177,8 @@ def test_a_retransmitted_disconnect_gets_the_same_ack_not_a_nak():
     assert [d.data[0] for d in first] == [DISCONNECT_ACK]
     assert [d.data for d in again] == [first[0].data]
     s = stats(net)
-    assert (s.disconnect_requests, s.disconnect_acks, s.disconnect_naks, s.duplicates) == (1, 1, 0, 1)
+    assert (s.disconnect_requests, s.disconnect_acks, s.disconnect_naks, s.duplicates, s.duplicates_dropped) == \
+        (1, 1, 0, 1, 0)
 
 
 def test_same_identifier_new_authenticator_is_a_new_request():
@@ -209,7 +210,8 @@ def test_ignore_retransmission_drops_the_copy():
     data = request(DISCONNECT_REQUEST, [("Cisco-AVPair", f"audit-session-id={audit(r)}")], ident=3)
     assert [d.data[0] for d in raw(r, net, data) if d.dst == DAC] == [DISCONNECT_ACK]
     assert raw(r, net, data) == []
-    assert stats(net).duplicates == 1
+    assert stats(net).duplicates == stats(net).duplicates_dropped == 1
+    assert D.dropped(stats(net)) == 1
 
 
 # ---- Event-Timestamp (RFC 5176 §6.3: outside the window, silently discarded; no Error-Cause) -------------
@@ -340,6 +342,56 @@ def test_no_setting_requires_an_event_timestamp():
         r, net = setup(_auth(setting))
         net.directive(f"radius coa key={KEY} Cisco-AVPair=audit-session-id={audit(r)}")
         assert _answers(net) == [(COA_ACK, None)], setting
+
+
+# ---- show aaa clients ---------------------------------------------------------------------------------------
+
+def test_show_aaa_clients_counts_what_the_server_did():
+    r, net = setup()
+    key = audit(r)
+    net.directive(f"radius coa key={KEY} Cisco-AVPair=audit-session-id={key}")
+    net.directive(f"radius coa key={KEY} Cisco-AVPair=audit-session-id=nothing")
+    net.directive(f"radius disconnect key={KEY} Cisco-AVPair=audit-session-id={key}")
+    net.directive(f"radius disconnect key=wrong Cisco-AVPair=audit-session-id={key}")
+    net.directive(f"radius disconnect from=172.16.1.99:1700 key={KEY} Cisco-AVPair=audit-session-id=x")
+    out = cli(r, "show aaa clients")
+    assert out == ["Dropped request packets from unknown clients: 1",
+                   "Client: 172.16.1.3, port 1700",
+                   "   Disconnect: requests: 1, Ack responses: 1, Nak responses: 0",
+                   "   CoA: requests: 2, Ack responses: 1, Nak responses: 1",
+                   "   Dropped request packets: 1"]
+    detailed = cli(r, "show aaa clients detailed")
+    assert detailed[:5] == out
+    assert "      Bad authenticators: 1" in detailed
+
+
+def test_show_aaa_clients_detailed_reaches_every_counter():
+    """Every counter the server keeps, each set to its own value, appears in the output."""
+    from dataclasses import fields
+
+    from iosflex.config.aaa import AaaDynamicAuthor, DAClient
+    from iosflex.radius.show import show_aaa_clients
+
+    da = AaaDynamicAuthor(enabled=True, clients={("10.0.0.1", None): DAClient("10.0.0.1")})
+    stats = D.DynAuthStats(unknown_client=999)
+    cs = stats.client("10.0.0.1")
+    names = [f.name for f in fields(D.ClientStats)]
+    for k, name in enumerate(names):
+        setattr(cs, name, 1000 + 100 * k)
+    cs.duplicates = cs.duplicates_dropped + 50  # of which 50 answered from the cache
+    ends = [line.rsplit(": ", 1)[-1] for line in show_aaa_clients(stats, da, detailed=True)]
+    text = "\n".join(show_aaa_clients(stats, da, detailed=True))
+    for name in names:
+        value = 50 if name == "duplicates" else getattr(cs, name)
+        assert str(value) in ends or f": {value}," in text, name
+    assert "999" in ends
+    assert f"Dropped request packets: {sum(getattr(cs, n) for n in D.DROP_REASONS)}" in text
+
+
+def test_show_aaa_clients_prints_nothing_without_dynamic_author():
+    r = Router(None)
+    assert cli(r, "show aaa clients") == []
+    assert cli(r, "show aaa clients detailed") == []
 
 
 # ---- a CoA is all or nothing ------------------------------------------------------------------------------

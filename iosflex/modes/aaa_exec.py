@@ -1,5 +1,5 @@
-"""EXEC handlers of AAA and RADIUS (grammars/aaa-exec.gram): show aaa user all, show aaa servers, debug radius,
-debug aaa.  The state shown lives in the router's services (router.sessions, router.radius)."""
+"""EXEC handlers of AAA and RADIUS (grammars/aaa-exec.gram): show aaa user all, show aaa servers, show aaa
+clients, debug radius, debug aaa.  The state shown lives in the router's services (router.sessions, router.radius)."""
 
 from __future__ import annotations
 
@@ -67,6 +67,17 @@ def show_aaa_servers(ctx):
     if client is None:  # no driver runs (batch mode): the configured servers with no traffic yet
         client = RadiusClient(rng=lambda n: bytes(n))
     ctx.write(*render(client, ctx.cfg, services.clock() if services is not None else 0.0))
+
+
+@handler("show_aaa_clients")
+def show_aaa_clients(ctx):
+    """The dynamic-author server's counters (radius/dynauth.py); none yet when no driver runs (batch mode)."""
+    from ..radius.dynauth import DynAuthStats  # noqa: PLC0415
+    from ..radius.show import show_aaa_clients as render  # noqa: PLC0415
+
+    services = ctx.router.services
+    stats = services.dynauth.stats if services is not None else DynAuthStats()
+    ctx.write(*render(stats, ctx.cfg.aaa_dynamic_author, ctx.args.has("detailed")))
 
 
 @handler("test_aaa_group")

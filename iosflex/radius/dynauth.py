@@ -80,7 +80,8 @@ class ClientStats:
     coa_requests: int = 0
     coa_acks: int = 0
     coa_naks: int = 0
-    duplicates: int = 0
+    duplicates: int = 0  # retransmissions, answered again from the cache or (ignore retransmission) dropped
+    duplicates_dropped: int = 0
     bad_authenticator: int = 0
     malformed: int = 0
     stale: int = 0
@@ -102,6 +103,13 @@ class DynAuthStats:
     def total(self, name: str) -> int:
         return sum(getattr(c, name) for c in self.clients.values())
 
+
+DROP_REASONS = ("duplicates_dropped", "bad_authenticator", "malformed", "stale", "unknown_type", "no_key")
+
+
+def dropped(c: ClientStats) -> int:
+    """The client's requests dropped without an answer, every reason."""
+    return sum(getattr(c, name) for name in DROP_REASONS)
 
 
 def _avpair(text: str) -> tuple[str, int, str]:
@@ -183,6 +191,7 @@ class DynAuthServer:
         if hit is not None and hit[0] > now:
             cs.duplicates += 1
             if "retransmission" in da.ignore:
+                cs.duplicates_dropped += 1
                 return []
             return [Datagram(hit[1], dst, src)]
         keyobj = client.key or da.server_key
