@@ -128,6 +128,25 @@ def test_sk_round_trip_all_suites(encr, integ):
     assert C.open_sk(C.parse_message(w), init_in) == []
 
 
+@pytest.mark.parametrize("encr,integ", [((12, 256), 12), ((12, 128), 2), ((3, None), 2)])
+def test_cbc_contexts_kept_per_sa(encr, integ):
+    """An SA's SkCrypto keeps one CBC context per direction: every message, in any order of sizes, is sealed
+    to the very bytes a fresh SkCrypto makes and opens like one, also after a tampered message was refused."""
+    init_out, resp_in, *_ = crypto_pair(encr, integ)
+    for n in (0, 1, 40, 7, 300, 15, 16, 2):
+        msg = C.Message(b"I" * 8, b"R" * 8, A.INFORMATIONAL, 8, n, [C.VendorID(bytes(range(n % 256)) * (1 + n // 256))])
+        wire = C.seal_sk(msg, init_out, det_rng(n))
+        fresh_out, fresh_in, *_ = crypto_pair(encr, integ)
+        assert wire == C.seal_sk(msg, fresh_out, det_rng(n))
+        if n == 40:
+            bad = bytearray(wire)
+            bad[-1] ^= 1
+            with pytest.raises(C.IntegrityError):
+                C.open_sk(C.parse_message(bytes(bad)), resp_in)
+        assert C.open_sk(C.parse_message(wire), resp_in) == msg.payloads
+        assert C.open_sk(C.parse_message(wire), fresh_in) == msg.payloads
+
+
 @pytest.mark.parametrize("encr,integ", [((12, 256), 12), ((20, 256), None), ((3, None), 2)])
 def test_sk_tampering_rejected(encr, integ):
     init_out, resp_in, *_ = crypto_pair(encr, integ)

@@ -785,9 +785,10 @@ def parse_message(data: bytes, header: Message | None = None) -> Message:
 
 class SkCrypto:
     """Keys of one direction for SK payloads (e.g. SK_ei + SK_ai to open what the initiator sent).  The cipher
-    key schedule (AES-GCM) and algorithm objects are prepared once per SA."""
+    key schedule (AES-GCM) and algorithm objects are prepared once per SA; a CBC cipher keeps one encryptor
+    and one decryptor context for the SA's life (see `cbc`)."""
 
-    __slots__ = ("encr", "integ", "ekey", "akey", "icv_len", "_aead", "_salt", "_algo")
+    __slots__ = ("encr", "integ", "ekey", "akey", "icv_len", "_aead", "_salt", "_algo", "_ctx", "_last")
 
     def __init__(self, encr: Encr, integ: Integ | None, ekey: bytes, akey: bytes = b""):
         if len(ekey) != encr.key_len:
@@ -808,11 +809,31 @@ class SkCrypto:
             self._salt = b""
             self.icv_len = integ.icv_len
             self._algo = AES(ekey) if encr.id == A.ENCR_AES_CBC else _TripleDES(ekey)
+        self._ctx = [None, None]  # CBC contexts: [decryptor, encryptor], made at first use
+        self._last = [b"", b""]  # the last ciphertext block each of them saw: its chaining value
 
     # raw primitives ------------------------------------------------------------------------------------------
-    def _cbc(self, iv: bytes, encrypt: bool):
-        c = Cipher(self._algo, modes.CBC(iv))
-        return c.encryptor() if encrypt else c.decryptor()
+    def cbc(self, iv: bytes, data: bytes, encrypt: bool) -> bytes:
+        """CBC with `iv` over `data` (whole blocks).  One context per direction serves every message of the SA:
+        a CBC context chains on from the last ciphertext block it saw, so the first block is corrected by
+        XOR with that block and `iv` (encrypting: before, decrypting: after), which gives exactly what a new
+        context with `iv` would (a context costs more than the messages it handles)."""
+        i = 1 if encrypt else 0
+        ctx = self._ctx[i]
+        if ctx is None:
+            c = Cipher(self._algo, modes.CBC(iv))
+            ctx = self._ctx[i] = c.encryptor() if encrypt else c.decryptor()
+            out = ctx.update(data)
+        else:
+            bs = len(iv)
+            fix = int.from_bytes(iv, "big") ^ int.from_bytes(self._last[i], "big")
+            if encrypt:
+                out = ctx.update((int.from_bytes(data[:bs], "big") ^ fix).to_bytes(bs, "big") + data[bs:])
+            else:
+                out = ctx.update(data)
+                out = (int.from_bytes(out[:bs], "big") ^ fix).to_bytes(bs, "big") + out[bs:]
+        self._last[i] = (out if encrypt else data)[-len(iv):]
+        return out
 
 
 def sk_crypto(keys: A.IkeKeys, encr: Encr, integ: Integ | None, *, initiator: bool = False
@@ -844,8 +865,7 @@ def _decrypt(crypto: SkCrypto, data: bytes, iv_start: int) -> bytes:
             raise IntegrityError("ICV mismatch")
         if (ct_end - ct_start) % e.block_size:
             raise _syntax("ciphertext not a multiple of the block size")
-        d = crypto._cbc(iv, False)
-        pt = d.update(data[ct_start:ct_end]) + d.finalize()
+        pt = crypto.cbc(iv, data[ct_start:ct_end], False)
     padlen = pt[-1]
     if padlen + 1 > len(pt):
         raise _syntax("bad pad length")
@@ -881,8 +901,7 @@ def _encrypt(crypto: SkCrypto, head: bytes, plaintext: bytes, rng: Rng) -> bytes
     iv = rng(e.iv_len)
     if crypto._aead is not None:
         return iv + crypto._aead.encrypt(crypto._salt + iv, pt, head)
-    enc = crypto._cbc(iv, True)
-    ct = iv + enc.update(pt) + enc.finalize()
+    ct = iv + crypto.cbc(iv, pt, True)
     return ct + hmac.digest(crypto.akey, head + ct, crypto.integ.hash_name)[:crypto.icv_len]
 
 
