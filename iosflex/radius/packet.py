@@ -287,6 +287,27 @@ def _decode_vsa(value: bytes) -> Attribute:
     return Attribute(VENDOR_SPECIFIC, value, vid, tuple(subs))
 
 
+# ---- MD5 keyed by the shared secret -------------------------------------------------------------------
+
+@lru_cache(maxsize=64)
+def _hmac_pads(secret: bytes) -> tuple:
+    """The MD5 states after HMAC's inner and outer padded key blocks (RFC 2104), hashed once per secret."""
+    key = hashlib.md5(secret).digest() if len(secret) > 64 else secret
+    key = key.ljust(64, b"\0")
+    return hashlib.md5(bytes(b ^ 0x36 for b in key)), hashlib.md5(bytes(b ^ 0x5C for b in key))
+
+
+def hmac_md5(secret: bytes, data) -> bytes:
+    """HMAC-MD5 of `data` (the Message-Authenticator, RFC 3579 §3.2): what hmac.new(secret, data, md5) gives,
+    from copies of the padded key states instead of hashing the key blocks again for every packet."""
+    inner, outer = _hmac_pads(secret if secret.__class__ is bytes else bytes(secret))
+    i = inner.copy()
+    i.update(data)
+    o = outer.copy()
+    o.update(i.digest())
+    return o.digest()
+
+
 # ---- salt and password encryption --------------------------------------------------------------------
 
 def _xor(block: bytes, key: bytes) -> bytes:
@@ -511,7 +532,7 @@ def encode_request(code: int, ident: int, secret: bytes, attrs: list[tuple[str, 
     if ma_at is not None:
         # Accounting/CoA/Disconnect: HMAC over the packet with a zero authenticator (RFC 5176 §3.3);
         # Access-Request: with its Request Authenticator (RFC 3579 §3.2).
-        body[ma_at - HEADER + 2 : ma_at - HEADER + 18] = hmac.new(secret, head + auth + body, hashlib.md5).digest()
+        body[ma_at - HEADER + 2 : ma_at - HEADER + 18] = hmac_md5(secret, head + auth + body)
     if not random_auth:
         auth = hashlib.md5(head + auth + body + secret).digest()
     return head + auth + body
@@ -533,7 +554,7 @@ def encode_reply(code: int, ident: int, secret: bytes, request_authenticator: by
         raise ValueError(f"packet of {length} octets exceeds {MAX_PACKET}")
     pkt = bytearray(struct.pack("!BBH", code, ident, length) + bytes(request_authenticator)) + body
     if ma_at is not None:
-        pkt[ma_at + 2 : ma_at + 18] = hmac.new(secret, bytes(pkt), hashlib.md5).digest()
+        pkt[ma_at + 2 : ma_at + 18] = hmac_md5(secret, bytes(pkt))
     pkt[4:20] = hashlib.md5(bytes(pkt) + secret).digest()
     return bytes(pkt)
 
@@ -555,7 +576,7 @@ def _ma_ok(pkt: Packet, secret: bytes, authenticator: bytes) -> bool:
         i += ln
     if found is None:
         return False
-    return hmac.compare_digest(found, hmac.new(secret, bytes(raw), hashlib.md5).digest())
+    return hmac.compare_digest(found, hmac_md5(secret, raw))
 
 
 def verify_reply(reply_bytes: bytes, request_bytes: bytes, secret: bytes) -> Packet:
