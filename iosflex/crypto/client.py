@@ -910,6 +910,10 @@ async def _run(args) -> int:
                 cert = AU.load_certificate(f.read())
             with open(args.cert_request[1], "rb") as f:
                 key = AU.load_private_key(f.read(), args.key_password)
+            from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: PLC0415
+
+            if not isinstance(key, rsa.RSAPrivateKey):  # the certificate round's signature is RSA PKCS#1
+                raise SystemExit("iosflex client: --cert-request needs an RSA key")
         kw["anyconnect"] = AnyConnectPeer(args.user or "", args.password or "", cert=cert, key=key)
         kw["reconnect"] = args.reconnect
         kw["dpd_every"] = 30.0
