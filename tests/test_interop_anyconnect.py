@@ -37,9 +37,9 @@ from interop.router import IosflexRouter, ios_startup_config, pki_import_lines  
 SECRET = "radius_key"
 LOCAL_USER, LOCAL_PW = "alice", "wonderland"
 RADIUS_USER, RADIUS_PW = "bob", "builder"
-# smart DPD, shortened (launcher --smart-dpd): the client probes every 2 s; 3 s without a message from it and
+# smart DPD, shortened (launcher --smart-dpd): the client probes every 2 s; 5 s without a message from it and
 # the router probes, 2 unanswered probes 1 s apart and the session turns inactive
-SMART_DPD = (2, 3, 1, 2)
+SMART_DPD = (2, 5, 1, 2)
 REPO = Path(__file__).resolve().parents[1]
 
 AC_CONFIG = f"""
@@ -413,15 +413,15 @@ def test_dual_factor_refused(ios, files, run_client, cert, router_says):
 # ---------------------------------------------------------------------------------------------------------
 
 def test_sleep_and_reconnect(ios, radius, files, run_client):
-    """The RADIUS user asks for the reconnect attributes, keeps the session up with its probes for 4 s
+    """The RADIUS user asks for the reconnect attributes, keeps the session up with its probes for 7 s
     (longer than smart DPD's quiet period: the router must not probe it away), sleeps; the router's smart DPD
     moves the session to inactive; the client reconnects with PSK (session-id / session-token) from new
     sockets.  The reconnected SA shows Auth verify PSK and flag R, the address is the kept one, FreeRADIUS saw
     one Access-Request only, the stats count the reconnect."""
     before = stats(ios)
     n = len(access_requests(radius, RADIUS_USER))
-    c = run_client(client_argv(files, "ac-radius", RADIUS_USER, RADIUS_PW, "--reconnect", "--sleep-after", "4",
-                               "--sleep-for", "8", "--hold", "30"))
+    c = run_client(client_argv(files, "ac-radius", RADIUS_USER, RADIUS_PW, "--reconnect", "--sleep-after", "7",
+                               "--sleep-for", "12", "--hold", "30"))
     m = c.wait_for(r"^1: UP .* address (\S+)", 15)
     address = m.group(1)
     first = check_session(ios, remote_id="ac-radius", user=RADIUS_USER, address=address, reconnect=True)
@@ -431,11 +431,11 @@ def test_sleep_and_reconnect(ios, radius, files, run_client):
     sid = re.search(r"Session ID: (\d+)", ios.exec("show crypto session detail")).group(1)
     probe = re.compile(rf"\(SESSION ID = {sid},SA ID = \d+\):Sending DPD/liveness query")
     c.wait_for(r"^asleep for ", 10)
-    # awake for 4 s, longer than the 3 s of silence after which the router probes, but the client probed every
+    # awake for 7 s, longer than the 5 s of silence after which the router probes, but the client probed every
     # 2 s (the dpd-interval it was given): smart DPD tracked its probes and sent none of its own
     assert "Session status: UP-ACTIVE" in ios.exec("show crypto session"), ios.tail(30)
     assert not probe.search(log_text(ios)), ios.tail(40)
-    inactive = wait_until(lambda: stats(ios)["Reconnect capable inactive session count"] == 1, 8)
+    inactive = wait_until(lambda: stats(ios)["Reconnect capable inactive session count"] == 1, 11)
     assert inactive, f"{stats(ios)}\n{ios.tail(40)}"
     assert probe.search(log_text(ios)), ios.tail(40)             # the router probed the sleeping client
     assert "UP-ACTIVE" not in ios.exec("show crypto session")
