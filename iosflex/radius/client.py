@@ -212,9 +212,10 @@ class RadiusClient:
         out: list = []
         if self._dead:
             self._revive(now, out)
-        code = ACCOUNTING_REQUEST if kind == "acct" else ACCESS_REQUEST
+        acct = kind == "acct"
+        code = ACCOUNTING_REQUEST if acct else ACCESS_REQUEST
         if message_authenticator is None:
-            message_authenticator = code == ACCESS_REQUEST and "EAP-Message" in [n for n, _ in attrs]
+            message_authenticator = not acct and "EAP-Message" in [n for n, _ in attrs]
         index = None  # the first server alive (every server of the list gets its counters on the way)
         for j, s in enumerate(servers):
             if not self._stats(s, now).dead and index is None:
@@ -222,15 +223,15 @@ class RadiusClient:
         if index is None:
             out.append(RadiusResult(token, "timeout", None, None, b""))
             return out
-        port = ACCT_PORT if kind == "acct" else AUTH_PORT
+        port = ACCT_PORT if acct else AUTH_PORT
         ident = self._alloc(port)
         if ident is None:
             self.waiting.append((token, aaa_id, kind, list(servers), list(attrs), src_ip, message_authenticator))
             return out
         self._seq += 1
         req = _Request(self._seq, token, aaa_id, kind, code, list(servers), index, list(attrs), src_ip, port,
-                       ident, self.rng(16) if code == ACCESS_REQUEST else None, message_authenticator, now,
-                       self._acct_status(attrs) if kind == "acct" else None)
+                       ident, None if acct else self.rng(16), message_authenticator, now,
+                       self._acct_status(attrs) if acct else None)
         self.pending[(port, ident)] = req
         self._send(req, now, out, None)
         return out
@@ -346,6 +347,9 @@ class RadiusClient:
 
     def _alloc(self, port: int) -> int | None:
         start = self.next_ident.get(port, 1)
+        if (port, start) not in self.pending:  # the usual case
+            self.next_ident[port] = (start + 1) % 256
+            return start
         for i in range(256):
             ident = (start + i) % 256
             if (port, ident) not in self.pending:
