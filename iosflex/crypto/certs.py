@@ -104,16 +104,10 @@ def peer_certificates(cert_payloads) -> tuple[object | None, list]:
     return (certs[0], certs[1:]) if certs else (None, [])
 
 
-def peer_hash_algorithms(init_req: bytes) -> list[int] | None:
-    """The SIGNATURE_HASH_ALGORITHMS the initiator announced in its IKE_SA_INIT (None: not announced)."""
-    from . import codec as C  # noqa: PLC0415
-
-    if not init_req:
-        return None
-    try:
-        n = C.parse_message(init_req).notify(A.SIGNATURE_HASH_ALGORITHMS)
-    except C.CodecError:
-        return None
+def signature_hash_algorithms(init_req) -> list[int] | None:
+    """The SIGNATURE_HASH_ALGORITHMS the initiator announced in its IKE_SA_INIT (the parsed message; None: not
+    announced).  The responder keeps them on the SA at IKE_SA_INIT for our AUTH."""
+    n = init_req.notify(A.SIGNATURE_HASH_ALGORITHMS)
     return AU.parse_signature_hash_algorithms(n.data) if n is not None else None
 
 
@@ -211,18 +205,29 @@ def sign_local(router, profile, local_method, octets: bytes, peer_hashes=None, p
         method, data = AU.sign(key, octets, peer_hashes=peer_hashes or None)
     except AU.AuthError as e:
         raise CertAuthError(f"Signing failed: {e}") from None
-    certs = [C.Cert(*AU.cert_payload_data(c)) for c in [tp.cert] + chain_intermediates(tp)]
+    certs = [C.Cert(enc, der) for enc, der in _chain_payload_data(tp.cert, tuple(tp.ca_certs))]
     return certs, C.Auth(method, data), AU.key_kind(key)
+
+
+@functools.lru_cache(maxsize=64)
+def _chain_payload_data(cert, ca_certs: tuple) -> tuple:
+    """(encoding, DER) of our CERT payloads: the certificate, then its intermediates (cached: the DER encoding
+    and the chain walk's name comparisons were done again for every IKE_AUTH)."""
+    return tuple(AU.cert_payload_data(c) for c in [cert] + _intermediates(cert, ca_certs))
 
 
 def chain_intermediates(tp) -> list:
     """The trustpoint's CA certificates between our certificate and the root, issuer first (RFC 7296 §3.6: the
     first CERT is ours, the next ones help the peer build the path); the self-signed root is left out (the peer
     must trust it on its own).  A trustpoint holding only the root (the usual case) adds nothing."""
+    return _intermediates(tp.cert, tp.ca_certs)
+
+
+def _intermediates(cert, ca_certs) -> list:
     out: list = []
-    current = tp.cert
+    current = cert
     for _ in range(8):
-        issuer = next((ca for ca in tp.ca_certs if ca.subject == current.issuer and ca not in out), None)
+        issuer = next((ca for ca in ca_certs if ca.subject == current.issuer and ca not in out), None)
         if issuer is None or issuer.subject == issuer.issuer:
             break
         out.append(issuer)

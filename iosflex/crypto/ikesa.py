@@ -289,6 +289,7 @@ class IkeSa:
         "last_rx", "ka_next", "frag_peer", "reasm", "profile", "settings", "cisco_peer", "half_key",
         "dpd_next", "expires", "peer_addr_nat", "local_nat", "eap_state", "old_of", "due", "task", "now", "aaa_psk",
         "eap_deadline", "eap_msk", "eap_attrs", "rc", "terminate", "rekey_at", "child_rekey", "rekeying",
+        "peer_hashes",
     )
 
     def __init__(self, eng, st):
@@ -300,6 +301,7 @@ class IkeSa:
         self.c_in = self.c_out = None
         self.ni = self.nr = self.init_req = self.init_resp = b""
         self.init_digest = b""
+        self.peer_hashes = None  # the SIGNATURE_HASH_ALGORITHMS of the peer's IKE_SA_INIT (None: not announced)
         self.peer_next = 0  # lowest request ID of the peer not yet answered
         self.cache: dict[int, tuple[object, list[bytes]]] = {}  # msg id -> (request digest(s), response datagrams)
         self.my_next = 0
@@ -1009,7 +1011,7 @@ class IkeSa:
             return [c.IDr(idr.id_type, idr.data), c.Auth(A.AUTH_PSK, psk_auth(self.prf, local_key, octets))]
         try:
             certs, auth, kind = _certs.sign_local(self.eng.router, profile, local_m, octets,
-                                                  _certs.peer_hash_algorithms(self.init_req),
+                                                  self.peer_hashes,
                                                   self._peer_ca_hashes(msg))
         except _certs.CertAuthError as e:
             raise self._auth_failed(str(e)) from None

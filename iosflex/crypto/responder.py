@@ -385,6 +385,7 @@ class Responder:
         sa.peer_next = 1  # IKE_SA_INIT was message 0
         sa.st.remote_next_msgid = 1
         sa.frag_peer = req.notify(A.IKEV2_FRAGMENTATION_SUPPORTED) is not None
+        sa.peer_hashes = certs.signature_hash_algorithms(req)
         sa.cisco_peer = any(isinstance(p, C.VendorID) and p.data == CISCO_VIDS[0] for p in req.payloads)
         # NAT detection
         nat_src = [n.data for n in req.notifies() if n.type == A.NAT_DETECTION_SOURCE_IP]
