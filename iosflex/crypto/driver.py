@@ -147,7 +147,8 @@ def resolve_binds(router, binds: dict[str, str], set_address: bool = False) -> l
 
 
 BURST = 64  # datagrams read from one socket per wakeup, at most (the others get their turn, then it goes on)
-MAX_DATAGRAM = 256 * 1024  # bytes asked of recvfrom, asyncio's own size
+MAX_DATAGRAM = 65535  # bytes asked of recvfrom: any UDP payload fits.  Not asyncio's 256 KiB: a buffer over
+# glibc's mmap threshold (128 KiB) costs an mmap, mremap and munmap per datagram (20 us against 2.5 us)
 
 
 class _Endpoint:
