@@ -24,7 +24,6 @@ from . import authorization as Z
 from . import debug as AD
 from ..radius import servers as RS
 from ..radius.client import reply_pairs
-from ..radius.packet import BadPacket
 from ..sessions import Accounting
 from .attrs import Attrs, attrs_from_radius
 
@@ -468,12 +467,10 @@ class AaaService:
         pkt = result.reply
         ans = EapAnswer(status, eap=pkt.eap_message(), state=pkt.state(), server=result.server)
         if status == "accept":
-            try:
-                recv, send = pkt.mppe_keys(result.server.key, bytes(result.request[4:20]))
-            except BadPacket:
-                recv = send = None  # keys that do not decrypt: none (the final AUTH then fails, as it must)
-            ans.msk = recv + send if recv and send else None
-            pairs = reply_pairs(result)
+            pairs = reply_pairs(result)  # (the MS-MPPE keys decrypted there; one that does not decrypt is left out)
+            recv = next((v for n, v in pairs if n == "MS-MPPE-Recv-Key"), None)
+            send = next((v for n, v in pairs if n == "MS-MPPE-Send-Key"), None)
+            ans.msk = recv + send if recv and send else None  # none: the final AUTH then fails, as it must
             ans.username = next((v for n, v in pairs if n == "User-Name" and isinstance(v, str)), None)
             ans.attrs = attrs_from_radius([(n, v) for n, v in pairs if n not in EAP_TRANSPORT], self.router.config)
         return ans
