@@ -439,12 +439,12 @@ _VSA_HEAD = struct.Struct("!BB4sBB")  # Vendor-Specific, its length, the vendor 
 def _spec(name: str):
     """(dictionary attribute, vendor header or None, plain type) of an attribute name: looked up once per name,
     since the dictionary never changes after loading (encoding is on every RADIUS request's path).  The plain
-    type ("string", "integer", "ipaddr") says that a str or int value encodes without the request's context
-    (not hidden, salted or tagged); None otherwise."""
+    type ("string", "octets", "integer", "ipaddr") says that a str, bytes or int value encodes without the
+    request's context (not hidden, salted or tagged); None otherwise."""
     d = load()
     da = d.attributes[name]
     vendor = struct.pack("!I", d.vendors.GetForward(da.vendor)) if da.vendor else None
-    plain = da.type if da.type in ("string", "integer", "ipaddr") else None
+    plain = da.type if da.type in ("string", "octets", "integer", "ipaddr") else None
     if da.encrypt or da.has_tag or (vendor is None and da.code == MESSAGE_AUTHENTICATOR):
         plain = None
     return da, vendor, plain
@@ -471,7 +471,9 @@ def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[by
                 continue
         da, vendor, plain = _spec(name)
         cls = value.__class__
-        if plain == "string" and cls is str:  # plain values (see `_spec`) need no context
+        if cls is bytes and (plain == "octets" or plain == "string"):  # plain values (see `_spec`) need no context
+            raw = value
+        elif plain == "string" and cls is str:
             raw = value.encode()
         elif plain == "integer" and cls is int:
             raw = _U32.pack(value)
