@@ -18,6 +18,17 @@ kernel routes into the device is encrypted with the session's newest child SA an
   protocol 47) is decapsulated to the inner IPv4 packet and encapsulated again on the way out; transport
   mode with another protocol gets an IPv4 header (peer -> us) rebuilt before the TUN write.
 * ICMP echo replies for the router's own `ping` through a tunnel are taken here (`ping()`), not written.
+* Threads (when the driver hands over its sockets, `sock_for`: the real router): the event loop still reads UDP
+  4500 (IKE shares the port) and queues each ESP datagram for the thread `esp-in`, which decrypts and writes
+  to the device; the thread `esp-out` polls every device, encrypts and sends on the driver's socket itself.
+  The system calls (TUN write and read, sendto: the kernel's TCP/IP work happens inside them) release the
+  GIL, so the two directions and the loop overlap, as strongSwan's libipsec does with its threads.  What keeps
+  this consistent: each SA's inbound state (replay window, `*_in` counters) is only touched by `esp-in`, its
+  outbound state (sequence number, `*_out` counters) only by `esp-out` (the router's own `ping` is queued to
+  it); the ESP state is made under a lock; each thread has its own duplicate of a device's descriptor and
+  closes it itself when the session goes (queued after the packets in flight), so a descriptor number is
+  never reused under a thread; ping replies go back to the loop with call_soon_threadsafe.  The engine is
+  untouched (sans-I/O): the threads only read its SPI table, as the loop did.
 """
 
 from __future__ import annotations
@@ -27,7 +38,11 @@ import fcntl
 import ipaddress
 import logging
 import os
+import queue
+import select
 import struct
+import threading
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from ..events import Datagram
@@ -41,6 +56,7 @@ IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 MTU = 1400
 READ_BATCH = 64  # packets read from one device per loop turn
 READ_SIZE = 16384  # > the MTU: a TUN read returns one packet
+IN_QUEUE_MAX = 4096  # ESP datagrams waiting for esp-in, at most (past it: dropped, as a full socket buffer would)
 
 
 def inet_checksum(data: bytes) -> int:
@@ -91,10 +107,11 @@ def device_name(st) -> str:
 
 
 class TunSession:
-    __slots__ = ("st", "name", "fd", "routes", "address", "ready", "va")
+    __slots__ = ("st", "name", "fd", "rfd", "routes", "address", "ready", "va")
 
     def __init__(self, st, name: str, fd: int, va=None):
-        self.st, self.name, self.fd = st, name, fd
+        self.st, self.name, self.fd = st, name, fd  # fd: written (inbound packets); threads: esp-in's own
+        self.rfd = fd  # read (outbound packets); threads: esp-out's own duplicate
         self.va = va  # the session's VirtualAccess (interfaces/vaccess.py): its counters are ours to fill
         self.routes: list[str] = []
         self.address: str | None = None
@@ -102,10 +119,11 @@ class TunSession:
 
 
 class TunDataplane:
-    def __init__(self, router, responder, send, rng=os.urandom):
+    def __init__(self, router, responder, send, rng=os.urandom, sock_for=None):
         self.router = router
         self.responder = responder
         self.send = send  # the driver's send(list[Datagram])
+        self.sock_for = sock_for  # local address -> the driver's UDP 4500 socket: given, the data plane runs threads
         self.rng = rng
         self.esp: dict[int, tuple[object, EspSa]] = {}  # spi_in -> (ChildSa, EspSa)
         self.sessions: dict[int, TunSession] = {}  # session id -> device
@@ -118,23 +136,39 @@ class TunDataplane:
         self._pings: dict[tuple[int, int], asyncio.Future] = {}  # (ident, seq) -> reply future
         self.filter = Filter()  # the virtual-access's access lists (interfaces/filter.py)
         self.acl_denied = {"in": 0, "out": 0}
+        self.in_queue_drops = 0  # ESP datagrams dropped because esp-in was that far behind
+        self.tx_dropped = 0  # datagrams esp-out could not send (socket buffer still full after waiting)
+        self._esp_lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._threads: list[threading.Thread] = []
+        self._in_q: queue.SimpleQueue = queue.SimpleQueue()  # bytes (ESP), ("close", sess), None (stop)
+        self._out_ctl: deque = deque()  # ("open", sess), ("close", sess, SPIs), ("send", st, packet), None
+        self._wake_r = self._wake_w = -1
 
     # -- ESP state per child SA --------------------------------------------------------------------------
-    def _esp_for(self, child) -> EspSa | None:
+    def _esp_for(self, child, tidy: bool = True) -> EspSa | None:
+        """The child's ESP state, made on first use.  `tidy`: also forget the state of children that went; only
+        the thread that encrypts (esp-out, or the loop without threads) does, so that the state a packet is
+        about to be encrypted with is never dropped and made again under it (a sequence number, so an AES-GCM
+        nonce, used twice)."""
         hit = self.esp.get(child.spi_in)
         if hit is not None and hit[0] is child:
             return hit[1]
-        try:
-            sa = EspSa.from_child(child, rng=self.rng)
-        except EspUnsupported:
-            self.unsupported += 1
-            return None
-        self.esp[child.spi_in] = (child, sa)
-        if len(self.esp) > 2 * len(self.responder.children) + 16:  # children went: forget their state
-            live = self.responder.children
-            for spi in [s for s in self.esp if s not in live]:
-                del self.esp[spi]
-        return sa
+        with self._esp_lock:  # both threads may meet a new child at once: one EspSa (one sequence number)
+            hit = self.esp.get(child.spi_in)
+            if hit is not None and hit[0] is child:
+                return hit[1]
+            try:
+                sa = EspSa.from_child(child, rng=self.rng)
+            except EspUnsupported:
+                self.unsupported += 1
+                return None
+            self.esp[child.spi_in] = (child, sa)
+            if tidy and len(self.esp) > 2 * len(self.responder.children) + 16:  # children went: forget them
+                live = self.responder.children
+                for spi in [s for s in list(self.esp) if s not in live]:
+                    self.esp.pop(spi, None)
+            return sa
 
     def drops(self, child) -> int:
         hit = self.esp.get(child.spi_in)
@@ -163,17 +197,29 @@ class TunDataplane:
 
     # -- inbound -----------------------------------------------------------------------------------------
     def esp_received(self, data: bytes, src, local, now: float) -> list[Datagram]:
+        """An ESP datagram from the driver (the loop): queued for esp-in when the threads run, else handled
+        here; the answer is always empty (ESP is never answered)."""
+        if self._threads:
+            if self._in_q.qsize() < IN_QUEUE_MAX:
+                self._in_q.put(data)
+            else:
+                self.in_queue_drops += 1
+            return []
+        self._inbound(data)
+        return []
+
+    def _inbound(self, data: bytes) -> None:
         hit = self.responder.children.get(int.from_bytes(data[:4], "big"))
         if hit is None:
             self.wrong_spi += 1
-            return []
+            return
         ike, child = hit
-        esp = self._esp_for(child)
+        esp = self._esp_for(child, tidy=not self._threads)
         if esp is None:
-            return []
+            return
         res = esp.decrypt(data)
         if res is None:
-            return []
+            return
         if esp.soft_expired and not getattr(esp, "_soft_counted", False):
             esp._soft_counted = True
             self.soft_expiries += 1
@@ -190,24 +236,24 @@ class TunDataplane:
         if not inner or inner[0] >> 4 != 4 or len(inner) < 20:
             if nh != 59:
                 self.not_ip += 1
-            return []
+            return
         if inner[9] == 1 and self._pings and self._ping_reply(inner):
-            return []
+            return
         sess = self.sessions.get(ike.st.session_id)
         if sess is None or sess.fd < 0:
-            return []
+            return
         if not self._acl_permits(sess.va, "in", inner):
-            return []
+            return
         try:
             os.write(sess.fd, inner)
         except OSError as e:
             log.debug("tun %s write: %s", sess.name, e)
-            return []
+            return
         va = sess.va
         if va is not None:  # `show interfaces virtual-access N`: what came out of the tunnel
             va.in_packets += 1
             va.in_bytes += len(inner)
-        return []
+        return
 
     # -- outbound ----------------------------------------------------------------------------------------
     def _out_child(self, st):
@@ -240,20 +286,124 @@ class TunDataplane:
             sess.va.out_bytes += len(packet)
         return [Datagram(pkt, (st.local[0], 4500), (st.remote[0], st.remote[1]))]
 
-    def _readable(self, sess: TunSession) -> None:
+    def _read_device(self, sess: TunSession) -> list[Datagram]:
+        """Up to READ_BATCH packets the kernel routed into the device, encrypted."""
         out: list[Datagram] = []
+        read, fd = os.read, sess.rfd
         for _ in range(READ_BATCH):
             try:
-                pkt = os.read(sess.fd, READ_SIZE)
-            except BlockingIOError:
-                break
-            except OSError:
+                pkt = read(fd, READ_SIZE)
+            except OSError:  # BlockingIOError: drained
                 break
             if not pkt or pkt[0] >> 4 != 4:
                 continue  # IPv6 and the like: no IPv6 selectors here
             out += self.encapsulate(sess.st, pkt)
+        return out
+
+    def _readable(self, sess: TunSession) -> None:
+        out = self._read_device(sess)
         if out:
             self.send(out)
+
+    # -- threads ---------------------------------------------------------------------------------------------
+    def _start_threads(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._threads = [threading.Thread(target=self._in_thread, name="esp-in", daemon=True),
+                         threading.Thread(target=self._out_thread, name="esp-out", daemon=True)]
+        for t in self._threads:
+            t.start()
+
+    def _out_command(self, *cmd) -> None:
+        self._out_ctl.append(cmd if cmd != (None,) else None)
+        try:
+            os.write(self._wake_w, b"\0")
+        except BlockingIOError:
+            pass  # a wake-up is pending anyway
+
+    def _in_thread(self) -> None:
+        get = self._in_q.get
+        while True:
+            item = get()
+            if type(item) is bytes:
+                try:
+                    self._inbound(item)
+                except Exception:  # noqa: BLE001  never let the thread die
+                    log.exception("data plane (esp-in) raised")
+            elif item is None:
+                return
+            else:  # ("close", sess): after the packets queued before it
+                sess = item[1]
+                _close(sess.fd)
+                sess.fd = -1
+
+    def _out_thread(self) -> None:
+        poller = select.poll()
+        poller.register(self._wake_r, select.POLLIN)
+        devices: dict[int, TunSession] = {}  # esp-out's descriptor -> session
+        while True:
+            for fd, ev in poller.poll():
+                if fd == self._wake_r:
+                    try:
+                        while os.read(self._wake_r, 512):
+                            pass
+                    except OSError:
+                        pass
+                    while self._out_ctl:
+                        cmd = self._out_ctl.popleft()
+                        if cmd is None:
+                            for sess in devices.values():
+                                _close(sess.rfd)
+                            return
+                        try:
+                            self._out_control(cmd, poller, devices)
+                        except Exception:  # noqa: BLE001
+                            log.exception("data plane (esp-out) raised")
+                    continue
+                sess = devices.get(fd)
+                if sess is None:
+                    continue
+                try:
+                    out = self._read_device(sess)
+                    if out:
+                        self._send_now(out)
+                except Exception:  # noqa: BLE001
+                    log.exception("data plane (esp-out) raised")
+
+    def _out_control(self, cmd, poller, devices) -> None:
+        what, sess = cmd[0], cmd[1]
+        if what == "open":
+            devices[sess.rfd] = sess
+            poller.register(sess.rfd, select.POLLIN)
+        elif what == "close":  # ("close", session or None, SPIs)
+            if sess is not None:
+                if devices.pop(sess.rfd, None) is not None:
+                    poller.unregister(sess.rfd)
+                _close(sess.rfd)
+            self._forget(cmd[2])
+        elif what == "send":  # ("send", IkeSaState, packet): the router's own ping, encrypted here (this
+            self._send_now(self.encapsulate(cmd[1], cmd[2]))  # thread owns the sequence numbers)
+
+    def _send_now(self, datagrams: list[Datagram]) -> None:
+        """From esp-out: straight on the driver's socket; when its buffer is full, wait for it a little (this
+        thread only), then drop (counted)."""
+        for d in datagrams:
+            sock = self.sock_for(d.src[0])
+            if sock is None:  # not ours exactly: the driver picks a socket, in the loop
+                self._loop.call_soon_threadsafe(self.send, [d])
+                continue
+            for attempt in range(2):
+                try:
+                    sock.sendto(d.data, d.dst)
+                    break
+                except BlockingIOError:
+                    if attempt:
+                        self.tx_dropped += 1
+                    else:
+                        select.select([], [sock], [], 0.1)
+                except OSError as e:
+                    log.debug("esp-out sendto %s: %s", d.dst, e)
+                    break
 
     # -- sessions ------------------------------------------------------------------------------------------
     def session_event(self, ev) -> None:
@@ -304,9 +454,16 @@ class TunDataplane:
             if n.prefixlen > 0:
                 nets.append(str(n))
         sess.routes = list(dict.fromkeys(nets))
-        self.sessions[st.session_id] = sess
         loop = asyncio.get_running_loop()
-        loop.add_reader(fd, self._readable, sess)
+        if self.sock_for is not None:
+            if not self._threads:
+                self._start_threads()
+            sess.rfd = os.dup(fd)  # O_CLOEXEC as dup makes it; non-blocking is the open file's, shared
+            self.sessions[st.session_id] = sess
+            self._out_command("open", sess)
+        else:
+            self.sessions[st.session_id] = sess
+            loop.add_reader(fd, self._readable, sess)
         fut = loop.run_in_executor(self._pool, _configure, name, sess.address, sess.routes)
         fut.add_done_callback(lambda f, s=sess: self._configured(s, f))
 
@@ -316,25 +473,40 @@ class TunDataplane:
             log.warning("data plane: configuring %s: %s", sess.name, exc)
         sess.ready = True
 
+    def _forget(self, spis) -> None:
+        with self._esp_lock:
+            for spi in spis:
+                self.esp.pop(spi, None)
+
     def _down(self, st) -> None:
         sess = self.sessions.pop(st.session_id, None)
-        for child in st.children:
-            self.esp.pop(child.spi_in, None)
+        spis = [child.spi_in for child in st.children]
+        if self._threads:  # each thread closes its own descriptor, after what it has in hand (the device and
+            if sess is not None:  # its routes go with the last one); esp-out forgets the ESP state after
+                self._in_q.put(("close", sess))  # its last packet (see _esp_for)
+            self._out_command("close", sess, spis)
+            return
+        self._forget(spis)
         if sess is None:
             return
         try:
             asyncio.get_running_loop().remove_reader(sess.fd)
         except RuntimeError:
             pass
-        try:
-            os.close(sess.fd)  # the device and its routes go with the last descriptor
-        except OSError:
-            pass
-        sess.fd = -1
+        _close(sess.fd)  # the device and its routes go with the last descriptor
+        sess.fd = sess.rfd = -1
 
     def close(self) -> None:
         for sid in list(self.sessions):
             self._down(self.sessions[sid].st)
+        if self._threads:
+            self._in_q.put(None)
+            self._out_command(None)
+            for t in self._threads:
+                t.join(timeout=2)
+            self._threads = []
+            _close(self._wake_r)
+            _close(self._wake_w)
         self._pool.shutdown(wait=False)
 
     # -- the router's own ping through a tunnel --------------------------------------------------------------
@@ -363,7 +535,10 @@ class TunDataplane:
         pkt = ipv4_header(src, dst, 1, len(icmp), ident=seq) + icmp
         fut = asyncio.get_running_loop().create_future()
         self._pings[(ident, seq)] = fut
-        self.send(self.encapsulate(sess.st, pkt))
+        if self._threads:
+            self._out_command("send", sess.st, pkt)
+        else:
+            self.send(self.encapsulate(sess.st, pkt))
         return fut
 
     def forget_ping(self, ident: int, seq: int) -> None:
@@ -377,9 +552,23 @@ class TunDataplane:
         fut = self._pings.pop((ident, seq), None)
         if fut is None:
             return False
-        if not fut.done():
-            fut.set_result(True)
+        if self._threads:
+            self._loop.call_soon_threadsafe(_resolve, fut)
+        else:
+            _resolve(fut)
         return True
+
+
+def _resolve(fut) -> None:
+    if not fut.done():
+        fut.set_result(True)
+
+
+def _close(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass
 
 
 def _configure(name: str, address: str | None, routes: list[str]) -> None:
