@@ -147,9 +147,10 @@ def _read(fd, limit: float = 5.0) -> bytes:
 
 
 def test_threads_both_directions_ping_and_session_gone():
-    """With the driver's socket (`sock_for`) the data plane runs esp-in and esp-out (docs/DATAPLANE.md): the same
-    packets, counters, replay drops and router ping as in the loop; a session going closes each thread's
-    descriptor (the device goes with the last one) and close() stops the threads."""
+    """start_threads (the driver's UDP 4500 socket): esp-in reads it and esp-out sends on it (docs/DATAPLANE.md),
+    with the same packets, counters, replay drops and router ping as in the loop; IKE on the socket reaches the
+    engine's callback in the loop; a session going closes each thread's descriptor (the device goes with the
+    last one) and close() stops the threads."""
     resp = _Responder()
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the driver's UDP 4500 socket
     sock.bind(("127.0.0.1", 0))
@@ -163,12 +164,16 @@ def test_threads_both_directions_ping_and_session_gone():
     dev_r, dev_w = os.pipe()  # what esp-in writes to the device
     kern_r, kern_w = os.pipe()  # what the kernel routes into the device, for esp-out
     os.set_blocking(kern_r, False)
-    src, here = ("127.0.0.1", 4500), ("127.0.0.1", 4500)
+    here = ("127.0.0.1", 4500)
+    to_engine = []
+
+    def esp(data):  # from the peer to the driver's socket
+        peer_sock.sendto(data, sock.getsockname())
 
     async def run():
-        dp = T.TunDataplane(None, resp, lambda d: None,
-                            sock_for=lambda a: sock if a == "127.0.0.1" else None)
-        dp._start_threads()
+        loop = asyncio.get_running_loop()
+        dp = T.TunDataplane(None, resp, lambda d: None)
+        dp.start_threads({here: sock}, lambda *a: to_engine.append((a, asyncio.get_running_loop() is loop)))
         sess = T.TunSession(st, "vi1", dev_w)
         sess.rfd = kern_r
         sess.routes = ["10.10.10.1/32"]
@@ -179,11 +184,17 @@ def test_threads_both_directions_ping_and_session_gone():
         try:
             pkt = _ip()
             enc = peer.encrypt(pkt, 4)
-            assert dp.esp_received(enc, src, here, 0.0) == []
+            esp(enc)
             assert _read(dev_r) == pkt
-            dp.esp_received(enc, src, here, 0.0)  # replayed: dropped in esp-in, counted
-            dp.esp_received(b"\x00\x00\x09\x99" + bytes(40), src, here, 0.0)
+            esp(enc)  # replayed: dropped in esp-in, counted
+            esp(b"\x00\x00\x09\x99" + bytes(40))
+            esp(b"\0\0\0\0IKE")  # the non-ESP marker: the engine's, in the loop
             _wait(lambda: ch.drops_in == 1 and dp.wrong_spi == 1, "count the replay and the wrong SPI")
+            for _ in range(200):
+                if to_engine:
+                    break
+                await asyncio.sleep(0.01)
+            assert to_engine == [((b"\0\0\0\0IKE", peer_sock.getsockname(), here), True)]
             assert dp.esp[ch.spi_in][1].drops[E.REPLAY] == 1 and ch.pkts_in == 1
             out = _ip("10.0.0.1", "10.10.10.1", b"z" * 100)
             os.write(kern_w, out)
@@ -196,8 +207,7 @@ def test_threads_both_directions_ping_and_session_gone():
             assert nh == 4 and req[20] == 8 and data[4:8] == (2).to_bytes(4, "big")  # the next sequence number
             icmp = bytes([0, 0, 0, 0]) + req[24:]
             icmp = icmp[:2] + T.inet_checksum(icmp).to_bytes(2, "big") + icmp[4:]
-            dp.esp_received(peer.encrypt(T.ipv4_header("10.10.10.1", "10.0.0.1", 1, len(icmp)) + icmp, 4),
-                            src, here, 0.0)
+            esp(peer.encrypt(T.ipv4_header("10.10.10.1", "10.0.0.1", 1, len(icmp)) + icmp, 4))
             assert await asyncio.wait_for(fut, 5) is True  # the reply reached the loop's future
             dp._down(st)
             assert 1 not in dp.sessions

@@ -267,12 +267,6 @@ class IkeDriver:
             ep.sendto(d.data, (d.dst[0], d.dst[1]))
             self.sent += 1
 
-    def esp_socket(self, address: str):
-        """The UDP 4500 socket bound to `address`, or None: the data plane's sending thread (interfaces/tun.py)
-        writes ESP on it directly (a dict look-up: safe from that thread)."""
-        ep = self.endpoints.get((address, 4500))
-        return ep.sock if ep is not None else None
-
     def _open_other(self, src) -> _Endpoint | None:
         """The socket of another local port (the RADIUS client's 1645/1646), opened on first use, bound to the
         source address and port the core chose, so replies come back to it."""
@@ -384,7 +378,11 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
     if dataplane == "tun":
         from ..interfaces.tun import TunDataplane  # noqa: PLC0415
 
-        drv.dataplane = services.dataplane = TunDataplane(router, services.crypto, drv.send, sock_for=drv.esp_socket)
+        drv.dataplane = services.dataplane = TunDataplane(router, services.crypto, drv.send)
+        esp = {local: ep.sock for local, ep in drv.endpoints.items() if local[1] == 4500}
+        for sock in esp.values():  # read by the data plane's esp-in thread (ESP there, the rest to _received)
+            drv.loop.remove_reader(sock.fileno())
+        drv.dataplane.start_threads(esp, drv._received)
     elif dataplane not in (None, "none"):
         drv.close()
         raise ValueError(f"unknown data plane {dataplane!r}")

@@ -18,17 +18,18 @@ kernel routes into the device is encrypted with the session's newest child SA an
   protocol 47) is decapsulated to the inner IPv4 packet and encapsulated again on the way out; transport
   mode with another protocol gets an IPv4 header (peer -> us) rebuilt before the TUN write.
 * ICMP echo replies for the router's own `ping` through a tunnel are taken here (`ping()`), not written.
-* Threads (when the driver hands over its sockets, `sock_for`: the real router): the event loop still reads UDP
-  4500 (IKE shares the port) and queues each ESP datagram for the thread `esp-in`, which decrypts and writes
-  to the device; the thread `esp-out` polls every device, encrypts and sends on the driver's socket itself.
-  The system calls (TUN write and read, sendto: the kernel's TCP/IP work happens inside them) release the
-  GIL, so the two directions and the loop overlap, as strongSwan's libipsec does with its threads.  What keeps
-  this consistent: each SA's inbound state (replay window, `*_in` counters) is only touched by `esp-in`, its
-  outbound state (sequence number, `*_out` counters) only by `esp-out` (the router's own `ping` is queued to
-  it); the ESP state is made under a lock; each thread has its own duplicate of a device's descriptor and
-  closes it itself when the session goes (queued after the packets in flight), so a descriptor number is
-  never reused under a thread; ping replies go back to the loop with call_soon_threadsafe.  The engine is
-  untouched (sans-I/O): the threads only read its SPI table, as the loop did.
+* Threads (`start_threads`, called by the driver: the real router): the thread `esp-in` reads the driver's UDP
+  4500 sockets itself (RFC 3948 demultiplexing: ESP is decrypted and written to the device there; IKE and
+  keepalives go to the engine in the event loop with call_soon_threadsafe), the thread `esp-out` polls every
+  device, encrypts and sends on the driver's socket.  The system calls (recvfrom, TUN write and read, sendto:
+  the kernel's TCP/IP work happens inside them) release the GIL, so the two directions overlap, as
+  strongSwan's libipsec does with its threads.  What keeps this consistent: each SA's inbound state (replay
+  window, `*_in` counters) is only touched by `esp-in`, its outbound state (sequence number, `*_out`
+  counters) only by `esp-out` (the router's own `ping` is queued to it); the ESP state is made under a lock
+  and forgotten only by `esp-out`; each thread has its own duplicate of a device's descriptor and closes it
+  itself when told the session went, so a descriptor number is never reused under a thread; ping replies go
+  back to the loop with call_soon_threadsafe.  The engine is untouched (sans-I/O): the threads only read its
+  SPI table, as the loop did.
 """
 
 from __future__ import annotations
@@ -38,7 +39,6 @@ import fcntl
 import ipaddress
 import logging
 import os
-import queue
 import select
 import struct
 import threading
@@ -56,7 +56,7 @@ IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 MTU = 1400
 READ_BATCH = 64  # packets read from one device per loop turn
 READ_SIZE = 16384  # > the MTU: a TUN read returns one packet
-IN_QUEUE_MAX = 4096  # ESP datagrams waiting for esp-in, at most (past it: dropped, as a full socket buffer would)
+RECV_SIZE = 65535  # bytes asked of recvfrom by esp-in: any UDP payload (crypto/driver.py's MAX_DATAGRAM)
 
 
 def inet_checksum(data: bytes) -> int:
@@ -119,11 +119,10 @@ class TunSession:
 
 
 class TunDataplane:
-    def __init__(self, router, responder, send, rng=os.urandom, sock_for=None):
+    def __init__(self, router, responder, send, rng=os.urandom):
         self.router = router
         self.responder = responder
         self.send = send  # the driver's send(list[Datagram])
-        self.sock_for = sock_for  # local address -> the driver's UDP 4500 socket: given, the data plane runs threads
         self.rng = rng
         self.esp: dict[int, tuple[object, EspSa]] = {}  # spi_in -> (ChildSa, EspSa)
         self.sessions: dict[int, TunSession] = {}  # session id -> device
@@ -136,14 +135,14 @@ class TunDataplane:
         self._pings: dict[tuple[int, int], asyncio.Future] = {}  # (ident, seq) -> reply future
         self.filter = Filter()  # the virtual-access's access lists (interfaces/filter.py)
         self.acl_denied = {"in": 0, "out": 0}
-        self.in_queue_drops = 0  # ESP datagrams dropped because esp-in was that far behind
         self.tx_dropped = 0  # datagrams esp-out could not send (socket buffer still full after waiting)
         self._esp_lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._threads: list[threading.Thread] = []
-        self._in_q: queue.SimpleQueue = queue.SimpleQueue()  # bytes (ESP), ("close", sess), None (stop)
-        self._out_ctl: deque = deque()  # ("open", sess), ("close", sess, SPIs), ("send", st, packet), None
-        self._wake_r = self._wake_w = -1
+        self._socks: dict[str, object] = {}  # local address -> the driver's UDP 4500 socket (threads)
+        self._in_ctl: deque = deque()  # esp-in's orders: ("close", sess), None (stop)
+        self._out_ctl: deque = deque()  # esp-out's: ("open", sess), ("close", sess, SPIs), ("send", st, packet), None
+        self._wake = {}  # deque -> (read end, write end) of the pipe that wakes its thread
 
     # -- ESP state per child SA --------------------------------------------------------------------------
     def _esp_for(self, child, tidy: bool = True) -> EspSa | None:
@@ -197,14 +196,8 @@ class TunDataplane:
 
     # -- inbound -----------------------------------------------------------------------------------------
     def esp_received(self, data: bytes, src, local, now: float) -> list[Datagram]:
-        """An ESP datagram from the driver (the loop): queued for esp-in when the threads run, else handled
-        here; the answer is always empty (ESP is never answered)."""
-        if self._threads:
-            if self._in_q.qsize() < IN_QUEUE_MAX:
-                self._in_q.put(data)
-            else:
-                self.in_queue_drops += 1
-            return []
+        """An ESP datagram from the driver, without threads (with them, esp-in reads the sockets); the answer
+        is always empty (ESP is never answered)."""
         self._inbound(data)
         return []
 
@@ -306,51 +299,84 @@ class TunDataplane:
             self.send(out)
 
     # -- threads ---------------------------------------------------------------------------------------------
-    def _start_threads(self) -> None:
+    def start_threads(self, sockets: dict, to_engine) -> None:
+        """Run esp-in and esp-out (in the event loop): `sockets` {(address, 4500): socket} are the driver's, no
+        longer read by the loop; what is not ESP on them goes to `to_engine(data, src, local)` in the loop."""
         self._loop = asyncio.get_running_loop()
-        self._wake_r, self._wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        self._threads = [threading.Thread(target=self._in_thread, name="esp-in", daemon=True),
+        self._socks = {local[0]: sock for local, sock in sockets.items()}
+        for ctl in (self._in_ctl, self._out_ctl):
+            self._wake[id(ctl)] = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self._threads = [threading.Thread(target=self._in_thread, args=(sockets, to_engine), name="esp-in",
+                                          daemon=True),
                          threading.Thread(target=self._out_thread, name="esp-out", daemon=True)]
         for t in self._threads:
             t.start()
 
-    def _out_command(self, *cmd) -> None:
-        self._out_ctl.append(cmd if cmd != (None,) else None)
+    def _order(self, ctl: deque, cmd) -> None:
+        ctl.append(cmd)
         try:
-            os.write(self._wake_w, b"\0")
+            os.write(self._wake[id(ctl)][1], b"\0")
         except BlockingIOError:
             pass  # a wake-up is pending anyway
 
-    def _in_thread(self) -> None:
-        get = self._in_q.get
+    def _out_command(self, *cmd) -> None:
+        self._order(self._out_ctl, cmd if cmd != (None,) else None)
+
+    def _orders(self, ctl: deque):
+        """The orders waiting for this thread (its wake-up pipe drained)."""
+        try:
+            while os.read(self._wake[id(ctl)][0], 512):
+                pass
+        except OSError:
+            pass
+        while ctl:
+            yield ctl.popleft()
+
+    def _in_thread(self, sockets: dict, to_engine) -> None:
+        poller = select.poll()
+        wake = self._wake[id(self._in_ctl)][0]
+        poller.register(wake, select.POLLIN)
+        by_fd = {}
+        for local, sock in sockets.items():
+            poller.register(sock.fileno(), select.POLLIN)
+            by_fd[sock.fileno()] = (sock.recvfrom, local)
+        inbound, call = self._inbound, self._loop.call_soon_threadsafe
         while True:
-            item = get()
-            if type(item) is bytes:
-                try:
-                    self._inbound(item)
-                except Exception:  # noqa: BLE001  never let the thread die
-                    log.exception("data plane (esp-in) raised")
-            elif item is None:
-                return
-            else:  # ("close", sess): after the packets queued before it
-                sess = item[1]
-                _close(sess.fd)
-                sess.fd = -1
+            for fd, _ in poller.poll():
+                if fd == wake:
+                    for cmd in self._orders(self._in_ctl):
+                        if cmd is None:
+                            return
+                        sess = cmd[1]  # ("close", sess)
+                        _close(sess.fd)
+                        sess.fd = -1
+                    continue
+                recvfrom, local = by_fd[fd]
+                for _ in range(READ_BATCH):
+                    try:
+                        data, addr = recvfrom(RECV_SIZE)
+                    except BlockingIOError:
+                        break
+                    except OSError as exc:  # ICMP unreachable and the like
+                        log.debug("esp-in socket %s: %s", local, exc)
+                        continue
+                    if len(data) >= 8 and data[:4] != b"\0\0\0\0":  # ESP (RFC 3948)
+                        try:
+                            inbound(data)
+                        except Exception:  # noqa: BLE001  never let the thread die
+                            log.exception("data plane (esp-in) raised")
+                    else:  # IKE (non-ESP marker) or a NAT-T keepalive: the engine's, in the loop
+                        call(to_engine, data, (addr[0], addr[1]), local)
 
     def _out_thread(self) -> None:
         poller = select.poll()
-        poller.register(self._wake_r, select.POLLIN)
+        wake = self._wake[id(self._out_ctl)][0]
+        poller.register(wake, select.POLLIN)
         devices: dict[int, TunSession] = {}  # esp-out's descriptor -> session
         while True:
-            for fd, ev in poller.poll():
-                if fd == self._wake_r:
-                    try:
-                        while os.read(self._wake_r, 512):
-                            pass
-                    except OSError:
-                        pass
-                    while self._out_ctl:
-                        cmd = self._out_ctl.popleft()
+            for fd, _ in poller.poll():
+                if fd == wake:
+                    for cmd in self._orders(self._out_ctl):
                         if cmd is None:
                             for sess in devices.values():
                                 _close(sess.rfd)
@@ -388,7 +414,7 @@ class TunDataplane:
         """From esp-out: straight on the driver's socket; when its buffer is full, wait for it a little (this
         thread only), then drop (counted)."""
         for d in datagrams:
-            sock = self.sock_for(d.src[0])
+            sock = self._socks.get(d.src[0])
             if sock is None:  # not ours exactly: the driver picks a socket, in the loop
                 self._loop.call_soon_threadsafe(self.send, [d])
                 continue
@@ -455,9 +481,7 @@ class TunDataplane:
                 nets.append(str(n))
         sess.routes = list(dict.fromkeys(nets))
         loop = asyncio.get_running_loop()
-        if self.sock_for is not None:
-            if not self._threads:
-                self._start_threads()
+        if self._threads:
             sess.rfd = os.dup(fd)  # O_CLOEXEC as dup makes it; non-blocking is the open file's, shared
             self.sessions[st.session_id] = sess
             self._out_command("open", sess)
@@ -483,7 +507,7 @@ class TunDataplane:
         spis = [child.spi_in for child in st.children]
         if self._threads:  # each thread closes its own descriptor, after what it has in hand (the device and
             if sess is not None:  # its routes go with the last one); esp-out forgets the ESP state after
-                self._in_q.put(("close", sess))  # its last packet (see _esp_for)
+                self._order(self._in_ctl, ("close", sess))  # its last packet (see _esp_for)
             self._out_command("close", sess, spis)
             return
         self._forget(spis)
@@ -500,13 +524,15 @@ class TunDataplane:
         for sid in list(self.sessions):
             self._down(self.sessions[sid].st)
         if self._threads:
-            self._in_q.put(None)
+            self._order(self._in_ctl, None)
             self._out_command(None)
             for t in self._threads:
                 t.join(timeout=2)
             self._threads = []
-            _close(self._wake_r)
-            _close(self._wake_w)
+            for r, w in self._wake.values():
+                _close(r)
+                _close(w)
+            self._wake.clear()
         self._pool.shutdown(wait=False)
 
     # -- the router's own ping through a tunnel --------------------------------------------------------------
