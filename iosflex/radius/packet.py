@@ -432,12 +432,13 @@ def _tlv(t: int, value: bytes) -> bytes:
 
 _U32 = struct.Struct("!I")
 _HEAD = struct.Struct("!BBH")  # Code, Identifier, Length
+_ATTR_HEAD = struct.Struct("!BB")  # an attribute's Type and Length
 _VSA_HEAD = struct.Struct("!BB4sBB")  # Vendor-Specific, its length, the vendor id, the sub-attribute's type, length
 
 
 @lru_cache(maxsize=None)
 def _spec(name: str):
-    """(dictionary attribute, vendor header or None, plain type) of an attribute name: looked up once per name,
+    """(dictionary attribute, vendor header or None, plain type, code) of an attribute name: looked up once per name,
     since the dictionary never changes after loading (encoding is on every RADIUS request's path).  The plain
     type ("string", "octets", "integer", "ipaddr") says that a str, bytes or int value encodes without the
     request's context (not hidden, salted or tagged); None otherwise."""
@@ -447,7 +448,7 @@ def _spec(name: str):
     plain = da.type if da.type in ("string", "octets", "integer", "ipaddr") else None
     if da.encrypt or da.has_tag or (vendor is None and da.code == MESSAGE_AUTHENTICATOR):
         plain = None
-    return da, vendor, plain
+    return da, vendor, plain, da.code
 
 
 @lru_cache(maxsize=256)
@@ -469,7 +470,7 @@ def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[by
                 vid, code = name
                 out += _tlv(VENDOR_SPECIFIC, struct.pack("!I", vid) + _tlv(code, bytes(value)))
                 continue
-        da, vendor, plain = _spec(name)
+        da, vendor, plain, code = _spec(name)
         cls = value.__class__
         if cls is bytes and (plain == "octets" or plain == "string"):  # plain values (see `_spec`) need no context
             raw = value
@@ -480,23 +481,22 @@ def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[by
         elif plain == "ipaddr" and cls is str:
             raw = _ipv4_packed(value)
         else:
-            if vendor is None and da.code == MESSAGE_AUTHENTICATOR:
+            if vendor is None and code == MESSAGE_AUTHENTICATOR:
                 ma_at = len(out) + HEADER
                 out += _tlv(MESSAGE_AUTHENTICATOR, bytes(16))
                 continue
             raw = _encode_value(da, value, ctx)
         n = len(raw)
         if vendor is None and n <= 253:
-            out.append(da.code)
-            out.append(n + 2)
+            out += _ATTR_HEAD.pack(code, n + 2)
             out += raw
         elif vendor is not None and n <= 247:  # the VSA and its sub-attribute headers at once
-            out += _VSA_HEAD.pack(VENDOR_SPECIFIC, n + 8, vendor, da.code, n + 2)
+            out += _VSA_HEAD.pack(VENDOR_SPECIFIC, n + 8, vendor, code, n + 2)
             out += raw
         elif vendor is None:
-            out += _tlv(da.code, raw)  # raises: too long
+            out += _tlv(code, raw)  # raises: too long
         else:
-            out += _tlv(VENDOR_SPECIFIC, vendor + _tlv(da.code, raw))  # raises: too long
+            out += _tlv(VENDOR_SPECIFIC, vendor + _tlv(code, raw))  # raises: too long
     return out, ma_at
 
 
