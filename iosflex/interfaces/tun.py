@@ -342,7 +342,10 @@ class TunDataplane:
             by_fd[sock.fileno()] = (sock.recvfrom, local)
         inbound, call = self._inbound, self._loop.call_soon_threadsafe
         while True:
-            for fd, _ in poller.poll():
+            for fd, ev in poller.poll():
+                if ev & select.POLLNVAL:  # closed under us (the driver closes its sockets after close()): forget it
+                    poller.unregister(fd)
+                    continue
                 if fd == wake:
                     for cmd in self._orders(self._in_ctl):
                         if cmd is None:
@@ -366,7 +369,10 @@ class TunDataplane:
                         except Exception:  # noqa: BLE001  never let the thread die
                             log.exception("data plane (esp-in) raised")
                     else:  # IKE (non-ESP marker) or a NAT-T keepalive: the engine's, in the loop
-                        call(to_engine, data, (addr[0], addr[1]), local)
+                        try:
+                            call(to_engine, data, (addr[0], addr[1]), local)
+                        except RuntimeError:  # the loop is closed: shutting down
+                            return
 
     def _out_thread(self) -> None:
         poller = select.poll()
