@@ -4,13 +4,8 @@ routes and strongSwan peers are in tests/test_interop_dataplane.py."""
 
 from __future__ import annotations
 
-import asyncio
 import os
-import select
-import socket
 import struct
-import threading
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -130,99 +125,3 @@ def test_device_name_and_checksum():
     assert T.device_name(st) == "vi12"
     h = T.ipv4_header("10.0.0.1", "10.0.0.2", 1, 0)
     assert T.inet_checksum(h) == 0
-
-
-def _wait(cond, what: str, limit: float = 5.0):
-    """Until the data plane's threads did `what` (a wait for them to act, not a speed check)."""
-    end = time.monotonic() + limit
-    while not cond():
-        if time.monotonic() > end:
-            raise AssertionError(f"threads did not {what}")
-        time.sleep(0.005)
-
-
-def _read(fd, limit: float = 5.0) -> bytes:
-    _wait(lambda: select.select([fd], [], [], 0)[0], "write to the device", limit)
-    return os.read(fd, 65536)
-
-
-def test_threads_both_directions_ping_and_session_gone():
-    """start_threads (the driver's UDP 4500 socket): esp-in reads it and esp-out sends on it (docs/DATAPLANE.md),
-    with the same packets, counters, replay drops and router ping as in the loop; IKE on the socket reaches the
-    engine's callback in the loop; a session going closes each thread's descriptor (the device goes with the
-    last one) and close() stops the threads."""
-    resp = _Responder()
-    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # the driver's UDP 4500 socket
-    sock.bind(("127.0.0.1", 0))
-    sock.setblocking(False)
-    peer_sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    peer_sock.bind(("127.0.0.1", 0))
-    peer_sock.settimeout(5)
-    st = IkeSaState(tunnel_id=1, session_id=1, spi_i=b"i" * 8, spi_r=b"r" * 8, local=("127.0.0.1", 4500),
-                    remote=peer_sock.getsockname(), pushed_ip="10.10.10.1", virtual_access="Virtual-Access1")
-    ch, peer = _child(resp, st)
-    dev_r, dev_w = os.pipe()  # what esp-in writes to the device
-    kern_r, kern_w = os.pipe()  # what the kernel routes into the device, for esp-out
-    os.set_blocking(kern_r, False)
-    here = ("127.0.0.1", 4500)
-    to_engine = []
-
-    def esp(data):  # from the peer to the driver's socket
-        peer_sock.sendto(data, sock.getsockname())
-
-    async def run():
-        loop = asyncio.get_running_loop()
-        dp = T.TunDataplane(None, resp, lambda d: None)
-        dp.start_threads({here: sock}, lambda *a: to_engine.append((a, asyncio.get_running_loop() is loop)))
-        sess = T.TunSession(st, "vi1", dev_w)
-        sess.rfd = kern_r
-        sess.routes = ["10.10.10.1/32"]
-        dp.sessions[1] = sess
-        dp._out_command("open", sess)
-        threads = {t.name for t in threading.enumerate()}
-        assert {"esp-in", "esp-out"} <= threads
-        try:
-            pkt = _ip()
-            enc = peer.encrypt(pkt, 4)
-            esp(enc)
-            assert _read(dev_r) == pkt
-            esp(enc)  # replayed: dropped in esp-in, counted
-            esp(b"\x00\x00\x09\x99" + bytes(40))
-            esp(b"\0\0\0\0IKE")  # the non-ESP marker: the engine's, in the loop
-            _wait(lambda: ch.drops_in == 1 and dp.wrong_spi == 1, "count the replay and the wrong SPI")
-            for _ in range(200):
-                if to_engine:
-                    break
-                await asyncio.sleep(0.01)
-            assert to_engine == [((b"\0\0\0\0IKE", peer_sock.getsockname(), here), True)]
-            assert dp.esp[ch.spi_in][1].drops[E.REPLAY] == 1 and ch.pkts_in == 1
-            out = _ip("10.0.0.1", "10.10.10.1", b"z" * 100)
-            os.write(kern_w, out)
-            data, addr = await asyncio.to_thread(peer_sock.recvfrom, 4096)
-            assert addr == sock.getsockname() and peer.decrypt(data) == (4, out)
-            assert (ch.pkts_out, ch.bytes_out) == (1, len(out))
-            fut = dp.echo(sess, "10.10.10.1", "10.0.0.1", 7, 1, 100)  # encrypted by esp-out
-            data, _ = await asyncio.to_thread(peer_sock.recvfrom, 4096)
-            nh, req = peer.decrypt(data)
-            assert nh == 4 and req[20] == 8 and data[4:8] == (2).to_bytes(4, "big")  # the next sequence number
-            icmp = bytes([0, 0, 0, 0]) + req[24:]
-            icmp = icmp[:2] + T.inet_checksum(icmp).to_bytes(2, "big") + icmp[4:]
-            esp(peer.encrypt(T.ipv4_header("10.10.10.1", "10.0.0.1", 1, len(icmp)) + icmp, 4))
-            assert await asyncio.wait_for(fut, 5) is True  # the reply reached the loop's future
-            dp._down(st)
-            assert 1 not in dp.sessions
-            _wait(lambda: sess.fd == -1 and ch.spi_in not in dp.esp, "close esp-in's descriptor, forget the SA")
-            assert os.read(dev_r, 100) == b""  # the write end is closed: end of file
-            with pytest.raises(BrokenPipeError):
-                _wait(lambda: os.write(kern_w, b"x") and False, "close esp-out's descriptor")
-        finally:
-            dp.close()
-        assert not any(t.name in ("esp-in", "esp-out") for t in threading.enumerate())
-
-    try:
-        asyncio.run(run())
-    finally:
-        for fd in (dev_r, kern_w):
-            os.close(fd)
-        sock.close()
-        peer_sock.close()

@@ -379,10 +379,6 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
         from ..interfaces.tun import TunDataplane  # noqa: PLC0415
 
         drv.dataplane = services.dataplane = TunDataplane(router, services.crypto, drv.send)
-        esp = {local: ep.sock for local, ep in drv.endpoints.items() if local[1] == 4500}
-        for sock in esp.values():  # read by the data plane's esp-in thread (ESP there, the rest to _received)
-            drv.loop.remove_reader(sock.fileno())
-        drv.dataplane.start_threads(esp, drv._received)
     elif dataplane not in (None, "none"):
         drv.close()
         raise ValueError(f"unknown data plane {dataplane!r}")

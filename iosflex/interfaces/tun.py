@@ -18,18 +18,6 @@ kernel routes into the device is encrypted with the session's newest child SA an
   protocol 47) is decapsulated to the inner IPv4 packet and encapsulated again on the way out; transport
   mode with another protocol gets an IPv4 header (peer -> us) rebuilt before the TUN write.
 * ICMP echo replies for the router's own `ping` through a tunnel are taken here (`ping()`), not written.
-* Threads (`start_threads`, called by the driver: the real router): the thread `esp-in` reads the driver's UDP
-  4500 sockets itself (RFC 3948 demultiplexing: ESP is decrypted and written to the device there; IKE and
-  keepalives go to the engine in the event loop with call_soon_threadsafe), the thread `esp-out` polls every
-  device, encrypts and sends on the driver's socket.  The system calls (recvfrom, TUN write and read, sendto:
-  the kernel's TCP/IP work happens inside them) release the GIL, so the two directions overlap, as
-  strongSwan's libipsec does with its threads.  What keeps this consistent: each SA's inbound state (replay
-  window, `*_in` counters) is only touched by `esp-in`, its outbound state (sequence number, `*_out`
-  counters) only by `esp-out` (the router's own `ping` is queued to it); the ESP state is made under a lock
-  and forgotten only by `esp-out`; each thread has its own duplicate of a device's descriptor and closes it
-  itself when told the session went, so a descriptor number is never reused under a thread; ping replies go
-  back to the loop with call_soon_threadsafe.  The engine is untouched (sans-I/O): the threads only read its
-  SPI table, as the loop did.
 """
 
 from __future__ import annotations
@@ -39,10 +27,7 @@ import fcntl
 import ipaddress
 import logging
 import os
-import select
 import struct
-import threading
-from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 
 from ..events import Datagram
@@ -56,7 +41,6 @@ IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 MTU = 1400
 READ_BATCH = 64  # packets read from one device per loop turn
 READ_SIZE = 16384  # > the MTU: a TUN read returns one packet
-RECV_SIZE = 65535  # bytes asked of recvfrom by esp-in: any UDP payload (crypto/driver.py's MAX_DATAGRAM)
 
 
 def inet_checksum(data: bytes) -> int:
@@ -107,11 +91,10 @@ def device_name(st) -> str:
 
 
 class TunSession:
-    __slots__ = ("st", "name", "fd", "rfd", "routes", "address", "ready", "va")
+    __slots__ = ("st", "name", "fd", "routes", "address", "ready", "va")
 
     def __init__(self, st, name: str, fd: int, va=None):
-        self.st, self.name, self.fd = st, name, fd  # fd: written (inbound packets); threads: esp-in's own
-        self.rfd = fd  # read (outbound packets); threads: esp-out's own duplicate
+        self.st, self.name, self.fd = st, name, fd
         self.va = va  # the session's VirtualAccess (interfaces/vaccess.py): its counters are ours to fill
         self.routes: list[str] = []
         self.address: str | None = None
@@ -135,39 +118,23 @@ class TunDataplane:
         self._pings: dict[tuple[int, int], asyncio.Future] = {}  # (ident, seq) -> reply future
         self.filter = Filter()  # the virtual-access's access lists (interfaces/filter.py)
         self.acl_denied = {"in": 0, "out": 0}
-        self.tx_dropped = 0  # datagrams esp-out could not send (socket buffer still full after waiting)
-        self._esp_lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._threads: list[threading.Thread] = []
-        self._socks: dict[str, object] = {}  # local address -> the driver's UDP 4500 socket (threads)
-        self._in_ctl: deque = deque()  # esp-in's orders: ("close", sess), None (stop)
-        self._out_ctl: deque = deque()  # esp-out's: ("open", sess), ("close", sess, SPIs), ("send", st, packet), None
-        self._wake = {}  # deque -> (read end, write end) of the pipe that wakes its thread
 
     # -- ESP state per child SA --------------------------------------------------------------------------
-    def _esp_for(self, child, tidy: bool = True) -> EspSa | None:
-        """The child's ESP state, made on first use.  `tidy`: also forget the state of children that went; only
-        the thread that encrypts (esp-out, or the loop without threads) does, so that the state a packet is
-        about to be encrypted with is never dropped and made again under it (a sequence number, so an AES-GCM
-        nonce, used twice)."""
+    def _esp_for(self, child) -> EspSa | None:
         hit = self.esp.get(child.spi_in)
         if hit is not None and hit[0] is child:
             return hit[1]
-        with self._esp_lock:  # both threads may meet a new child at once: one EspSa (one sequence number)
-            hit = self.esp.get(child.spi_in)
-            if hit is not None and hit[0] is child:
-                return hit[1]
-            try:
-                sa = EspSa.from_child(child, rng=self.rng)
-            except EspUnsupported:
-                self.unsupported += 1
-                return None
-            self.esp[child.spi_in] = (child, sa)
-            if tidy and len(self.esp) > 2 * len(self.responder.children) + 16:  # children went: forget them
-                live = self.responder.children
-                for spi in [s for s in list(self.esp) if s not in live]:
-                    self.esp.pop(spi, None)
-            return sa
+        try:
+            sa = EspSa.from_child(child, rng=self.rng)
+        except EspUnsupported:
+            self.unsupported += 1
+            return None
+        self.esp[child.spi_in] = (child, sa)
+        if len(self.esp) > 2 * len(self.responder.children) + 16:  # children went: forget their state
+            live = self.responder.children
+            for spi in [s for s in self.esp if s not in live]:
+                del self.esp[spi]
+        return sa
 
     def drops(self, child) -> int:
         hit = self.esp.get(child.spi_in)
@@ -196,23 +163,17 @@ class TunDataplane:
 
     # -- inbound -----------------------------------------------------------------------------------------
     def esp_received(self, data: bytes, src, local, now: float) -> list[Datagram]:
-        """An ESP datagram from the driver, without threads (with them, esp-in reads the sockets); the answer
-        is always empty (ESP is never answered)."""
-        self._inbound(data)
-        return []
-
-    def _inbound(self, data: bytes) -> None:
         hit = self.responder.children.get(int.from_bytes(data[:4], "big"))
         if hit is None:
             self.wrong_spi += 1
-            return
+            return []
         ike, child = hit
-        esp = self._esp_for(child, tidy=not self._threads)
+        esp = self._esp_for(child)
         if esp is None:
-            return
+            return []
         res = esp.decrypt(data)
         if res is None:
-            return
+            return []
         if esp.soft_expired and not getattr(esp, "_soft_counted", False):
             esp._soft_counted = True
             self.soft_expiries += 1
@@ -229,24 +190,24 @@ class TunDataplane:
         if not inner or inner[0] >> 4 != 4 or len(inner) < 20:
             if nh != 59:
                 self.not_ip += 1
-            return
+            return []
         if inner[9] == 1 and self._pings and self._ping_reply(inner):
-            return
+            return []
         sess = self.sessions.get(ike.st.session_id)
         if sess is None or sess.fd < 0:
-            return
+            return []
         if not self._acl_permits(sess.va, "in", inner):
-            return
+            return []
         try:
             os.write(sess.fd, inner)
         except OSError as e:
             log.debug("tun %s write: %s", sess.name, e)
-            return
+            return []
         va = sess.va
         if va is not None:  # `show interfaces virtual-access N`: what came out of the tunnel
             va.in_packets += 1
             va.in_bytes += len(inner)
-        return
+        return []
 
     # -- outbound ----------------------------------------------------------------------------------------
     def _out_child(self, st):
@@ -279,163 +240,20 @@ class TunDataplane:
             sess.va.out_bytes += len(packet)
         return [Datagram(pkt, (st.local[0], 4500), (st.remote[0], st.remote[1]))]
 
-    def _read_device(self, sess: TunSession) -> list[Datagram]:
-        """Up to READ_BATCH packets the kernel routed into the device, encrypted."""
+    def _readable(self, sess: TunSession) -> None:
         out: list[Datagram] = []
-        read, fd = os.read, sess.rfd
         for _ in range(READ_BATCH):
             try:
-                pkt = read(fd, READ_SIZE)
-            except OSError:  # BlockingIOError: drained
+                pkt = os.read(sess.fd, READ_SIZE)
+            except BlockingIOError:
+                break
+            except OSError:
                 break
             if not pkt or pkt[0] >> 4 != 4:
                 continue  # IPv6 and the like: no IPv6 selectors here
             out += self.encapsulate(sess.st, pkt)
-        return out
-
-    def _readable(self, sess: TunSession) -> None:
-        out = self._read_device(sess)
         if out:
             self.send(out)
-
-    # -- threads ---------------------------------------------------------------------------------------------
-    def start_threads(self, sockets: dict, to_engine) -> None:
-        """Run esp-in and esp-out (in the event loop): `sockets` {(address, 4500): socket} are the driver's, no
-        longer read by the loop; what is not ESP on them goes to `to_engine(data, src, local)` in the loop."""
-        self._loop = asyncio.get_running_loop()
-        self._socks = {local[0]: sock for local, sock in sockets.items()}
-        for ctl in (self._in_ctl, self._out_ctl):
-            self._wake[id(ctl)] = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
-        self._threads = [threading.Thread(target=self._in_thread, args=(sockets, to_engine), name="esp-in",
-                                          daemon=True),
-                         threading.Thread(target=self._out_thread, name="esp-out", daemon=True)]
-        for t in self._threads:
-            t.start()
-
-    def _order(self, ctl: deque, cmd) -> None:
-        ctl.append(cmd)
-        try:
-            os.write(self._wake[id(ctl)][1], b"\0")
-        except BlockingIOError:
-            pass  # a wake-up is pending anyway
-
-    def _out_command(self, *cmd) -> None:
-        self._order(self._out_ctl, cmd if cmd != (None,) else None)
-
-    def _orders(self, ctl: deque):
-        """The orders waiting for this thread (its wake-up pipe drained)."""
-        try:
-            while os.read(self._wake[id(ctl)][0], 512):
-                pass
-        except OSError:
-            pass
-        while ctl:
-            yield ctl.popleft()
-
-    def _in_thread(self, sockets: dict, to_engine) -> None:
-        poller = select.poll()
-        wake = self._wake[id(self._in_ctl)][0]
-        poller.register(wake, select.POLLIN)
-        by_fd = {}
-        for local, sock in sockets.items():
-            poller.register(sock.fileno(), select.POLLIN)
-            by_fd[sock.fileno()] = (sock.recvfrom, local)
-        inbound, call = self._inbound, self._loop.call_soon_threadsafe
-        while True:
-            for fd, ev in poller.poll():
-                if ev & select.POLLNVAL:  # closed under us (the driver closes its sockets after close()): forget it
-                    poller.unregister(fd)
-                    continue
-                if fd == wake:
-                    for cmd in self._orders(self._in_ctl):
-                        if cmd is None:
-                            return
-                        sess = cmd[1]  # ("close", sess)
-                        _close(sess.fd)
-                        sess.fd = -1
-                    continue
-                recvfrom, local = by_fd[fd]
-                for _ in range(READ_BATCH):
-                    try:
-                        data, addr = recvfrom(RECV_SIZE)
-                    except BlockingIOError:
-                        break
-                    except OSError as exc:  # ICMP unreachable and the like
-                        log.debug("esp-in socket %s: %s", local, exc)
-                        continue
-                    if len(data) >= 8 and data[:4] != b"\0\0\0\0":  # ESP (RFC 3948)
-                        try:
-                            inbound(data)
-                        except Exception:  # noqa: BLE001  never let the thread die
-                            log.exception("data plane (esp-in) raised")
-                    else:  # IKE (non-ESP marker) or a NAT-T keepalive: the engine's, in the loop
-                        try:
-                            call(to_engine, data, (addr[0], addr[1]), local)
-                        except RuntimeError:  # the loop is closed: shutting down
-                            return
-
-    def _out_thread(self) -> None:
-        poller = select.poll()
-        wake = self._wake[id(self._out_ctl)][0]
-        poller.register(wake, select.POLLIN)
-        devices: dict[int, TunSession] = {}  # esp-out's descriptor -> session
-        while True:
-            for fd, _ in poller.poll():
-                if fd == wake:
-                    for cmd in self._orders(self._out_ctl):
-                        if cmd is None:
-                            for sess in devices.values():
-                                _close(sess.rfd)
-                            return
-                        try:
-                            self._out_control(cmd, poller, devices)
-                        except Exception:  # noqa: BLE001
-                            log.exception("data plane (esp-out) raised")
-                    continue
-                sess = devices.get(fd)
-                if sess is None:
-                    continue
-                try:
-                    out = self._read_device(sess)
-                    if out:
-                        self._send_now(out)
-                except Exception:  # noqa: BLE001
-                    log.exception("data plane (esp-out) raised")
-
-    def _out_control(self, cmd, poller, devices) -> None:
-        what, sess = cmd[0], cmd[1]
-        if what == "open":
-            devices[sess.rfd] = sess
-            poller.register(sess.rfd, select.POLLIN)
-        elif what == "close":  # ("close", session or None, SPIs)
-            if sess is not None:
-                if devices.pop(sess.rfd, None) is not None:
-                    poller.unregister(sess.rfd)
-                _close(sess.rfd)
-            self._forget(cmd[2])
-        elif what == "send":  # ("send", IkeSaState, packet): the router's own ping, encrypted here (this
-            self._send_now(self.encapsulate(cmd[1], cmd[2]))  # thread owns the sequence numbers)
-
-    def _send_now(self, datagrams: list[Datagram]) -> None:
-        """From esp-out: straight on the driver's socket; when its buffer is full, wait for it a little (this
-        thread only), then drop (counted)."""
-        for d in datagrams:
-            sock = self._socks.get(d.src[0])
-            if sock is None:  # not ours exactly: the driver picks a socket, in the loop
-                self._loop.call_soon_threadsafe(self.send, [d])
-                continue
-            for attempt in range(2):
-                try:
-                    sock.sendto(d.data, d.dst)
-                    break
-                except BlockingIOError:
-                    if attempt:
-                        self.tx_dropped += 1
-                    else:
-                        select.select([], [sock], [], 0.1)
-                except OSError as e:
-                    log.debug("esp-out sendto %s: %s", d.dst, e)
-                    break
 
     # -- sessions ------------------------------------------------------------------------------------------
     def session_event(self, ev) -> None:
@@ -486,14 +304,9 @@ class TunDataplane:
             if n.prefixlen > 0:
                 nets.append(str(n))
         sess.routes = list(dict.fromkeys(nets))
+        self.sessions[st.session_id] = sess
         loop = asyncio.get_running_loop()
-        if self._threads:
-            sess.rfd = os.dup(fd)  # O_CLOEXEC as dup makes it; non-blocking is the open file's, shared
-            self.sessions[st.session_id] = sess
-            self._out_command("open", sess)
-        else:
-            self.sessions[st.session_id] = sess
-            loop.add_reader(fd, self._readable, sess)
+        loop.add_reader(fd, self._readable, sess)
         fut = loop.run_in_executor(self._pool, _configure, name, sess.address, sess.routes)
         fut.add_done_callback(lambda f, s=sess: self._configured(s, f))
 
@@ -503,42 +316,25 @@ class TunDataplane:
             log.warning("data plane: configuring %s: %s", sess.name, exc)
         sess.ready = True
 
-    def _forget(self, spis) -> None:
-        with self._esp_lock:
-            for spi in spis:
-                self.esp.pop(spi, None)
-
     def _down(self, st) -> None:
         sess = self.sessions.pop(st.session_id, None)
-        spis = [child.spi_in for child in st.children]
-        if self._threads:  # each thread closes its own descriptor, after what it has in hand (the device and
-            if sess is not None:  # its routes go with the last one); esp-out forgets the ESP state after
-                self._order(self._in_ctl, ("close", sess))  # its last packet (see _esp_for)
-            self._out_command("close", sess, spis)
-            return
-        self._forget(spis)
+        for child in st.children:
+            self.esp.pop(child.spi_in, None)
         if sess is None:
             return
         try:
             asyncio.get_running_loop().remove_reader(sess.fd)
         except RuntimeError:
             pass
-        _close(sess.fd)  # the device and its routes go with the last descriptor
-        sess.fd = sess.rfd = -1
+        try:
+            os.close(sess.fd)  # the device and its routes go with the last descriptor
+        except OSError:
+            pass
+        sess.fd = -1
 
     def close(self) -> None:
         for sid in list(self.sessions):
             self._down(self.sessions[sid].st)
-        if self._threads:
-            self._order(self._in_ctl, None)
-            self._out_command(None)
-            for t in self._threads:
-                t.join(timeout=2)
-            self._threads = []
-            for r, w in self._wake.values():
-                _close(r)
-                _close(w)
-            self._wake.clear()
         self._pool.shutdown(wait=False)
 
     # -- the router's own ping through a tunnel --------------------------------------------------------------
@@ -567,10 +363,7 @@ class TunDataplane:
         pkt = ipv4_header(src, dst, 1, len(icmp), ident=seq) + icmp
         fut = asyncio.get_running_loop().create_future()
         self._pings[(ident, seq)] = fut
-        if self._threads:
-            self._out_command("send", sess.st, pkt)
-        else:
-            self.send(self.encapsulate(sess.st, pkt))
+        self.send(self.encapsulate(sess.st, pkt))
         return fut
 
     def forget_ping(self, ident: int, seq: int) -> None:
@@ -584,23 +377,9 @@ class TunDataplane:
         fut = self._pings.pop((ident, seq), None)
         if fut is None:
             return False
-        if self._threads:
-            self._loop.call_soon_threadsafe(_resolve, fut)
-        else:
-            _resolve(fut)
+        if not fut.done():
+            fut.set_result(True)
         return True
-
-
-def _resolve(fut) -> None:
-    if not fut.done():
-        fut.set_result(True)
-
-
-def _close(fd: int) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass
 
 
 def _configure(name: str, address: str | None, routes: list[str]) -> None:
