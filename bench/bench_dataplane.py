@@ -7,12 +7,15 @@ the address behind it; everything is removed at the end.  For each round, each r
 alternates): start it, connect the client (PSK, a virtual IP, the chosen ESP transform), then Debian's iperf3
 from the client's virtual IP to 10.0.0.1 through the tunnel: TCP client->router, TCP router->client (-R) and
 UDP with 64-octet payloads, unlimited rate (packets per second received).  Printed: medians per responder and
-the ratio iosflex / strongSwan (target >= 1.0), and the responder's CPU time per test.
+the ratio iosflex / strongSwan (target >= 1.0), and the responder's CPU time per test.  Then, for the cost of a
+packet apart from how the two cores were shared: UDP at a fixed rate (--rate, 1300-octet payloads) each way,
+the responder's CPU time per packet received (microseconds; lower is better, so the ratio is inverted:
+strongSwan / iosflex, >= 1.0 when iosflex spends less).
 
 The client's own kernel-libipsec is on the path of both responders: the figures are of the whole path, the
 ratio is what compares the responders.  Figures only, nothing asserted.
 
-    sudo python bench/bench_dataplane.py [--rounds 3] [--seconds 3] [--cipher aes-gcm|aes-cbc] [--json FILE]
+    sudo python bench/bench_dataplane.py [--rounds 3] [--seconds 3] [--cipher aes-gcm|aes-cbc] [--rate 100M] [--json FILE]
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ from interop.router import IosflexRouter, ios_startup_config  # noqa: E402
 INSIDE = "10.0.0.1"
 ME = "c1.psk.flex.lab"
 TESTS = ("tcp_up_mbps", "tcp_down_mbps", "udp64_kpps")
+COSTS = ("cpu_us_per_pkt_up", "cpu_us_per_pkt_down")  # fixed-rate UDP: the responder's CPU per packet
 
 
 def iperf(lab, server_host, client_host, args: list[str], seconds: int) -> dict:
@@ -55,8 +59,9 @@ def iperf(lab, server_host, client_host, args: list[str], seconds: int) -> dict:
         stop_process(srv, grace=2)
 
 
-def measure(lab, seconds: int) -> dict:
+def measure(lab, seconds: int, resp, rate: str) -> dict:
     out = {}
+    cpu0 = resp.cpu_ms()
     r = iperf(lab, lab.router, lab.client_hosts[0], [], seconds)
     out["tcp_up_mbps"] = r["end"]["sum_received"]["bits_per_second"] / 1e6 if "end" in r else None
     r = iperf(lab, lab.router, lab.client_hosts[0], ["-R"], seconds)
@@ -68,6 +73,14 @@ def measure(lab, seconds: int) -> dict:
         out["udp64_loss_pct"] = s.get("lost_percent")
     else:
         out["udp64_kpps"] = None
+    out["cpu_ms_per_test"] = (resp.cpu_ms() - cpu0) / len(TESTS)
+    for key, extra in zip(COSTS, ([], ["-R"])):
+        cpu0 = resp.cpu_ms()
+        r = iperf(lab, lab.router, lab.client_hosts[0], ["-u", "-b", rate, "-l", "1300", *extra], seconds)
+        cpu = resp.cpu_ms() - cpu0
+        s = r.get("end", {}).get("sum", {})
+        got = s.get("packets", 0) - s.get("lost_packets", 0)
+        out[key] = cpu * 1000 / got if got > 0 else None
     return out
 
 
@@ -111,6 +124,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=int, default=3)
     ap.add_argument("--cipher", default="aes-gcm", choices=sorted(S.CIPHERS))
+    ap.add_argument("--rate", default="100M", help="iperf3 -b of the fixed-rate UDP tests (default 100M)")
     ap.add_argument("--json")
     args = ap.parse_args()
     S.require_strongswan()
@@ -138,9 +152,7 @@ def main() -> int:
                             print(f"{cls.name}: initiate failed: {err}", file=sys.stderr)
                             continue
                         time.sleep(0.3)
-                        cpu0 = resp.cpu_ms()
-                        m = measure(lab, args.seconds)
-                        m["cpu_ms_per_test"] = (resp.cpu_ms() - cpu0) / len(TESTS)
+                        m = measure(lab, args.seconds, resp, args.rate)
                         results[cls.name].append(m)
                         print(f"round {rnd + 1} {cls.name:10s} " + "  ".join(
                             f"{k} {fmt(v, 1)}" for k, v in m.items()), flush=True)
@@ -153,13 +165,14 @@ def main() -> int:
         finally:
             client.stop()
     print(f"\nmedians over {args.rounds} rounds, {args.seconds} s each, ESP {S.CIPHERS[args.cipher][1]}:")
-    print(f"{'':16s}{'iosflex':>12s}{'strongswan':>12s}{'ratio':>8s}")
+    print(f"{'':20s}{'iosflex':>12s}{'strongswan':>12s}{'ratio':>8s}")
     summary = {}
-    for k in (*TESTS, "cpu_ms_per_test"):
+    for k in (*TESTS, "cpu_ms_per_test", *COSTS):
         a = med([m.get(k) for m in results["iosflex"]])
         b = med([m.get(k) for m in results["strongswan"]])
-        summary[k] = {"iosflex": a, "strongswan": b, "ratio": ratio(a, b)}
-        print(f"{k:16s}{fmt(a, 1):>12s}{fmt(b, 1):>12s}{fmt(ratio(a, b)):>8s}")
+        r = ratio(b, a) if k in COSTS else ratio(a, b)  # a cost: strongSwan / iosflex
+        summary[k] = {"iosflex": a, "strongswan": b, "ratio": r}
+        print(f"{k:20s}{fmt(a, 1):>12s}{fmt(b, 1):>12s}{fmt(r):>8s}")
     if args.json:
         Path(args.json).write_text(json.dumps({"rounds": results, "summary": summary}, indent=1))
     shutil.rmtree(tmp, ignore_errors=True)
