@@ -13,6 +13,7 @@ session detail`, which the chapter never shows past `Capabilities`, prints real 
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from .state import ChildSa, IkeSaState, TrafficSelector
@@ -180,7 +181,10 @@ def ikev2_sa(sas: list[IkeSaState], now: float, detail: bool = False) -> list[st
 # ---- show crypto session ------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)
 def _addr_text(start: str, end: str, host_kw: bool = True) -> str:
+    """A traffic selector's range as IOS prints it (cached: most sessions share their ranges, and
+    summarize_address_range is the cost of a `show crypto session` of many sessions)."""
     if start == end:
         return f"host {_a(start)}" if host_kw else f"{_a(start)}/255.255.255.255"
     a, b = ipaddress.ip_address(start), ipaddress.ip_address(end)
