@@ -106,9 +106,12 @@ def main(argv=None) -> int:
 
     ssh = parse_endpoint(args.ssh, 2222) if args.ssh else None
     telnet = parse_endpoint(args.telnet, 2323) if args.telnet else None
+    from . import heap
+
+    # once everything listens, the start-up state is frozen and the collector's thresholds set (iosflex/heap.py)
     return asyncio.run(serve(router, ssh=ssh, telnet=telnet, console=console, ike=ike,
                              exit_on_logout=args.exit_on_logout,
-                             announce=lambda text: print(text, file=sys.stderr, flush=True)))
+                             announce=lambda text: print(text, file=sys.stderr, flush=True), ready=heap.settle))
 
 
 if __name__ == "__main__":

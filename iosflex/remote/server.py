@@ -144,10 +144,12 @@ async def run_console_async(router, exit_on_logout: bool = False) -> None:
 
 
 async def serve(router, ssh: tuple[str, int] | None = None, telnet: tuple[str, int] | None = None,
-                console: bool = True, announce=print, ike: dict | None = None, exit_on_logout: bool = False) -> int:
+                console: bool = True, announce=print, ike: dict | None = None, exit_on_logout: bool = False,
+                ready=None) -> int:
     """Run until SIGTERM/SIGINT, or the console's end of file (Ctrl-D) or `exit` with `exit_on_logout`.  `ike`: the keyword
     arguments of crypto.driver.start (binds, ports, host_addresses) to run the IKEv2 responder too; without it
-    the router's services (AAA, RADIUS) run all the same, with no IKE socket."""
+    the router's services (AAA, RADIUS) run all the same, with no IKE socket.  `ready()`, if given, is called
+    once everything listens (the `iosflex` program settles its heap then: iosflex/heap.py)."""
     from ..crypto import driver
 
     ike_driver = None
@@ -180,6 +182,8 @@ async def serve(router, ssh: tuple[str, int] | None = None, telnet: tuple[str, i
         if ike_driver is not None:
             ike_driver.close()
         return 1
+    if ready is not None:
+        ready()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):  # at the console, Ctrl-C is a key (prompt_toolkit), not SIGINT

@@ -327,7 +327,7 @@ class IosflexRouter:
 # ---------------------------------------------------------------------------------------------------------
 
 async def _serve(args) -> int:
-    from iosflex import logbus
+    from iosflex import heap, logbus
     from iosflex.crypto import driver
     from iosflex.router import Router
 
@@ -372,6 +372,7 @@ async def _serve(args) -> int:
             writer.close()
 
     server = await asyncio.start_unix_server(control, path=str(work / "control.sock"))
+    heap.settle()  # as `iosflex` does once up (iosflex/heap.py): the start-up state frozen, GC thresholds
     (work / "ready").write_text(str(os.getpid()))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
