@@ -16,6 +16,7 @@ The identifiers IOS shows:
 
 from __future__ import annotations
 
+import functools
 import re
 import socket
 from dataclasses import dataclass, field
@@ -50,8 +51,10 @@ for _n in range(2, 129):
     _RUNS[_n] = _run_letters(_ZERO_RUNS.match("0" * _n))
 
 
+@functools.lru_cache(maxsize=4096)
 def _addr_field(addr: str) -> str:
-    """Address family (4 bytes), length (4 bytes), the address padded to 16 bytes."""
+    """Address family (4 bytes), length (4 bytes), the address padded to 16 bytes (cached: our own address is
+    in every session's id, and a peer's comes back when it reconnects)."""
     try:
         raw = socket.inet_pton(socket.AF_INET, addr)
         fam = 2

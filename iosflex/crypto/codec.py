@@ -788,7 +788,8 @@ class SkCrypto:
     key schedule (AES-GCM) and algorithm objects are prepared once per SA; a CBC cipher keeps one encryptor
     and one decryptor context for the SA's life (see `cbc`)."""
 
-    __slots__ = ("encr", "integ", "ekey", "akey", "icv_len", "_aead", "_salt", "_algo", "_ctx", "_last")
+    __slots__ = ("encr", "integ", "ekey", "akey", "icv_len", "_aead", "_salt", "_algo", "_dec", "_enc", "_last_dec",
+                 "_last_enc")
 
     def __init__(self, encr: Encr, integ: Integ | None, ekey: bytes, akey: bytes = b""):
         if len(ekey) != encr.key_len:
@@ -809,8 +810,8 @@ class SkCrypto:
             self._salt = b""
             self.icv_len = integ.icv_len
             self._algo = AES(ekey) if encr.id == A.ENCR_AES_CBC else _TripleDES(ekey)
-        self._ctx = [None, None]  # CBC contexts: [decryptor, encryptor], made at first use
-        self._last = [b"", b""]  # the last ciphertext block each of them saw: its chaining value
+        self._dec = self._enc = None  # CBC contexts, made at first use (slots, not lists: objects the GC tracks)
+        self._last_dec = self._last_enc = b""  # the last ciphertext block each of them saw: its chaining value
 
     # raw primitives ------------------------------------------------------------------------------------------
     def cbc(self, iv: bytes, data: bytes, encrypt: bool) -> bytes:
@@ -818,21 +819,27 @@ class SkCrypto:
         a CBC context chains on from the last ciphertext block it saw, so the first block is corrected by
         XOR with that block and `iv` (encrypting: before, decrypting: after), which gives exactly what a new
         context with `iv` would (a context costs more than the messages it handles)."""
-        i = 1 if encrypt else 0
-        ctx = self._ctx[i]
+        if encrypt:
+            ctx = self._enc
+            if ctx is None:
+                ctx = self._enc = Cipher(self._algo, modes.CBC(iv)).encryptor()
+                out = ctx.update(data)
+            else:
+                bs = len(iv)
+                fix = int.from_bytes(iv, "big") ^ int.from_bytes(self._last_enc, "big")
+                out = ctx.update((int.from_bytes(data[:bs], "big") ^ fix).to_bytes(bs, "big") + data[bs:])
+            self._last_enc = out[-len(iv):]
+            return out
+        ctx = self._dec
         if ctx is None:
-            c = Cipher(self._algo, modes.CBC(iv))
-            ctx = self._ctx[i] = c.encryptor() if encrypt else c.decryptor()
+            ctx = self._dec = Cipher(self._algo, modes.CBC(iv)).decryptor()
             out = ctx.update(data)
         else:
             bs = len(iv)
-            fix = int.from_bytes(iv, "big") ^ int.from_bytes(self._last[i], "big")
-            if encrypt:
-                out = ctx.update((int.from_bytes(data[:bs], "big") ^ fix).to_bytes(bs, "big") + data[bs:])
-            else:
-                out = ctx.update(data)
-                out = (int.from_bytes(out[:bs], "big") ^ fix).to_bytes(bs, "big") + out[bs:]
-        self._last[i] = (out if encrypt else data)[-len(iv):]
+            fix = int.from_bytes(iv, "big") ^ int.from_bytes(self._last_dec, "big")
+            out = ctx.update(data)
+            out = (int.from_bytes(out[:bs], "big") ^ fix).to_bytes(bs, "big") + out[bs:]
+        self._last_dec = data[-len(iv):]
         return out
 
 

@@ -386,7 +386,8 @@ class Responder:
         sa.st.remote_next_msgid = 1
         sa.frag_peer = req.notify(A.IKEV2_FRAGMENTATION_SUPPORTED) is not None
         sa.peer_hashes = certs.signature_hash_algorithms(req)
-        sa.cisco_peer = any(isinstance(p, C.VendorID) and p.data == CISCO_VIDS[0] for p in req.payloads)
+        vids = {p.data for p in req.payloads if isinstance(p, C.VendorID)}
+        sa.cisco_peer = CISCO_VIDS[0] in vids
         # NAT detection
         nat_src = [n.data for n in req.notifies() if n.type == A.NAT_DETECTION_SOURCE_IP]
         nat_dst = req.notify(A.NAT_DETECTION_DESTINATION_IP)
@@ -398,7 +399,7 @@ class Responder:
         # response: SA KE N VID VID VID VID NOTIFY(NAT_DETECTION_SOURCE_IP) NOTIFY(NAT_DETECTION_DESTINATION_IP) ...
         payloads = [C.SA([ike_choice_proposal(C, choice)]), C.KE(choice.dh, pub), C.Nonce(nr)]
         payloads += [C.VendorID(v) for v in CISCO_VIDS]
-        if any(isinstance(p, C.VendorID) and p.data == VID_ANYCONNECT_EAP for p in req.payloads):
+        if VID_ANYCONNECT_EAP in vids:
             payloads.append(C.VendorID(VID_ANYCONNECT_EAP))  # AnyConnect-EAP capability (chapter step 1)
         payloads += [C.Notify(A.NAT_DETECTION_SOURCE_IP,
                               C.nat_detection_hash(req.spi_i, spi_r, dst[0], self._wire_port(dst[1]))),

@@ -107,7 +107,7 @@ class IkeSaState:
     initiator: bool = False
     pushed_ip: str | None = None
     pushed_ip6: str | None = None  # the INTERNAL_IP6_ADDRESS given (dual stack / IPv6 only)
-    remote_subnets: list[tuple[str, str]] = field(default_factory=list)
+    remote_subnets: list[tuple[str, str]] | tuple = ()  # `route accept any`: the subnets the peer offered
     virtual_access: str | None = None  # e.g. "Virtual-Access1"
     children: list[ChildSa] = field(default_factory=list)
     ce_id: int = 0
