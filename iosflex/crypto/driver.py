@@ -167,7 +167,10 @@ class _Endpoint:
         driver.loop.add_reader(sock.fileno(), self._readable)
 
     def _readable(self):
-        recvfrom, received, local = self.sock.recvfrom, self.driver._received, self.local
+        driver = self.driver
+        recvfrom, received, local = self.sock.recvfrom, driver._received, self.local
+        dp = driver.dataplane
+        esp_in = dp.esp_in if dp is not None and local[1] == 4500 else None
         for _ in range(BURST):
             try:
                 data, addr = recvfrom(MAX_DATAGRAM)
@@ -175,6 +178,13 @@ class _Endpoint:
                 return
             except OSError as exc:  # ICMP unreachable and the like: IKE retransmits, nothing to do
                 log.debug("ike socket %s: %s", self.local, exc)
+                continue
+            if esp_in is not None and len(data) >= 8 and data[:4] != b"\0\0\0\0":
+                driver.received += 1  # ESP: straight to the data plane (what `_received` does, inline)
+                try:
+                    esp_in(data)
+                except Exception:  # noqa: BLE001
+                    log.exception("data plane raised")
                 continue
             received(data, (addr[0], addr[1]), local)
 
@@ -189,6 +199,22 @@ class _Endpoint:
                 log.debug("ike socket %s: %s", self.local, exc)
                 return
         self.backlog.append((data, addr))
+
+    def sendmany(self, datas: list, addr: tuple[str, int]) -> None:
+        """`sendto` of each of `datas`, in order, to the same address."""
+        if self.backlog:
+            self.backlog.extend((d, addr) for d in datas)
+            return
+        sendto = self.sock.sendto
+        for i, data in enumerate(datas):
+            try:
+                sendto(data, addr)
+            except (BlockingIOError, InterruptedError):
+                self.driver.loop.add_writer(self.sock.fileno(), self._writable)
+                self.backlog.extend((d, addr) for d in datas[i:])
+                return
+            except OSError as exc:
+                log.debug("ike socket %s: %s", self.local, exc)
 
     def _writable(self):
         while self.backlog:
@@ -241,7 +267,7 @@ class IkeDriver:
         self.received += 1
         if self.dataplane is not None and local[1] == 4500 and len(data) >= 8 and data[:4] != b"\0\0\0\0":
             try:  # ESP (RFC 3948: not the non-ESP marker, not a keepalive): the data plane, not the engine
-                self.send(self.dataplane.esp_received(data, src, local, time.monotonic()))
+                self.dataplane.esp_in(data)
             except Exception:  # noqa: BLE001
                 log.exception("data plane raised")
             return
@@ -256,16 +282,25 @@ class IkeDriver:
         endpoints = self.endpoints
         for d in datagrams:
             src = d.src
-            ep = endpoints.get((src[0], src[1]))
+            ep = endpoints.get((src[0], src[1])) or self._endpoint_for(src)
             if ep is None:
-                if src[1] not in (500, 4500):
-                    ep = self._open_other(src)
-                else:  # the engine answered from an address we do not own: use any socket on that port
-                    ep = next((e for (a, port), e in endpoints.items() if port == src[1]), None)
-                if ep is None:
-                    continue
+                continue
             ep.sendto(d.data, (d.dst[0], d.dst[1]))
             self.sent += 1
+
+    def send_burst(self, datas: list[bytes], src, dst) -> None:
+        """`send` of datagrams that all go from `src` to `dst` (the data plane's ESP from one device)."""
+        ep = self.endpoints.get((src[0], src[1])) or self._endpoint_for(src)
+        if ep is None:
+            return
+        ep.sendmany(datas, (dst[0], dst[1]))
+        self.sent += len(datas)
+
+    def _endpoint_for(self, src) -> _Endpoint | None:
+        if src[1] not in (500, 4500):
+            return self._open_other(src)
+        # the engine answered from an address we do not own: use any socket on that port
+        return next((e for (a, port), e in self.endpoints.items() if port == src[1]), None)
 
     def _open_other(self, src) -> _Endpoint | None:
         """The socket of another local port (the RADIUS client's 1645/1646), opened on first use, bound to the
@@ -378,7 +413,7 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
     if dataplane == "tun":
         from ..interfaces.tun import TunDataplane  # noqa: PLC0415
 
-        drv.dataplane = services.dataplane = TunDataplane(router, services.crypto, drv.send)
+        drv.dataplane = services.dataplane = TunDataplane(router, services.crypto, drv.send, sendto=drv.send_burst)
     elif dataplane not in (None, "none"):
         drv.close()
         raise ValueError(f"unknown data plane {dataplane!r}")

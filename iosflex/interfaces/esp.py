@@ -100,7 +100,6 @@ class EspSa:
         self.spi_out_b = spi_out.to_bytes(4, "big")
         self.encr_id = encr[0]
         self.stats = stats if stats is not None else Counters()
-        self.life_bytes, self.life_pkts = life_bytes, life_pkts
         self.rng = rng
         self.window = ReplayWindow(window)
         self.seq_out = 0
@@ -128,6 +127,38 @@ class EspSa:
             self.hash, self.icv_len = INTEGS[integ]
             self.ikey_in, self.ikey_out = integ_in, integ_out
         self.min_len = 8 + self.iv_len + self.icv_len + max(2, self.block if not self.gcm else 4)
+        self._life_bytes, self._life_pkts = life_bytes, life_pkts
+        self._thresholds()
+
+    # -- lifetimes -------------------------------------------------------------------------------------------
+    # Per packet only two sums are compared with the next threshold (soft, then hard); `_account` decides.
+    @property
+    def life_bytes(self) -> int:
+        return self._life_bytes
+
+    @life_bytes.setter
+    def life_bytes(self, value: int) -> None:
+        self._life_bytes = value
+        self._thresholds()
+
+    @property
+    def life_pkts(self) -> int:
+        return self._life_pkts
+
+    @life_pkts.setter
+    def life_pkts(self, value: int) -> None:
+        self._life_pkts = value
+        self._thresholds()
+
+    def _thresholds(self) -> None:
+        """`_next_b` / `_next_p`: the used octets / packets at which `_account` has something to decide (the
+        soft limit until it was reached, then the hard one); infinite without a limit."""
+        inf = float("inf")
+        lb, lp = getattr(self, "_life_bytes", 0), getattr(self, "_life_pkts", 0)
+        soft = getattr(self, "soft_expired", False)
+        self._next_b = (lb if soft else min(lb, SOFT * lb)) if lb else inf
+        self._next_p = (lp if soft else min(lp, SOFT * lp)) if lp else inf
+        self._limited = bool(lb or lp)
 
     @classmethod
     def from_child(cls, child, rng=os.urandom) -> "EspSa":
@@ -157,6 +188,7 @@ class EspSa:
         if not self.soft_expired and ((self.life_bytes and used_b >= SOFT * self.life_bytes)
                                       or (self.life_pkts and used_p >= SOFT * self.life_pkts)):
             self.soft_expired = True
+        self._thresholds()
 
     # -- outbound --------------------------------------------------------------------------------------------
     def encrypt(self, payload: bytes, next_header: int = 4) -> bytes | None:
@@ -165,20 +197,20 @@ class EspSa:
         if self.expired:
             self._drop(EXPIRED, outbound=True)
             return None
-        if self.seq_out >= MAX_SEQ:
+        seq = self.seq_out
+        if seq >= MAX_SEQ:
             self._drop(SEQ_EXHAUSTED, outbound=True)
             return None
-        self.seq_out += 1
-        seq = self.seq_out
+        self.seq_out = seq = seq + 1
         n = len(payload)
         pad = (-(n + 2)) % self.block
-        trailer = bytes(range(1, pad + 1)) + bytes((pad, next_header))
-        head = self.spi_out_b + seq.to_bytes(4, "big")
+        trailer = _TRAILERS.get(pad << 8 | next_header) or _trailer(pad, next_header)
         if self.gcm:
-            iv = seq.to_bytes(8, "big")  # unique per packet for this key: the counter
-            body = self.aead_out.encrypt(self.salt_out + iv, payload + trailer, head)
-            pkt = head + iv + body
+            iv = seq.to_bytes(8, "big")  # unique per packet for this key: the counter (< 2**32: its last 4 octets)
+            head = self.spi_out_b + iv[4:]
+            pkt = head + iv + self.aead_out.encrypt(self.salt_out + iv, payload + trailer, head)
         else:
+            head = self.spi_out_b + seq.to_bytes(4, "big")
             if self.iv_len:
                 iv = self.rng(16)
                 enc = Cipher(algorithms.AES(self.key_out), modes.CBC(iv)).encryptor()
@@ -190,7 +222,7 @@ class EspSa:
         st = self.stats
         st.pkts_out += 1
         st.bytes_out += n
-        if self.life_bytes or self.life_pkts:
+        if self._limited and (st.bytes_in + st.bytes_out >= self._next_b or st.pkts_in + st.pkts_out >= self._next_p):
             self._account()
         return pkt
 
@@ -198,60 +230,80 @@ class EspSa:
     def decrypt(self, packet: bytes) -> tuple[int, bytes] | None:
         """`(next_header, payload)` of an ESP packet for this SA, or None (dropped and counted)."""
         try:
-            return self._decrypt(packet)
+            if len(packet) < self.min_len:
+                self._drop(TRUNCATED)
+                return None
+            if self.expired:
+                self._drop(EXPIRED)
+                return None
+            seq = int.from_bytes(packet[4:8], "big")
+            w = self.window  # ReplayWindow.check, inline
+            if seq <= w.top:
+                if seq == 0:
+                    self._drop(OUT_OF_WINDOW)  # never sent (the first packet is 1)
+                    return None
+                diff = w.top - seq
+                if diff >= w.size:
+                    self._drop(OUT_OF_WINDOW)
+                    return None
+                if w.bits >> diff & 1:
+                    self._drop(REPLAY)
+                    return None
+            if self.gcm:
+                try:
+                    plain = self.aead_in.decrypt(self.salt_in + packet[8:16], packet[16:], packet[:8])
+                except InvalidTag:
+                    self._drop(BAD_ICV)
+                    return None
+            else:
+                icv = packet[-self.icv_len:]
+                signed = packet[:-self.icv_len]
+                if not hmac.compare_digest(hmac.digest(self.ikey_in, signed, self.hash)[:self.icv_len], icv):
+                    self._drop(BAD_ICV)
+                    return None
+                if self.iv_len:
+                    ct = signed[8 + 16:]
+                    if not ct or len(ct) % 16:
+                        self._drop(TRUNCATED)
+                        return None
+                    dec = Cipher(algorithms.AES(self.key_in), modes.CBC(signed[8:24])).decryptor()
+                    plain = dec.update(ct) + dec.finalize()
+                else:
+                    plain = signed[8:]
+            if len(plain) < 2:
+                self._drop(TRUNCATED)
+                return None
+            pad = plain[-2]
+            if pad + 2 > len(plain):
+                self._drop(BAD_PADDING)
+                return None
+            # the ICV checked: the packet is authentic, the window moves (ReplayWindow.update, inline)
+            top = w.top
+            if seq > top:
+                shift = seq - top
+                w.bits = ((w.bits << shift) | 1) & ((1 << w.size) - 1) if shift < w.size else 1
+                w.top = seq
+            else:
+                w.bits |= 1 << (top - seq)
+            payload = plain[:-2 - pad]
+            st = self.stats
+            st.pkts_in += 1
+            st.bytes_in += len(payload)
+            if self._limited and (st.bytes_in + st.bytes_out >= self._next_b
+                                  or st.pkts_in + st.pkts_out >= self._next_p):
+                self._account()
+            return plain[-1], payload
         except Exception:  # noqa: BLE001  hostile input: whatever it trips is a drop, never an exception
             self._drop(TRUNCATED)
             return None
 
-    def _decrypt(self, packet: bytes):
-        if len(packet) < self.min_len:
-            self._drop(TRUNCATED)
-            return None
-        if self.expired:
-            self._drop(EXPIRED)
-            return None
-        seq = int.from_bytes(packet[4:8], "big")
-        why = self.window.check(seq)
-        if why is not None:
-            self._drop(why)
-            return None
-        if self.gcm:
-            iv = packet[8:16]
-            try:
-                plain = self.aead_in.decrypt(self.salt_in + iv, packet[16:], packet[:8])
-            except InvalidTag:
-                self._drop(BAD_ICV)
-                return None
-        else:
-            icv = packet[-self.icv_len:]
-            signed = packet[:-self.icv_len]
-            if not hmac.compare_digest(hmac.digest(self.ikey_in, signed, self.hash)[:self.icv_len], icv):
-                self._drop(BAD_ICV)
-                return None
-            if self.iv_len:
-                ct = signed[8 + 16:]
-                if not ct or len(ct) % 16:
-                    self._drop(TRUNCATED)
-                    return None
-                dec = Cipher(algorithms.AES(self.key_in), modes.CBC(signed[8:24])).decryptor()
-                plain = dec.update(ct) + dec.finalize()
-            else:
-                plain = signed[8:]
-        if len(plain) < 2:
-            self._drop(TRUNCATED)
-            return None
-        pad, nh = plain[-2], plain[-1]
-        if pad + 2 > len(plain):
-            self._drop(BAD_PADDING)
-            return None
-        self.window.update(seq)  # the ICV checked: the packet is authentic, the window moves
-        payload = plain[:-2 - pad]
-        st = self.stats
-        st.pkts_in += 1
-        st.bytes_in += len(payload)
-        if self.life_bytes or self.life_pkts:
-            self._account()
-        return nh, payload
+
+_TRAILERS: dict[int, bytes] = {}  # pad << 8 | next header -> the ESP trailer (padding 1, 2, ..., pad length, NH)
+
+
+def _trailer(pad: int, next_header: int) -> bytes:
+    t = _TRAILERS[pad << 8 | next_header] = bytes(range(1, pad + 1)) + bytes((pad, next_header))
+    return t
 
 
 def esp_spi(packet: bytes) -> int:

@@ -102,10 +102,11 @@ class TunSession:
 
 
 class TunDataplane:
-    def __init__(self, router, responder, send, rng=os.urandom):
+    def __init__(self, router, responder, send, rng=os.urandom, sendto=None):
         self.router = router
         self.responder = responder
         self.send = send  # the driver's send(list[Datagram])
+        self.sendto = sendto  # the driver's send_burst(list[bytes], src, dst), if it has one: ESP read from a device
         self.rng = rng
         self.esp: dict[int, tuple[object, EspSa]] = {}  # spi_in -> (ChildSa, EspSa)
         self.sessions: dict[int, TunSession] = {}  # session id -> device
@@ -163,51 +164,64 @@ class TunDataplane:
 
     # -- inbound -----------------------------------------------------------------------------------------
     def esp_received(self, data: bytes, src, local, now: float) -> list[Datagram]:
-        hit = self.responder.children.get(int.from_bytes(data[:4], "big"))
+        self.esp_in(data)
+        return []
+
+    def esp_in(self, data: bytes) -> None:
+        """One ESP packet from a peer (the driver calls this straight from its socket reader): decrypted,
+        checked and written to the session's device, or counted where it was dropped."""
+        spi = int.from_bytes(data[:4], "big")
+        hit = self.responder.children.get(spi)
         if hit is None:
             self.wrong_spi += 1
-            return []
+            return
         ike, child = hit
-        esp = self._esp_for(child)
-        if esp is None:
-            return []
+        known = self.esp.get(spi)
+        if known is not None and known[0] is child:
+            esp = known[1]
+        else:
+            esp = self._esp_for(child)
+            if esp is None:
+                return
         res = esp.decrypt(data)
         if res is None:
-            return []
+            return
         if esp.soft_expired and not getattr(esp, "_soft_counted", False):
             esp._soft_counted = True
             self.soft_expiries += 1
-        nh, payload = res
-        if nh == 4:
-            inner = payload
-        elif nh == 47:
-            inner = gre_decap(payload)
-        elif child.mode == "transport" and nh not in (59,):
-            st = ike.st
-            inner = ipv4_header(st.remote[0], st.local[0], nh, len(payload)) + payload
-        else:
-            inner = None  # 59 = dummy packet (RFC 4303 §2.6): dropped silently
+        nh, inner = res
+        if nh != 4:
+            inner = self._decap(ike, child, nh, inner)
         if not inner or inner[0] >> 4 != 4 or len(inner) < 20:
             if nh != 59:
                 self.not_ip += 1
-            return []
+            return
         if inner[9] == 1 and self._pings and self._ping_reply(inner):
-            return []
+            return
         sess = self.sessions.get(ike.st.session_id)
         if sess is None or sess.fd < 0:
-            return []
-        if not self._acl_permits(sess.va, "in", inner):
-            return []
+            return
+        va = sess.va
+        if va is not None and va.iface.access_group_in and not self._acl_permits(va, "in", inner):
+            return
         try:
             os.write(sess.fd, inner)
         except OSError as e:
             log.debug("tun %s write: %s", sess.name, e)
-            return []
-        va = sess.va
+            return
         if va is not None:  # `show interfaces virtual-access N`: what came out of the tunnel
             va.in_packets += 1
             va.in_bytes += len(inner)
-        return []
+
+    @staticmethod
+    def _decap(ike, child, nh: int, payload: bytes) -> bytes | None:
+        """The IPv4 packet a payload of next header `nh` carries (GRE, transport mode), or None."""
+        if nh == 47:
+            return gre_decap(payload)
+        if child.mode == "transport" and nh not in (59,):
+            st = ike.st
+            return ipv4_header(st.remote[0], st.local[0], nh, len(payload)) + payload
+        return None  # 59 = dummy packet (RFC 4303 §2.6): dropped silently
 
     # -- outbound ----------------------------------------------------------------------------------------
     def _out_child(self, st):
@@ -240,20 +254,61 @@ class TunDataplane:
             sess.va.out_bytes += len(packet)
         return [Datagram(pkt, (st.local[0], 4500), (st.remote[0], st.remote[1]))]
 
+    def _encapsulate_burst(self, st, packets: list[bytes]) -> list[bytes]:
+        """`encapsulate` for packets read from one device in one go, the ESP packets only (they all go from
+        and to the same addresses): the child SA, its ESP state and the access-group are looked up once (nothing
+        else runs while the burst is handled), each packet is checked, encrypted and counted as
+        `encapsulate` does."""
+        child = self._out_child(st)
+        if child is None:
+            self.tx_no_sa += len(packets)
+            return []
+        known = self.esp.get(child.spi_in)
+        esp = known[1] if known is not None and known[0] is child else None
+        if esp is None:  # first packet of this SA, or a transform without ESP: one at a time
+            return [d.data for p in packets for d in self.encapsulate(st, p)]
+        sess = self.sessions.get(st.session_id)
+        va = sess.va if sess is not None else None
+        acl = va is not None and va.iface.access_group_out
+        gre = child.mode == "transport" and any(ts.protocol == 47 for ts in child.ts_local)
+        encrypt = esp.encrypt
+        out = []
+        for packet in packets:
+            if acl and not self._acl_permits(va, "out", packet):
+                continue
+            pkt = encrypt(GRE_IPV4 + packet, 47) if gre else encrypt(packet, 4)
+            if pkt is None:
+                continue
+            out.append(pkt)
+            if va is not None:  # what went into the tunnel
+                va.out_packets += 1
+                va.out_bytes += len(packet)
+        if esp.soft_expired and not getattr(esp, "_soft_counted", False):
+            esp._soft_counted = True
+            self.soft_expiries += 1
+        return out
+
     def _readable(self, sess: TunSession) -> None:
-        out: list[Datagram] = []
+        fd, read = sess.fd, os.read
+        pkts = []
         for _ in range(READ_BATCH):
             try:
-                pkt = os.read(sess.fd, READ_SIZE)
-            except BlockingIOError:
+                pkt = read(fd, READ_SIZE)
+            except OSError:  # BlockingIOError: all read
                 break
-            except OSError:
-                break
-            if not pkt or pkt[0] >> 4 != 4:
-                continue  # IPv6 and the like: no IPv6 selectors here
-            out += self.encapsulate(sess.st, pkt)
-        if out:
-            self.send(out)
+            if pkt and pkt[0] >> 4 == 4:  # IPv6 and the like: no IPv6 selectors here
+                pkts.append(pkt)
+        if not pkts:
+            return
+        st = sess.st
+        out = self._encapsulate_burst(st, pkts)
+        if not out:
+            return
+        src, dst = (st.local[0], 4500), (st.remote[0], st.remote[1])
+        if self.sendto is not None:
+            self.sendto(out, src, dst)
+        else:
+            self.send([Datagram(p, src, dst) for p in out])
 
     # -- sessions ------------------------------------------------------------------------------------------
     def session_event(self, ev) -> None:
