@@ -555,7 +555,7 @@ class IkeSa:
         packets = self.seal(msg.exchange, mid, payloads, response=True,
                             fragment=isinstance(msg.encrypted, self._codec().EncryptedFragment))
         digest = hashlib.sha1(msg.raw or b"").digest()[:8]
-        self.cache[mid] = (digest, packets)
+        self.cache[mid] = (digest, tuple(packets))  # tuples of bytes: the collector stops tracking them
         while self.peer_next in self.cache:
             self.peer_next += 1
         window = self.settings.window if self.settings is not None else 1
