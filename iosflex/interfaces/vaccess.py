@@ -162,7 +162,7 @@ class VaccessRegistry:
         rejected AAA lines always); raises CloneError when the session must fail (nothing is kept then)."""
         cfg = self.router.config
         dbg = self.router.debug
-        vt = cfg.interfaces.get("Virtual-Template", str(template))
+        vt = cfg.interfaces.items.get(("Virtual-Template", str(template)))  # the canonical name: no canonical_type
         if vt is None:
             raise CloneError(f"Virtual-Template{template} does not exist")
         number = self._take_number()
