@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import select
 import socket
 import time
 from collections import deque
@@ -164,6 +165,10 @@ class _Endpoint:
         self.backlog: deque = deque()  # (data, addr) waiting for the socket to be writable
         sock.setblocking(False)
         _big_buffer(sock)
+        # this socket alone: after the first datagram of a wake-up, `poll(0)` says whether more are queued, so
+        # that one datagram per wake-up (a light load) costs no recvfrom raising EAGAIN (0.3 against 1.3 us)
+        self._pending = select.epoll()
+        self._pending.register(sock.fileno(), select.EPOLLIN)
         driver.loop.add_reader(sock.fileno(), self._readable)
 
     def _readable(self):
@@ -171,6 +176,7 @@ class _Endpoint:
         recvfrom, received, local = self.sock.recvfrom, driver._received, self.local
         dp = driver.dataplane
         esp_in = dp.esp_in if dp is not None and local[1] == 4500 else None
+        first = True
         for _ in range(BURST):
             try:
                 data, addr = recvfrom(MAX_DATAGRAM)
@@ -185,8 +191,12 @@ class _Endpoint:
                     esp_in(data)
                 except Exception:  # noqa: BLE001
                     log.exception("data plane raised")
-                continue
-            received(data, (addr[0], addr[1]), local)
+            else:
+                received(data, (addr[0], addr[1]), local)
+            if first:
+                if not self._pending.poll(0):
+                    return
+                first = False
 
     def sendto(self, data: bytes, addr: tuple[str, int]) -> None:
         if not self.backlog:
@@ -233,6 +243,7 @@ class _Endpoint:
         if fd >= 0:
             self.driver.loop.remove_reader(fd)
             self.driver.loop.remove_writer(fd)
+        self._pending.close()
         self.sock.close()
         self.backlog.clear()
 

@@ -27,6 +27,7 @@ import fcntl
 import ipaddress
 import logging
 import os
+import select
 import struct
 from concurrent.futures import ThreadPoolExecutor
 
@@ -91,10 +92,13 @@ def device_name(st) -> str:
 
 
 class TunSession:
-    __slots__ = ("st", "name", "fd", "routes", "address", "ready", "va")
+    __slots__ = ("st", "name", "fd", "routes", "address", "ready", "va", "pending")
 
-    def __init__(self, st, name: str, fd: int, va=None):
+    def __init__(self, st, name: str, fd: int, va=None, pending=None):
         self.st, self.name, self.fd = st, name, fd
+        # an epoll of the device alone (or None): after a wake-up's first packet, `pending.poll(0)` says whether
+        # more are queued, so that one packet per wake-up costs no read raising EAGAIN
+        self.pending = pending
         self.va = va  # the session's VirtualAccess (interfaces/vaccess.py): its counters are ours to fill
         self.routes: list[str] = []
         self.address: str | None = None
@@ -291,13 +295,20 @@ class TunDataplane:
     def _readable(self, sess: TunSession) -> None:
         fd, read = sess.fd, os.read
         pkts = []
-        for _ in range(READ_BATCH):
-            try:
-                pkt = read(fd, READ_SIZE)
-            except OSError:  # BlockingIOError: all read
-                break
-            if pkt and pkt[0] >> 4 == 4:  # IPv6 and the like: no IPv6 selectors here
-                pkts.append(pkt)
+        try:
+            pkt = read(fd, READ_SIZE)
+        except OSError:  # BlockingIOError: nothing after all
+            return
+        if pkt and pkt[0] >> 4 == 4:  # IPv6 and the like: no IPv6 selectors here
+            pkts.append(pkt)
+        if sess.pending is None or sess.pending.poll(0):
+            for _ in range(READ_BATCH - 1):
+                try:
+                    pkt = read(fd, READ_SIZE)
+                except OSError:  # BlockingIOError: all read
+                    break
+                if pkt and pkt[0] >> 4 == 4:
+                    pkts.append(pkt)
         if not pkts:
             return
         st = sess.st
@@ -343,7 +354,9 @@ class TunDataplane:
         except OSError as e:
             log.warning("data plane: cannot create TUN %s: %s", name, e)
             return
-        sess = TunSession(st, name, fd, self.router.vaccess.for_session(st.session_id))
+        pending = select.epoll()
+        pending.register(fd, select.EPOLLIN)
+        sess = TunSession(st, name, fd, self.router.vaccess.for_session(st.session_id), pending)
         sess.address = self.borrowed_address(st)
         nets: list[str] = []
         if st.pushed_ip:
@@ -381,6 +394,9 @@ class TunDataplane:
             asyncio.get_running_loop().remove_reader(sess.fd)
         except RuntimeError:
             pass
+        if sess.pending is not None:
+            sess.pending.close()
+            sess.pending = None
         try:
             os.close(sess.fd)  # the device and its routes go with the last descriptor
         except OSError:
