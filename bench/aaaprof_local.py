@@ -4,16 +4,20 @@ and policy, in-process: the package's initiators and a simulated RADIUS server o
 time spent inside `Services.receive` / `Services.tick` counts (time.process_time); the RADIUS server's and the
 initiators' work does not.
 
-    python bench/aaaprof_local.py [--sas 300] [--repeat 5] [--prof]
+    python bench/aaaprof_local.py [--sas 300] [--repeat 5] [--gc off] [--prof] [--kept]
 
 Prints, for each kind, the median CPU per established session over the runs, and the AAA/LOCAL ratio
-(bench/bench_aaa.py measures the same over real UDP with strongSwan and FreeRADIUS).
+(bench/bench_aaa.py measures the same over real UDP with strongSwan and FreeRADIUS).  `--gc off` runs with
+the garbage collector disabled (the engine's own cost, without the collections whose timing scatters the
+figure); `--prof` profiles only the router's calls of one AAA run; `--kept` counts the gc-tracked objects
+the router holds per established session after each kind's run (what its collections have to scan).
 """
 
 from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import pstats
 import statistics
 import sys
@@ -65,7 +69,10 @@ ip local pool benchpool 10.40.0.1 10.40.255.254
 """
 
 
-def build(kind: str, n: int):
+AAA_CALLS = (("aaa", "handle"), ("aaa", "on_radius"), ("aaa", "session_up"), ("radius", "receive"))
+
+
+def build(kind: str, n: int, prof=None, split=None):
     r = Router(None)
     bad = r.apply_config(CONFIG)
     if bad:
@@ -82,29 +89,64 @@ def build(kind: str, n: int):
         orig = getattr(svc, name)
 
         def timed(*a, _orig=orig, **k):
+            if prof is not None:
+                prof.enable()
             t = time.process_time()
             try:
                 return _orig(*a, **k)
             finally:
                 spent[0] += time.process_time() - t
+                if prof is not None:
+                    prof.disable()
         setattr(svc, name, timed)
+    for part, name in AAA_CALLS if split is not None else ():  # the AAA service's and RADIUS client's own calls
+        obj = getattr(svc, part)
+        orig = getattr(obj, name)
+
+        def timed_part(*a, _orig=orig, **k):
+            t = time.process_time()
+            try:
+                return _orig(*a, **k)
+            finally:
+                split[0] += time.process_time() - t
+        setattr(obj, name, timed_part)
     return r, net, spent
 
 
-def run(kind: str, n: int, prof=None) -> float:
-    r, net, spent = build(kind, n)
-    if prof is not None:
-        prof.enable()
+def run(kind: str, n: int, prof=None, split=None) -> float:
+    r, net, spent = build(kind, n, prof, split)
     for i in range(n):
         key = "bench_key" if kind == "LOCAL" else f"key{i}"
         host = f"172.16.{2 + i // 250}.{1 + i % 250}"
         net.directive(f"ikev2 connect p{i} from={host} psk={key} id=fqdn:c{i}.{kind.lower()}.bench")
-    if prof is not None:
-        prof.disable()
     up = sum(1 for p in net.peers.values() if p.established)
     if up != n:
         raise SystemExit(f"{kind}: only {up}/{n} sessions up")
     return spent[0] * 1000 / n
+
+
+def kept(kind: str, n: int) -> float:
+    """gc-tracked objects reachable from the router per established session, beyond an empty router's."""
+    def count(root) -> int:
+        seen: set[int] = set()
+        todo = [root]
+        while todo:
+            o = todo.pop()
+            if id(o) in seen or not gc.is_tracked(o) or isinstance(o, (type, SimNet)) or type(o).__name__ in (
+                    "module", "function", "builtin_function_or_method", "code", "frame", "cell", "method"):
+                continue  # (the simulated network, its RADIUS server and initiators are not the router's)
+            seen.add(id(o))
+            todo.extend(gc.get_referents(o))
+        return len(seen)
+
+    r0, net0, _ = build(kind, 0)
+    base = count(r0)
+    r, net, _ = build(kind, n)
+    for i in range(n):
+        key = "bench_key" if kind == "LOCAL" else f"key{i}"
+        host = f"172.16.{2 + i // 250}.{1 + i % 250}"
+        net.directive(f"ikev2 connect p{i} from={host} psk={key} id=fqdn:c{i}.{kind.lower()}.bench")
+    return (count(r) - base) / n
 
 
 def main() -> int:
@@ -112,20 +154,37 @@ def main() -> int:
     ap.add_argument("--sas", type=int, default=300)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--prof", action="store_true", help="profile one AAA run (cProfile, top 30 by own time)")
+    ap.add_argument("--gc", choices=("on", "off"), default="on", help="off: runs with the collector disabled")
+    ap.add_argument("--kept", action="store_true", help="gc-tracked objects the router keeps per session")
+    ap.add_argument("--split", action="store_true",
+                    help="also time the AAA service's and RADIUS client's own calls (adds overhead)")
     a = ap.parse_args()
+    if a.kept:
+        for kind in ("LOCAL", "AAA"):
+            print(f"{kind:5}: {kept(kind, a.sas):.1f} gc-tracked objects kept per session")
+        return 0
+    if a.gc == "off":
+        gc.disable()
     if a.prof:
         prof = cProfile.Profile()
         run("AAA", a.sas, prof)
         pstats.Stats(prof).sort_stats("tottime").print_stats(30)
         return 0
     figures: dict[str, list[float]] = {"LOCAL": [], "AAA": []}
+    parts: dict[str, list[float]] = {"LOCAL": [], "AAA": []}
     for _ in range(a.repeat):
         for kind in ("LOCAL", "AAA"):  # interleaved, so that both see the same machine
-            figures[kind].append(run(kind, a.sas))
+            split = [0.0] if a.split else None
+            figures[kind].append(run(kind, a.sas, split=split))
+            if split is not None:
+                parts[kind].append(split[0] * 1000 / a.sas)
     med = {k: statistics.median(v) for k, v in figures.items()}
     for k, v in figures.items():
         print(f"{k:5}: router CPU per session median {med[k]:.3f} ms (runs {' '.join(f'{x:.3f}' for x in v)})")
-    print(f"AAA/LOCAL: {med['AAA'] / med['LOCAL']:.2f}x  ({a.sas} sessions a run, {a.repeat} runs)")
+    print(f"AAA/LOCAL: {med['AAA'] / med['LOCAL']:.2f}x  ({a.sas} sessions a run, {a.repeat} runs, gc {a.gc})")
+    for k, v in parts.items() if a.split else ():
+        print(f"{k:5}: AAA service + RADIUS client calls median {statistics.median(v):.3f} ms per session "
+              f"(runs {' '.join(f'{x:.3f}' for x in v)})")
     return 0
 
 

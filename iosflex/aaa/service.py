@@ -190,6 +190,7 @@ class AaaService:
         self._jobs: dict[int, object] = {}
         self._next = 0
         self._groups: dict[str, tuple] = {}  # group -> (config generation, servers, source address)
+        radius.debug_source = router  # an empty router.debug: no RADIUS debug line to build, known at once
 
     # -- plumbing ------------------------------------------------------------------------------------------
     def _log(self, out: list, flag: str, build, *args) -> None:
@@ -247,15 +248,15 @@ class AaaService:
         return self.sessions.ensure(data.session_id, data.local, data.remote, now)
 
     def _keep(self, req, value, now: float) -> None:
-        """The session record keeps what AAA decided: the merged authorization (and its address lease), the
-        attributes cached from an AAA PSK lookup."""
+        """The session record keeps what AAA decided: the merged authorization (and its address lease).  The
+        attributes of an AAA PSK lookup go to the engine in the PskAnswer (implicit authorization merges them
+        into that authorization) and are not kept here: nothing reads them after IKE_AUTH, and a reply's
+        Attrs is a dozen objects more for the collector to walk per session."""
         if isinstance(req, (LoginAuth, EapRelay, PasswordAuth)):
             return
-        session = self._session(req, now)
+        session = self._session(req, now)  # (a PSK lookup answered locally makes the record here, as before)
         if isinstance(req, Authorize):
             session.authorization = value
-        elif isinstance(value, PskAnswer) and value.ok:
-            session.implicit = value.attrs
 
     def session_gone(self, session_id: int, session=None) -> None:
         """The engine dropped the session: its AAA transactions in flight are abandoned (a late RADIUS answer
@@ -366,17 +367,18 @@ class AaaService:
         if not session.aaa_id:
             session.aaa_id = self.sessions.next_aaa_id()
         job.aaa_id = session.aaa_id
-        if ask.kind == "user":
-            self._ike_log(out, lambda: IK.user_author_request(ask.method_list, ask.username)
-                          + IK.aaa_request(getattr(req, "sa_state", None), "Authorization"))
-        self._log(out, RADIUS_AUTH, AD.author_request, session.aaa_id, ask.group, src, servers[0].address)
+        if self.router.debug:  # (the usual case, no debug at all, known without a call)
+            if ask.kind == "user":
+                self._ike_log(out, lambda: IK.user_author_request(ask.method_list, ask.username)
+                              + IK.aaa_request(getattr(req, "sa_state", None), "Authorization"))
+            self._log(out, RADIUS_AUTH, AD.author_request, session.aaa_id, ask.group, src, servers[0].address)
         attrs = [("User-Name", ask.username), ("User-Password", ask.password or DEFAULT_PASSWORD),
                  ("Calling-Station-Id", req.remote[0]),
                  ("Cisco-AVPair", f"audit-session-id={session.audit_session_id}"),
                  ("Service-Type", 5),  # Outbound
                  ("NAS-IP-Address", src)]
         token = self._token(job)
-        out.extend(self.radius.submit(now, token, session.aaa_id, "author", servers, attrs, src))
+        out.extend(self.radius.submit(now, token, session.aaa_id, "author", servers, attrs, src, False))
         return True
 
     def _radius_eap(self, job: _Job, ask: "EapRound", now: float, out: list) -> bool:
@@ -413,7 +415,7 @@ class AaaService:
         attrs = [("User-Name", ask.username), ("User-Password", ask.password), ("Service-Type", 1),  # Login
                  ("NAS-IP-Address", src)]
         token = self._token(job)
-        out.extend(self.radius.submit(now, token, job.aaa_id, "auth", servers, attrs, src))
+        out.extend(self.radius.submit(now, token, job.aaa_id, "auth", servers, attrs, src, False))
         return True
 
     def _radius_password(self, job: _Job, ask, servers, src, now: float, out: list) -> bool:
@@ -429,7 +431,7 @@ class AaaService:
                  ("Cisco-AVPair", f"audit-session-id={session.audit_session_id}"),
                  ("NAS-IP-Address", src)]
         token = self._token(job)
-        out.extend(self.radius.submit(now, token, session.aaa_id, "auth", servers, attrs, src))
+        out.extend(self.radius.submit(now, token, session.aaa_id, "auth", servers, attrs, src, False))
         return True
 
     # -- RADIUS answers ------------------------------------------------------------------------------------
@@ -452,10 +454,11 @@ class AaaService:
             value, verdict = None, "FAIL"
         else:
             value, verdict = Z.NO_ANSWER, "ERROR"
-        if not isinstance(job.request, (LoginAuth, PasswordAuth)):
-            self._log(out, RADIUS_AUTH, AD.author_reply, job.aaa_id, verdict)
-        if isinstance(value, Attrs) and value.ignored:
-            self._log(out, AAA_AUTHOR, AD.ignored_attributes, value.ignored)
+        if self.router.debug:
+            if not isinstance(job.request, (LoginAuth, PasswordAuth)):
+                self._log(out, RADIUS_AUTH, AD.author_reply, job.aaa_id, verdict)
+            if isinstance(value, Attrs) and value.ignored:
+                self._log(out, AAA_AUTHOR, AD.ignored_attributes, value.ignored)
         out.extend(self._step(job, value, now))
         return out
 
@@ -498,9 +501,12 @@ class AaaService:
         if upd is not None and upd.periodic:
             acct.next_interim = now + 60 * upd.periodic
         out: list = []
-        self._log(out, AAA_ACCT, AD.acct_start_events, acct.aaa_id)
+        debug = self.router.debug
+        if debug:
+            self._log(out, AAA_ACCT, AD.acct_start_events, acct.aaa_id)
         if ml.action != "stop-only":
-            self._ike_log(out, IK.accounting, session.ike_sa, True)
+            if debug:
+                self._ike_log(out, IK.accounting, session.ike_sa, True)
             out.extend(self._acct_send(session, ml, "Start", now))
             acct.start_sent = True
         return out
@@ -552,7 +558,8 @@ class AaaService:
                 continue
             attrs = accounting_attributes(session, status, now, src)
             token = self._token(_ACCOUNTING)
-            out.extend(self.radius.submit(now, token, session.accounting.aaa_id, "acct", servers, attrs, src))
+            out.extend(self.radius.submit(now, token, session.accounting.aaa_id, "acct", servers, attrs, src,
+                                          acct_status=status))
             break  # start-stop goes to the first group that has servers (`broadcast` is not emulated)
         return out
 

@@ -31,13 +31,14 @@ import dataclasses
 from collections import deque
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Callable
 
 from ..events import Datagram, Log
 from . import debug as D
 from .dictionary import load as load_dictionary
 from .packet import (ACCESS_ACCEPT, ACCESS_CHALLENGE, ACCESS_REJECT, ACCESS_REQUEST, ACCOUNTING_REQUEST,
-                     ACCOUNTING_RESPONSE, BadPacket, Packet, _decode_value, encode_request, salt_decrypt,
+                     ACCOUNTING_RESPONSE, BadPacket, Packet, _decode_value, encode_request_ma, salt_decrypt,
                      verify_reply)
 
 AUTH_PORT = 1645  # IOS's source ports
@@ -49,6 +50,8 @@ AUTH_FAILURES = ("bad authenticator", "bad Message-Authenticator", "missing Mess
 ACCT_STATUS = {1: "start", 2: "stop", 3: "interim", "Start": "start", "Stop": "stop", "Interim-Update": "interim"}
 _REQ_COUNTER = {w: f"req_{w}" for w in ("start", "stop", "interim")}  # KindStats fields by ACCT_STATUS word
 _RESP_COUNTER = {w: f"resp_{w}" for w in ("start", "stop", "interim")}
+_NAME = itemgetter(0)  # an attribute pair's name
+ACCT_DELAY = "Acct-Delay-Time"
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,6 +175,8 @@ class _Request:
     sent_at: float = 0.0
     due: float = 0.0
     tries: int = 0
+    st: "ServerStats | None" = None  # the current server's counters (set at each first transmission to it)
+    has_ma: bool = False  # the encoded request carries a Message-Authenticator (its reply must, BlastRADIUS)
 
     @property
     def server(self) -> ServerSpec:
@@ -196,30 +201,38 @@ class RadiusClient:
         self.started: float | None = None
         self.last_now: float = 0.0
         self._seq = 0
+        # Optional: an object whose `debug` is the set of debug flags `debug` reads (the router); when that set
+        # is empty no flag is on, which is then known without asking `debug` (asked twice a datagram).
+        self.debug_source = None
 
     # -- public entry points ---------------------------------------------------------------------------
     def submit(self, now: float, token: object, aaa_id: int, kind: str, servers: list[ServerSpec],
                attrs: list[tuple[str, object]], src_ip: str | None = None,
-               message_authenticator: bool | None = None) -> list:
+               message_authenticator: bool | None = None, acct_status: str | None = None) -> list:
         """Start a request.  `kind` "auth" (Access-Request, counted as authentication), "author"
         (Access-Request counted as authorization) or "acct" (Accounting-Request).  An Access-Request gets a
         Message-Authenticator when `message_authenticator` is True, or by default when it carries an
         EAP-Message (RFC 3579 §3.3); an attribute ("Message-Authenticator", None) places it.  `src_ip` is the
-        source for servers whose spec has none."""
+        source for servers whose spec has none.  `acct_status`: an Accounting-Request's Acct-Status-Type
+        (Start, Stop, Interim-Update) when the caller knows it, else read from `attrs`."""
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}")
-        self._clock(now)
+        if self.started is None:  # (self._clock(now), inline: this is every request's path)
+            self.started = now
+        if now > self.last_now:
+            self.last_now = now
         out: list = []
         if self._dead:
             self._revive(now, out)
         acct = kind == "acct"
         code = ACCOUNTING_REQUEST if acct else ACCESS_REQUEST
         if message_authenticator is None:
-            message_authenticator = not acct and "EAP-Message" in [n for n, _ in attrs]
-        index = None  # the first server alive (every server of the list gets its counters on the way)
+            message_authenticator = not acct and "EAP-Message" in map(_NAME, attrs)
+        index = first = None  # the first server alive (every server of the list gets its counters on the way)
         for j, s in enumerate(servers):
-            if not self._stats(s, now).dead and index is None:
-                index = j
+            st = self._stats(s, now)
+            if st.dead_until is None and index is None:
+                index, first = j, st
         if index is None:
             out.append(RadiusResult(token, "timeout", None, None, b""))
             return out
@@ -229,18 +242,23 @@ class RadiusClient:
             self.waiting.append((token, aaa_id, kind, list(servers), list(attrs), src_ip, message_authenticator))
             return out
         self._seq += 1
+        if acct:
+            status = ACCT_STATUS.get(acct_status) if acct_status is not None else self._acct_status(attrs)
+        else:
+            status = None
         req = _Request(self._seq, token, aaa_id, kind, code, list(servers), index, list(attrs), src_ip, port,
-                       ident, None if acct else self.rng(16), message_authenticator, now,
-                       self._acct_status(attrs) if acct else None)
+                       ident, None if acct else self.rng(16), message_authenticator, now, status)
         self.pending[(port, ident)] = req
-        self._send(req, now, out, None)
+        self._send(req, now, out, None, first)
         return out
 
     def receive(self, data: bytes, src: tuple[str, int], dst: tuple[str, int], now: float) -> list:
         """A datagram that arrived on one of our RADIUS ports."""
-        self._clock(now)
+        if self.started is None:  # (self._clock(now), inline)
+            self.started = now
+        if now > self.last_now:
+            self.last_now = now
         out: list = []
-        src = (src[0], src[1])
         req = self.pending.get((dst[1], data[1])) if len(data) >= 2 else None
         if req is None:
             self._drop("unknown_id" if len(data) >= 20 else "malformed")
@@ -252,10 +270,10 @@ class RadiusClient:
         if src[1] != (server.acct_port if req.kind == "acct" else server.auth_port) or src[0] != server.address:
             self._drop("wrong_source")
             return out
-        st = self._stats(server, now)
+        st = req.st
         k = getattr(st, req.kind)
         try:
-            reply = verify_reply(data, req.data, server.key)
+            reply = verify_reply(data, req.data, server.key, req.has_ma)
         except BadPacket as e:
             if e.reason in AUTH_FAILURES:
                 k.bad_authenticators += 1
@@ -278,7 +296,7 @@ class RadiusClient:
         st.last_answer, st.unanswered = now, 0
         self.stats["responses"] += 1
         if self._debug_on(req.kind):
-            out.append(Log(tuple(D.received_block(req.aaa_id, data, src, req.port))))
+            out.append(Log(tuple(D.received_block(req.aaa_id, data, (src[0], src[1]), req.port))))
         self._finish(req, now, out, RadiusResult(req.token, status, reply, server, req.data))
         return out
 
@@ -324,6 +342,9 @@ class RadiusClient:
             self.last_now = now
 
     def _debug_on(self, kind: str) -> bool:
+        source = self.debug_source
+        if source is not None and not source.debug:
+            return False
         debug = self.debug
         return debug("radius") or debug("radius accounting" if kind == "acct" else "radius authentication")
 
@@ -373,13 +394,21 @@ class RadiusClient:
     def _encode(self, req: _Request, now: float) -> bytes:
         server = req.servers[req.index]
         attrs = req.attrs
-        if req.kind == "acct":
-            delay = int(now - req.submitted)
-            attrs = [(n, delay) if n == "Acct-Delay-Time" else (n, v) for n, v in attrs]
-        return encode_request(req.code, req.ident, server.key, attrs, req.authenticator, req.ma)
+        if req.kind == "acct":  # every Acct-Delay-Time says how long the record has waited
+            names = list(map(_NAME, attrs))
+            count = names.count(ACCT_DELAY)
+            if count:
+                delay = int(now - req.submitted)
+                attrs = list(attrs)
+                i = -1
+                for _ in range(count):
+                    i = names.index(ACCT_DELAY, i + 1)
+                    attrs[i] = (ACCT_DELAY, delay)
+        req.data, req.has_ma = encode_request_ma(req.code, req.ident, server.key, attrs, req.authenticator, req.ma)
+        return req.data
 
     def _count_send(self, req: _Request, now: float) -> KindStats:
-        st = self._stats(req.servers[req.index], now)
+        st = req.st
         k = getattr(st, req.kind)
         k.request += 1
         minute = int((now - st.since) // 60)
@@ -392,10 +421,13 @@ class RadiusClient:
         return Datagram(req.data, (server.source or req.src_ip or "0.0.0.0", req.port),
                         (server.address, server.acct_port if req.kind == "acct" else server.auth_port))
 
-    def _send(self, req: _Request, now: float, out: list, lead: list[str] | None) -> None:
-        """First transmission to the current server (initial, or after a fail-over: `lead` lines first)."""
+    def _send(self, req: _Request, now: float, out: list, lead: list[str] | None,
+              st: ServerStats | None = None) -> None:
+        """First transmission to the current server (initial, or after a fail-over: `lead` lines first);
+        `st` its counters when the caller has them."""
         server = req.servers[req.index]
-        req.data = self._encode(req, now)
+        self._encode(req, now)
+        req.st = st if st is not None else self._stats(server, now)
         req.sent_at, req.due, req.tries = now, now + server.timeout, 0
         k = self._count_send(req, now)
         if req.acct:
@@ -536,36 +568,41 @@ def reply_pairs(result: RadiusResult) -> list[tuple[str, object]]:
     if pkt is None:
         return []
     secret = result.server.key if result.server is not None else b""
-    req_auth = bytes(result.request[4:20])
+    req_auth = None
     out: list[tuple[str, object]] = []
-
-    def one(key, value: bytes) -> None:
-        info = _attr_info(key)
-        if info is None:
-            out.append((str(key), value))
-            return
-        name, da = info
-        if name in _TRANSPORT:
-            return
-        if da.encrypt == 2:
-            tag = 0
-            if da.has_tag and len(value) % 16 != 2:
-                tag, value = value[0], value[1:]
-            try:
-                plain = salt_decrypt(value, secret, req_auth)
-            except BadPacket:
-                return  # does not decrypt: nothing usable
-            out.append((f"{name}:{tag}" if tag else name, plain))
-            return
-        try:
-            out.append((name, _decode_value(da, value)))
-        except BadPacket:
-            out.append((name, value))  # a value its type cannot read: raw, for the AAA layer to refuse
-
     for a in pkt.attributes:
         if a.type == 26 and a.vendor is not None and a.subs:
-            for t, v in a.subs:
-                one((a.vendor, t), v)
+            items = [((a.vendor, t), v) for t, v in a.subs]
         else:
-            one(a.type, a.value)
+            items = ((a.type, a.value),)
+        for key, value in items:
+            info = _INFO.get(key, _UNKNOWN)
+            if info is _UNKNOWN:
+                info = _INFO[key] = _attr_info(key)
+            if info is None:
+                out.append((str(key), value))
+                continue
+            name, da = info
+            if name in _TRANSPORT:
+                continue
+            if da.encrypt == 2:
+                tag = 0
+                if da.has_tag and len(value) % 16 != 2:
+                    tag, value = value[0], value[1:]
+                if req_auth is None:
+                    req_auth = bytes(result.request[4:20])
+                try:
+                    plain = salt_decrypt(value, secret, req_auth)
+                except BadPacket:
+                    continue  # does not decrypt: nothing usable
+                out.append((f"{name}:{tag}" if tag else name, plain))
+                continue
+            try:
+                out.append((name, _decode_value(da, value)))
+            except BadPacket:
+                out.append((name, value))  # a value its type cannot read: raw, for the AAA layer to refuse
     return out
+
+
+_INFO: dict = {}  # attribute code or (vendor, code) -> _attr_info(key), one dict lookup per attribute
+_UNKNOWN = object()

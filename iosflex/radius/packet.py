@@ -22,7 +22,7 @@ import socket
 import struct
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Callable, Iterable
+from typing import Callable, Iterable, NamedTuple
 
 from pyrad import tools
 from pyrad.packet import AuthPacket
@@ -87,10 +87,11 @@ class BadPacket(ValueError):
 
 # ---- decoded packets ---------------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
-class Attribute:
+class Attribute(NamedTuple):
     """One attribute as it is on the wire.  For a Vendor-Specific attribute (26) `vendor` is the vendor id
-    and `subs` its sub-attributes as (type, value) pairs; `value` always holds the raw value octets."""
+    and `subs` its sub-attributes as (type, value) pairs; `value` always holds the raw value octets.
+    (Immutable, as a named tuple: the decoder makes one per attribute of every reply, and a tuple is made
+    without running an __init__.)"""
 
     type: int
     value: bytes
@@ -220,6 +221,10 @@ def _fixed_size(code: int, vendor: int | None) -> int | None:
     return _FIXED.get(da.type)
 
 
+_new_tuple = tuple.__new__  # Attribute(t, value), without the named tuple's Python-level __new__
+_SIZES: dict = {}  # attribute code -> _fixed_size(code, None), one dict lookup per attribute decoded
+
+
 def _split(data: bytes) -> list[tuple[int, bytes]] | None:
     """(type, value) pairs of a type-length-value run, None when the lengths do not add up."""
     out, i, n = [], 0, len(data)
@@ -262,10 +267,12 @@ def decode(data: bytes) -> Packet:
             continue
         if t == MESSAGE_AUTHENTICATOR and len(value) != 16:
             raise BadPacket("malformed attribute")
-        size = _fixed_size(t, None)
+        size = _SIZES.get(t, -1)
+        if size == -1:
+            size = _SIZES[t] = _fixed_size(t, None)
         if size is not None and len(value) != size:
             raise BadPacket("malformed attribute")
-        attrs.append(Attribute(t, value))
+        attrs.append(_new_tuple(Attribute, (t, value, None, ())))
     return Packet(code, ident, data[4:20], attrs, data)
 
 
@@ -360,7 +367,10 @@ def hide_password(password: bytes | str, secret: bytes, authenticator: bytes) ->
     instead of a pyrad packet object per request: this is on every Access-Request's path; the tests check it
     against pyrad and the RFC's example.)"""
     p = password.encode() if isinstance(password, str) else bytes(password)
-    p += bytes(-len(p) % 16 or (16 if not p else 0))
+    if len(p) <= 16:  # one block (the usual password): c(1) = p(1) xor MD5(S + RA)
+        key = hashlib.md5(secret + authenticator).digest()
+        return (int.from_bytes(p.ljust(16, b"\0"), "big") ^ int.from_bytes(key, "big")).to_bytes(16, "big")
+    p += bytes(-len(p) % 16)
     out = bytearray()
     last = authenticator
     for i in range(0, len(p), 16):
@@ -377,8 +387,7 @@ def unhide_password(hidden: bytes, secret: bytes, authenticator: bytes) -> str:
 
 # ---- encode ------------------------------------------------------------------------------------------
 
-@dataclass(slots=True)
-class _Ctx:
+class _Ctx(NamedTuple):
     secret: bytes
     authenticator: bytes  # the Request Authenticator hiding passwords and salting (zeros for acct/CoA)
     rng: Rng | None
@@ -431,6 +440,7 @@ def _tlv(t: int, value: bytes) -> bytes:
 
 
 _U32 = struct.Struct("!I")
+_ZERO16 = bytes(16)
 _HEAD = struct.Struct("!BBH")  # Code, Identifier, Length
 _ATTR_HEAD = struct.Struct("!BB")  # an attribute's Type and Length
 _VSA_HEAD = struct.Struct("!BB4sBB")  # Vendor-Specific, its length, the vendor id, the sub-attribute's type, length
@@ -438,17 +448,31 @@ _VSA_HEAD = struct.Struct("!BB4sBB")  # Vendor-Specific, its length, the vendor 
 
 @lru_cache(maxsize=None)
 def _spec(name: str):
-    """(dictionary attribute, vendor header or None, plain type, code) of an attribute name: looked up once per name,
-    since the dictionary never changes after loading (encoding is on every RADIUS request's path).  The plain
-    type ("string", "octets", "integer", "ipaddr") says that a str, bytes or int value encodes without the
-    request's context (not hidden, salted or tagged); None otherwise."""
+    """(fast encoders, headers, code, vendor header or None, dictionary attribute) of an attribute name: looked
+    up once per name, since the dictionary never changes after loading (encoding is on every RADIUS request's
+    path).  The fast encoders map a value's class to what encodes it without the request's context, for the
+    plain types ("string", "octets", "integer", "ipaddr") of attributes that are not hidden, salted or
+    tagged: bytes as they are, str in UTF-8, an int as 4 octets, a dotted quad as 4 octets; any other value
+    (a VALUE name, a tagged tuple, another class) takes `_encode_value`.  headers[n] is the attribute's
+    header for a value of n octets (Type, Length; for a vendor's: Vendor-Specific, its Length, the vendor id,
+    the sub-attribute's Type and Length), as long as such a value fits."""
     d = load()
     da = d.attributes[name]
+    code = da.code
     vendor = struct.pack("!I", d.vendors.GetForward(da.vendor)) if da.vendor else None
     plain = da.type if da.type in ("string", "octets", "integer", "ipaddr") else None
-    if da.encrypt or da.has_tag or (vendor is None and da.code == MESSAGE_AUTHENTICATOR):
+    if da.encrypt or da.has_tag or (vendor is None and code == MESSAGE_AUTHENTICATOR):
         plain = None
-    return da, vendor, plain, da.code
+    fast = {"string": {bytes: bytes, str: str.encode}, "octets": {bytes: bytes}, "integer": {int: _U32.pack},
+            "ipaddr": {str: _ipv4_packed}}.get(plain, {})
+    if vendor is None:
+        headers = tuple(_ATTR_HEAD.pack(code, n + 2) for n in range(254))
+    else:
+        headers = tuple(_VSA_HEAD.pack(VENDOR_SPECIFIC, n + 8, vendor, code, n + 2) for n in range(248))
+    return fast, headers, code, vendor, da
+
+
+_SPECS: dict = {}  # name -> _spec(name), read with one dict lookup per attribute
 
 
 @lru_cache(maxsize=256)
@@ -457,46 +481,50 @@ def _ipv4_packed(value: str) -> bytes:
     return ipaddress.IPv4Address(value).packed
 
 
-def _encode_attrs(attrs: Iterable[tuple[object, object]], ctx: _Ctx) -> tuple[bytearray, int | None]:
-    """The attribute octets in the given order, and the offset of the Message-Authenticator placeholder."""
+def _too_long(code: int, vendor: bytes | None, raw: bytes) -> None:
+    """Raise the ValueError of a value that does not fit its attribute."""
+    if vendor is None:
+        _tlv(code, raw)
+    _tlv(VENDOR_SPECIFIC, vendor + _tlv(code, raw))
+    raise ValueError(f"attribute {code}: value of {len(raw)} octets does not fit")
+
+
+def _encode_attrs(attrs: Iterable[tuple[object, object]], secret: bytes, authenticator: bytes,
+                  rng: Rng | None) -> tuple[bytearray, int | None]:
+    """The attribute octets in the given order, and the offset of the Message-Authenticator placeholder.
+    `authenticator` hides passwords and salts (zeros for Accounting/CoA requests)."""
     out = bytearray()
     ma_at = None
+    ctx = None
+    specs = _SPECS
     for name, value in attrs:
-        if name.__class__ is not str:  # (a name is a str but for raw attributes)
-            if isinstance(name, int):  # raw attribute: (code, bytes)
-                out += _tlv(name, bytes(value))
-                continue
-            if isinstance(name, tuple):  # raw vendor attribute: ((vendor, code), bytes)
-                vid, code = name
-                out += _tlv(VENDOR_SPECIFIC, struct.pack("!I", vid) + _tlv(code, bytes(value)))
-                continue
-        da, vendor, plain, code = _spec(name)
-        cls = value.__class__
-        if cls is bytes and (plain == "octets" or plain == "string"):  # plain values (see `_spec`) need no context
-            raw = value
-        elif plain == "string" and cls is str:
-            raw = value.encode()
-        elif plain == "integer" and cls is int:
-            raw = _U32.pack(value)
-        elif plain == "ipaddr" and cls is str:
-            raw = _ipv4_packed(value)
+        spec = specs.get(name)
+        if spec is None:
+            if name.__class__ is not str:  # (a name is a str but for raw attributes)
+                if isinstance(name, int):  # raw attribute: (code, bytes)
+                    out += _tlv(name, bytes(value))
+                    continue
+                if isinstance(name, tuple):  # raw vendor attribute: ((vendor, code), bytes)
+                    vid, code = name
+                    out += _tlv(VENDOR_SPECIFIC, struct.pack("!I", vid) + _tlv(code, bytes(value)))
+                    continue
+            spec = specs[name] = _spec(name)
+        enc = spec[0].get(value.__class__)
+        if enc is not None:
+            raw = enc(value)
+        elif spec[3] is None and spec[2] == MESSAGE_AUTHENTICATOR:
+            ma_at = len(out) + HEADER
+            out += _tlv(MESSAGE_AUTHENTICATOR, bytes(16))
+            continue
         else:
-            if vendor is None and code == MESSAGE_AUTHENTICATOR:
-                ma_at = len(out) + HEADER
-                out += _tlv(MESSAGE_AUTHENTICATOR, bytes(16))
-                continue
-            raw = _encode_value(da, value, ctx)
-        n = len(raw)
-        if vendor is None and n <= 253:
-            out += _ATTR_HEAD.pack(code, n + 2)
-            out += raw
-        elif vendor is not None and n <= 247:  # the VSA and its sub-attribute headers at once
-            out += _VSA_HEAD.pack(VENDOR_SPECIFIC, n + 8, vendor, code, n + 2)
-            out += raw
-        elif vendor is None:
-            out += _tlv(code, raw)  # raises: too long
-        else:
-            out += _tlv(VENDOR_SPECIFIC, vendor + _tlv(code, raw))  # raises: too long
+            if ctx is None:
+                ctx = _new_tuple(_Ctx, (secret, authenticator, rng))
+            raw = _encode_value(spec[4], value, ctx)
+        try:
+            out += spec[1][len(raw)]
+        except IndexError:
+            _too_long(spec[2], spec[3], raw)
+        out += raw
     return out, ma_at
 
 
@@ -517,6 +545,14 @@ def encode_request(code: int, ident: int, secret: bytes, attrs: list[tuple[str, 
     stands (RFC 3579 §3.2; its value is ignored); `message_authenticator=True` appends one if absent.
     `rng` supplies salts for Tunnel-Password / MS-MPPE keys, if any are sent.
     """
+    return encode_request_ma(code, ident, secret, attrs, authenticator, message_authenticator, rng)[0]
+
+
+def encode_request_ma(code: int, ident: int, secret: bytes, attrs: list[tuple[str, object]],
+                      authenticator: bytes | None = None, message_authenticator: bool = False,
+                      rng: Rng | None = None) -> tuple[bytes, bool]:
+    """`encode_request`, and whether the request carries a Message-Authenticator (what `verify_reply` asks of
+    its reply; the RADIUS client keeps it instead of walking the request's attributes again)."""
     if message_authenticator and not _has_ma(attrs):
         attrs = [*attrs, ("Message-Authenticator", b"")]
     random_auth = code in RANDOM_AUTHENTICATOR
@@ -525,8 +561,8 @@ def encode_request(code: int, ident: int, secret: bytes, attrs: list[tuple[str, 
             raise ValueError("an Access-Request needs a 16-octet random authenticator")
         auth = bytes(authenticator)
     else:
-        auth = bytes(16)
-    body, ma_at = _encode_attrs(attrs, _Ctx(secret, auth, rng))
+        auth = _ZERO16
+    body, ma_at = _encode_attrs(attrs, secret, auth, rng)
     length = HEADER + len(body)
     if length > MAX_PACKET:
         raise ValueError(f"packet of {length} octets exceeds {MAX_PACKET}")
@@ -537,7 +573,7 @@ def encode_request(code: int, ident: int, secret: bytes, attrs: list[tuple[str, 
         body[ma_at - HEADER + 2 : ma_at - HEADER + 18] = hmac_md5(secret, head + auth + body)
     if not random_auth:
         auth = hashlib.md5(head + auth + body + secret).digest()
-    return head + auth + body
+    return head + auth + body, ma_at is not None
 
 
 def encode_reply(code: int, ident: int, secret: bytes, request_authenticator: bytes,
@@ -550,7 +586,7 @@ def encode_reply(code: int, ident: int, secret: bytes, request_authenticator: by
     attrs = list(attrs)
     if message_authenticator and not _has_ma(attrs):
         attrs.insert(0, ("Message-Authenticator", b""))  # first, as BlastRADIUS advice has it
-    body, ma_at = _encode_attrs(attrs, _Ctx(secret, bytes(request_authenticator), rng))
+    body, ma_at = _encode_attrs(attrs, secret, bytes(request_authenticator), rng)
     length = HEADER + len(body)
     if length > MAX_PACKET:
         raise ValueError(f"packet of {length} octets exceeds {MAX_PACKET}")
@@ -581,10 +617,11 @@ def _ma_ok(pkt: Packet, secret: bytes, authenticator: bytes) -> bool:
     return hmac.compare_digest(found, hmac_md5(secret, raw))
 
 
-def verify_reply(reply_bytes: bytes, request_bytes: bytes, secret: bytes) -> Packet:
+def verify_reply(reply_bytes: bytes, request_bytes: bytes, secret: bytes, request_has_ma: bool | None = None) -> Packet:
     """Decode a reply and check it answers `request_bytes`: same identifier, a reply code for that request,
     the Response Authenticator, and the Message-Authenticator when present.  BlastRADIUS (CVE-2024-3596):
-    when an Access-Request carried a Message-Authenticator, a reply without a valid one is refused.
+    when an Access-Request carried a Message-Authenticator, a reply without a valid one is refused
+    (`request_has_ma` says whether it did, as `encode_request_ma` told; None: read from the request).
     Returns the decoded reply; raises BadPacket("bad authenticator") and the like."""
     reply = decode(reply_bytes)
     req_code, req_ident = request_bytes[0], request_bytes[1]
@@ -599,7 +636,8 @@ def verify_reply(reply_bytes: bytes, request_bytes: bytes, secret: bytes) -> Pac
     if reply.message_authenticator() is not None:
         if not _ma_ok(reply, secret, req_auth):
             raise BadPacket("bad Message-Authenticator")
-    elif req_code in RANDOM_AUTHENTICATOR and _request_has_ma(request_bytes):
+    elif req_code in RANDOM_AUTHENTICATOR and (
+            request_has_ma if request_has_ma is not None else _request_has_ma(request_bytes)):
         raise BadPacket("missing Message-Authenticator")
     return reply
 
