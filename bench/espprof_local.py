@@ -11,7 +11,8 @@ packet, as on a TUN device); the timed part is `TunDataplane._readable` reading 
 driver sending them to a UDP sink socket (drained between bursts, untimed).
 
 CPU time (time.process_time) per packet, median and range over --repeat runs; `--prof` profiles one run of
-each direction with cProfile.  (The device's descriptor is swapped between the two for each direction.)  The session's virtual-access has no access-group (as in bench_dataplane.py),
+each direction with cProfile.  (The device's descriptor is swapped between the two for each direction.)
+The session's virtual-access has no access-group (as in bench_dataplane.py),
 `--acl` gives it an extended list of a few entries each way.
 
     python3 bench/espprof_local.py [--packets 20000] [--size 1328] [--burst 64] [--repeat 7] [--cbc] [--acl] [--prof]
@@ -120,7 +121,8 @@ def build(args):
     if "pending" in T.TunSession.__slots__:
         pending = select.epoll()
         pending.register(dev_r.fileno(), select.EPOLLIN)
-    return SimpleNamespace(pending=pending, drv=drv, dp=dp, ep=ep, port=port, sink=sink, peer_tx=peer_tx, peer=peer, ch=ch,
+    return SimpleNamespace(pending=pending, drv=drv, dp=dp, ep=ep, port=port, sink=sink, peer_tx=peer_tx,
+                           peer=peer, ch=ch,
                            st=st, sess=sess, dev_r=dev_r, dev_w=dev_w, va=va, devnull=devnull)
 
 

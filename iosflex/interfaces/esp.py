@@ -126,6 +126,16 @@ class EspSa:
                 raise EspUnsupported(f"INTEG {integ}")
             self.hash, self.icv_len = INTEGS[integ]
             self.ikey_in, self.ikey_out = integ_in, integ_out
+            # keyed once: each packet's HMAC starts from a copy (the key's pads are not hashed again)
+            self.hmac_in = hmac.new(integ_in, digestmod=self.hash)
+            self.hmac_out = hmac.new(integ_out, digestmod=self.hash)
+            if self.encr_id == ENCR_AES_CBC:
+                # One CBC context per direction for the SA's life (not one per packet): its chaining value is the
+                # previous packet's last ciphertext block (`cbc_*_last`), so only the first block of each packet is
+                # XORed with that and the packet's own IV to make the CBC of RFC 3602 with that IV.
+                self.cbc_out = Cipher(algorithms.AES(enc_out), modes.CBC(bytes(16))).encryptor()
+                self.cbc_in = Cipher(algorithms.AES(enc_in), modes.CBC(bytes(16))).decryptor()
+                self.cbc_out_last = self.cbc_in_last = 0
         self.min_len = 8 + self.iv_len + self.icv_len + max(2, self.block if not self.gcm else 4)
         self._life_bytes, self._life_pkts = life_bytes, life_pkts
         self._thresholds()
@@ -213,12 +223,17 @@ class EspSa:
             head = self.spi_out_b + seq.to_bytes(4, "big")
             if self.iv_len:
                 iv = self.rng(16)
-                enc = Cipher(algorithms.AES(self.key_out), modes.CBC(iv)).encryptor()
-                body = iv + enc.update(payload + trailer) + enc.finalize()
+                plain = payload + trailer  # a multiple of 16 octets, at least 16
+                first = int.from_bytes(plain[:16], "big") ^ int.from_bytes(iv, "big") ^ self.cbc_out_last
+                ct = self.cbc_out.update(first.to_bytes(16, "big") + plain[16:])
+                self.cbc_out_last = int.from_bytes(ct[-16:], "big")
+                body = iv + ct
             else:
                 body = payload + trailer
             signed = head + body
-            pkt = signed + hmac.digest(self.ikey_out, signed, self.hash)[:self.icv_len]
+            mac = self.hmac_out.copy()
+            mac.update(signed)
+            pkt = signed + mac.digest()[:self.icv_len]
         st = self.stats
         st.pkts_out += 1
         st.bytes_out += n
@@ -258,7 +273,9 @@ class EspSa:
             else:
                 icv = packet[-self.icv_len:]
                 signed = packet[:-self.icv_len]
-                if not hmac.compare_digest(hmac.digest(self.ikey_in, signed, self.hash)[:self.icv_len], icv):
+                mac = self.hmac_in.copy()
+                mac.update(signed)
+                if not hmac.compare_digest(mac.digest()[:self.icv_len], icv):
                     self._drop(BAD_ICV)
                     return None
                 if self.iv_len:
@@ -266,8 +283,11 @@ class EspSa:
                     if not ct or len(ct) % 16:
                         self._drop(TRUNCATED)
                         return None
-                    dec = Cipher(algorithms.AES(self.key_in), modes.CBC(signed[8:24])).decryptor()
-                    plain = dec.update(ct) + dec.finalize()
+                    out = self.cbc_in.update(ct)
+                    first = (int.from_bytes(out[:16], "big") ^ self.cbc_in_last
+                             ^ int.from_bytes(signed[8:24], "big"))
+                    self.cbc_in_last = int.from_bytes(ct[-16:], "big")
+                    plain = first.to_bytes(16, "big") + out[16:]
                 else:
                     plain = signed[8:]
             if len(plain) < 2:
