@@ -8,7 +8,8 @@ crypto/driver.py, port "4500") in bursts; the timed part is `_Endpoint._readable
 and the write of the inner packet to the session's "device", here /dev/null opened for writing.
 Outbound: the inner packets are queued on a SOCK_DGRAM socketpair standing for the TUN device (one read, one
 packet, as on a TUN device); the timed part is `TunDataplane._readable` reading them, encrypting, and the
-driver sending them to a UDP sink socket (drained between bursts, untimed).
+driver sending them to a UDP sink socket (drained between bursts, untimed: each datagram is checked to be the
+next ESP packet, decrypting to what was queued).
 
 CPU time (time.process_time) per packet, median and range over --repeat runs; `--prof` profiles one run of
 each direction with cProfile.  (The device's descriptor is swapped between the two for each direction.)
@@ -121,7 +122,7 @@ def build(args):
     if "pending" in T.TunSession.__slots__:
         pending = select.epoll()
         pending.register(dev_r.fileno(), select.EPOLLIN)
-    return SimpleNamespace(pending=pending, drv=drv, dp=dp, ep=ep, port=port, sink=sink, peer_tx=peer_tx,
+    return SimpleNamespace(last_seq=0, pending=pending, drv=drv, dp=dp, ep=ep, port=port, sink=sink, peer_tx=peer_tx,
                            peer=peer, ch=ch,
                            st=st, sess=sess, dev_r=dev_r, dev_w=dev_w, va=va, devnull=devnull)
 
@@ -172,8 +173,11 @@ def run_out(b, n: int, size: int, prof=None) -> float:
         spent += time.process_time() - t
         if prof is not None:
             prof.disable()
-        for _ in range(k):
-            sink.recv(65535)
+        for _ in range(k):  # each datagram as sent, one ESP packet, in sequence
+            d = sink.recv(65535)
+            seq = int.from_bytes(d[4:8], "big")
+            assert seq == b.last_seq + 1 and b.peer.decrypt(d) == (4, inner), "outbound datagram not as sent"
+            b.last_seq = seq
         done += k
     b.sess.fd = b.devnull
     if b.pending is not None:
