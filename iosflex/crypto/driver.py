@@ -226,7 +226,16 @@ class _Endpoint:
         if self.backlog:
             self.backlog.extend((d, addr) for d in datas)
             return
-        if self.gso and len(datas) > 1:
+        if len(datas) == 1:  # the usual case at a light load: `sendto`, inline
+            try:
+                self.sock.sendto(datas[0], addr)
+            except (BlockingIOError, InterruptedError):
+                self.driver.loop.add_writer(self.sock.fileno(), self._writable)
+                self.backlog.append((datas[0], addr))
+            except OSError as exc:
+                log.debug("ike socket %s: %s", self.local, exc)
+            return
+        if self.gso:
             self._send_segmented(datas, addr)
             return
         self._send_each(datas, addr)

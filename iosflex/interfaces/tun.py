@@ -263,10 +263,13 @@ class TunDataplane:
         and to the same addresses): the child SA, its ESP state and the access-group are looked up once (nothing
         else runs while the burst is handled), each packet is checked, encrypted and counted as
         `encapsulate` does."""
-        child = self._out_child(st)
-        if child is None:
-            self.tx_no_sa += len(packets)
-            return []
+        children = st.children
+        child = children[-1] if children else None  # `_out_child`: the newest child, when it is still there
+        if child is None or child.spi_in not in self.responder.children:
+            child = self._out_child(st)
+            if child is None:
+                self.tx_no_sa += len(packets)
+                return []
         known = self.esp.get(child.spi_in)
         esp = known[1] if known is not None and known[0] is child else None
         if esp is None:  # first packet of this SA, or a transform without ESP: one at a time
