@@ -160,6 +160,20 @@ GSO_SEGMENTS = 64  # datagrams per sendmsg at most (UDP_MAX_SEGMENTS is 64 on ol
 GSO_BYTES = 65000  # octets per sendmsg at most (a UDP payload's limit less the headers)
 
 
+def _epoll_of(fd: int):
+    """An epoll of `fd` alone (readable), or None when none can be had (then reads go on until EAGAIN)."""
+    try:
+        ep = select.epoll()
+    except (OSError, AttributeError):  # out of descriptors; not Linux
+        return None
+    try:
+        ep.register(fd, select.EPOLLIN)
+    except OSError:
+        ep.close()
+        return None
+    return ep
+
+
 class _Endpoint:
     """One non-blocking UDP socket, read straight from the event loop's selector: each wakeup drains what is
     queued (up to BURST datagrams), so hundreds of peers arriving at once cost one poll, not one each; sends
@@ -176,8 +190,7 @@ class _Endpoint:
         _big_buffer(sock)
         # this socket alone: after the first datagram of a wake-up, `poll(0)` says whether more are queued, so
         # that one datagram per wake-up (a light load) costs no recvfrom raising EAGAIN (0.3 against 1.3 us)
-        self._pending = select.epoll()
-        self._pending.register(sock.fileno(), select.EPOLLIN)
+        self._pending = _epoll_of(sock.fileno())
         driver.loop.add_reader(sock.fileno(), self._readable)
 
     def _readable(self):
@@ -203,7 +216,7 @@ class _Endpoint:
             else:
                 received(data, (addr[0], addr[1]), local)
             if first:
-                if not self._pending.poll(0):
+                if self._pending is not None and not self._pending.poll(0):
                     return
                 first = False
 
@@ -304,7 +317,9 @@ class _Endpoint:
         if fd >= 0:
             self.driver.loop.remove_reader(fd)
             self.driver.loop.remove_writer(fd)
-        self._pending.close()
+        if self._pending is not None:
+            self._pending.close()
+            self._pending = None
         self.sock.close()
         self.backlog.clear()
 

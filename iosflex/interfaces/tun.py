@@ -44,6 +44,21 @@ READ_BATCH = 64  # packets read from one device per loop turn
 READ_SIZE = 16384  # > the MTU: a TUN read returns one packet
 
 
+def _epoll_of(fd: int):
+    """An epoll of `fd` alone (readable), or None when none can be had (then reads go on until EAGAIN); the
+    same as crypto/driver.py's."""
+    try:
+        ep = select.epoll()
+    except (OSError, AttributeError):  # out of descriptors; not Linux
+        return None
+    try:
+        ep.register(fd, select.EPOLLIN)
+    except OSError:
+        ep.close()
+        return None
+    return ep
+
+
 def inet_checksum(data: bytes) -> int:
     if len(data) % 2:
         data += b"\0"
@@ -357,9 +372,7 @@ class TunDataplane:
         except OSError as e:
             log.warning("data plane: cannot create TUN %s: %s", name, e)
             return
-        pending = select.epoll()
-        pending.register(fd, select.EPOLLIN)
-        sess = TunSession(st, name, fd, self.router.vaccess.for_session(st.session_id), pending)
+        sess = TunSession(st, name, fd, self.router.vaccess.for_session(st.session_id), _epoll_of(fd))
         sess.address = self.borrowed_address(st)
         nets: list[str] = []
         if st.pushed_ip:
