@@ -434,26 +434,6 @@ def is_error_notify(ntype: int) -> bool:
 # ---------------------------------------------------------------------------------------------------------------
 
 
-def _fast_hmac_digest():
-    """OpenSSL's one-shot HMAC, which `hmac.digest` calls after a Python-level check (about 0.5 us a call, and a
-    session makes 15-20 of them: key derivation, AUTH octets, ICVs), when it serves every hash the PRFs and
-    integrity transforms name; else `hmac.digest` itself.  Same bytes either way."""
-    try:
-        from _hashlib import hmac_digest as fast  # noqa: PLC0415
-    except ImportError:
-        return hmac.digest
-    try:
-        for name in ("md5", "sha1", "sha256", "sha384", "sha512"):
-            if fast(b"k", b"m", name) != hmac.digest(b"k", b"m", name):
-                return hmac.digest
-    except Exception:  # noqa: BLE001  a digest this OpenSSL refuses (FIPS): the module's fallbacks
-        return hmac.digest
-    return fast
-
-
-hmac_digest = _fast_hmac_digest()
-
-
 @dataclass(frozen=True)
 class Prf:
     id: int
@@ -463,7 +443,7 @@ class Prf:
     out_len: int
 
     def __call__(self, key: bytes, data: bytes) -> bytes:
-        return hmac_digest(key, data, self.hash_name)
+        return hmac.digest(key, data, self.hash_name)
 
 
 @dataclass(frozen=True)
@@ -475,7 +455,7 @@ class Integ:
     icv_len: int
 
     def __call__(self, key: bytes, data: bytes) -> bytes:
-        return hmac_digest(key, data, self.hash_name)[: self.icv_len]
+        return hmac.digest(key, data, self.hash_name)[: self.icv_len]
 
 
 PRFS: dict[int, Prf] = {
@@ -513,7 +493,7 @@ def prf(alg: Prf | int, key: bytes, data: bytes) -> bytes:
     """prf(K, S) with the HMAC PRF `alg` (object or IANA id)."""
     if not isinstance(alg, Prf):
         alg = get_prf(alg)
-    return hmac_digest(key, data, alg.hash_name)
+    return hmac.digest(key, data, alg.hash_name)
 
 
 def prf_plus(alg: Prf | int, key: bytes, seed: bytes, length: int) -> bytes:
@@ -524,11 +504,10 @@ def prf_plus(alg: Prf | int, key: bytes, seed: bytes, length: int) -> bytes:
     if n > 255:
         raise AlgorithmError("prf+ output too long")
     h = alg.hash_name
-    digest = hmac_digest
     out = []
     t = b""
     for i in range(1, n + 1):
-        t = digest(key, t + seed + bytes((i,)), h)
+        t = hmac.digest(key, t + seed + bytes((i,)), h)
         out.append(t)
     return b"".join(out)[:length]
 

@@ -867,7 +867,7 @@ def _decrypt(crypto: SkCrypto, data: bytes, iv_start: int) -> bytes:
         except InvalidTag:
             raise IntegrityError("AEAD tag mismatch") from None
     else:
-        mac = A.hmac_digest(crypto.akey, data[:ct_end], crypto.integ.hash_name)[:icv]
+        mac = hmac.digest(crypto.akey, data[:ct_end], crypto.integ.hash_name)[:icv]
         if not hmac.compare_digest(mac, data[ct_end:]):
             raise IntegrityError("ICV mismatch")
         if (ct_end - ct_start) % e.block_size:
@@ -909,7 +909,7 @@ def _encrypt(crypto: SkCrypto, head: bytes, plaintext: bytes, rng: Rng) -> bytes
     if crypto._aead is not None:
         return iv + crypto._aead.encrypt(crypto._salt + iv, pt, head)
     ct = iv + crypto.cbc(iv, pt, True)
-    return ct + A.hmac_digest(crypto.akey, head + ct, crypto.integ.hash_name)[:crypto.icv_len]
+    return ct + hmac.digest(crypto.akey, head + ct, crypto.integ.hash_name)[:crypto.icv_len]
 
 
 def _sk_len(crypto: SkCrypto, plain_len: int) -> int:
