@@ -147,6 +147,31 @@ def test_aaa_lines_apply_through_the_interface_grammar():
     assert (va.iface.tcp_mss, va.iface.tunnel_key, va.iface.description) == (1360, 5, "per-user")
 
 
+def test_aaa_lines_do_not_change_the_template_or_other_virtual_access():
+    """The clone copies the template's lists: an AAA `ipv6 address` or kept (not emulated) line is the session's
+    alone, not written into Virtual-Template1's running-config or into the next virtual-access."""
+    r = default_router()
+    before = cli(r).run("show running-config interface Virtual-Template1")
+    va, _ = r.vaccess.clone(1, 1, "172.16.1.2", "172.16.1.1",
+                            authz(["ipv6 address 2001:DB8::1/64", "load-interval 30"]))
+    assert va.iface.ipv6_addresses == ["2001:DB8::1/64"] and va.iface.kept == ["load-interval 30"]
+    assert cli(r).run("show running-config interface Virtual-Template1") == before
+    other, _ = r.vaccess.clone(1, 2, "172.16.1.2", "172.16.1.3")
+    assert (other.iface.ipv6_addresses, other.iface.kept, other.iface.secondaries) == ([], [], [])
+
+
+def test_a_refused_coa_leaves_the_live_interface_as_it_was():
+    """reclone applies a CoA's lines to a copy: a line that fails leaves no trace of the lines before it, lists
+    included."""
+    r = default_router()
+    va, _ = r.vaccess.clone(1, 1, "172.16.1.2", "172.16.1.1", authz(["load-interval 30"]))
+    err, _ = r.vaccess.reclone(va, ["load-interval 60", "ipv6 address 2001:DB8::2/64", "no-such-command 1"])
+    assert err is not None
+    assert (va.iface.kept, va.iface.ipv6_addresses) == (["load-interval 30"], [])
+    assert r.vaccess.reclone(va, ["ipv6 address 2001:DB8::2/64"]) == (None, [])
+    assert va.iface.ipv6_addresses == ["2001:DB8::2/64"]
+
+
 # ---- the session's part --------------------------------------------------------------------------------------
 
 def test_template_tunnel_source_must_be_the_sessions_address():

@@ -31,19 +31,37 @@ from ..config.interfaces import Interface
 
 
 def _copy_interface(vt: Interface) -> Interface:
-    """copy.copy(vt), as copy.copy makes it for a plain dataclass (a new instance, the same attribute dict
-    contents) without its __reduce_ex__ detour: half the time, for every session's clone."""
-    if type(vt) is Interface and _PLAIN_INTERFACE:
-        new = object.__new__(Interface)
-        new.__dict__.update(vt.__dict__)
-        return new
-    return copy.copy(vt)
+    """A copy of `vt` that shares nothing it can change: what copy.deepcopy gives, without its walk of every
+    value.  Strings, numbers, None and tuples of them are shared (immutable); a list of them is copied
+    (`secondaries`, `ipv6_addresses`, `kept`: handlers append to them); any other value (a kept block under the
+    interface) is deep-copied.  A clone must not write into its template's lists (an AAA `ipv6 address` or kept
+    line would appear in the template's running-config and every other virtual-access), nor a CoA's trial copy
+    into the live interface's."""
+    if type(vt) is not Interface or not _PLAIN_INTERFACE:
+        return copy.deepcopy(vt)
+    new = object.__new__(Interface)
+    d = new.__dict__
+    d.update(vt.__dict__)
+    for k, v in d.items():
+        cls = v.__class__
+        if cls in _SHARED:
+            continue
+        if cls is tuple and all(x.__class__ in _SHARED for x in v):
+            continue
+        if cls is list and all(x.__class__ in _SHARED or (x.__class__ is tuple and all(
+                y.__class__ in _SHARED for y in x)) for x in v):
+            d[k] = list(v)
+        else:
+            d[k] = copy.deepcopy(v)
+    return new
 
+
+_SHARED = frozenset((str, int, bool, float, type(None)))
 
 # the shortcut holds while Interface keeps its state in __dict__ and has no copy hooks of its own
 _PLAIN_INTERFACE = Interface.__bases__ == (object,) and not any(
-    n in vars(Interface) for n in ("__slots__", "__copy__", "__reduce__", "__reduce_ex__", "__getstate__",
-                                   "__setstate__"))
+    n in vars(Interface) for n in ("__slots__", "__copy__", "__deepcopy__", "__reduce__", "__reduce_ex__",
+                                   "__getstate__", "__setstate__"))
 
 # debug flags (router.debug)
 DEBUG_CLONING = "vtemplate cloning"
@@ -168,7 +186,6 @@ class VaccessRegistry:
         number = self._take_number()
         iface = _copy_interface(vt)
         iface.type, iface.number, iface.vt_type = "Virtual-Access", str(number), None
-        iface.secondaries = list(vt.secondaries)
         va = VirtualAccess(number, template, session_id, iface, created=now)
         tag = f"VT[{va.short_name}]:"
         log: list[str] = []
@@ -262,7 +279,7 @@ class VaccessRegistry:
         `service-policy` replaces the one attached in its direction; `IP access-group NAME in|out` attaches the
         per-session ACL `acls` holds for that direction, replacing the old one).  Returns (the first error,
         []) with nothing changed, or (None, the `debug vtemplate cloning` / `debug aaa per-user` lines)."""
-        trial = VirtualAccess(va.number, va.template, va.session_id, copy.deepcopy(va.iface))
+        trial = VirtualAccess(va.number, va.template, va.session_id, _copy_interface(va.iface))
         for ln in lines:
             words = ln.split()
             if len(words) == 4 and words[0] == "IP" and words[1] == "access-group" and words[3] in ("in", "out"):
