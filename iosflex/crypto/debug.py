@@ -321,8 +321,17 @@ def ipsec_sa_created(sa: IkeSaState | None) -> list[str]:
 
 
 def lineproto(interface: str, up: bool = True) -> list[str]:
-    """`%LINEPROTO-5-UPDOWN` (a log message: printed whatever the debug flags, like IOS's console log)."""
+    """`%LINEPROTO-5-UPDOWN` (a log message: printed whatever the debug flags, like IOS's console log); alone for
+    an interface that exists before and after (the chapter's accounting log: Tunnel0)."""
     return [f"%LINEPROTO-5-UPDOWN: Line protocol on Interface {interface}, changed state to {'up' if up else 'down'}"]
+
+
+def vaccess_updown(interface: str, up: bool = True) -> list[str]:
+    """A virtual-access made or removed for a session: `%LINK-3-UPDOWN` and `%LINEPROTO-5-UPDOWN`, the link first
+    on the way up and last on the way down.  Inferred: the chapter shows neither for the server's
+    Virtual-Access; the texts and the order are IOS's for its other virtual-access interfaces (PPPoE's)."""
+    link = [f"%LINK-3-UPDOWN: Interface {interface}, changed state to {'up' if up else 'down'}"]
+    return link + lineproto(interface, up) if up else lineproto(interface, up) + link
 
 
 def accounting(sa: IkeSaState | None, start: bool = True) -> list[str]:

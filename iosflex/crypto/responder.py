@@ -544,7 +544,7 @@ class Responder:
             if sa.st.children:
                 self.debug_raw(f"IKEv2:(SA ID = {st.tunnel_id}):[IPsec -> IKEv2] Creation of IPsec SA into IPsec database PASSED")
         if st.virtual_access:
-            self._out.append(Log(tuple(D.lineproto(st.virtual_access))))
+            self._out.append(Log(tuple(D.vaccess_updown(st.virtual_access))))
         if debug:
             self.debug_line(sa, f"Session with IKE ID PAIR ({st.remote_id.text if st.remote_id else ''}, "
                                 f"{st.local_id.text if st.local_id else ''}) is UP")
@@ -584,7 +584,7 @@ class Responder:
         if present and not any(s.st.tunnel_id == sa.st.tunnel_id for s in self.sas.values()):
             heapq.heappush(self._free_tunnel, sa.st.tunnel_id)
         if sa.st.virtual_access:
-            self._out.append(Log(tuple(D.lineproto(sa.st.virtual_access, up=False))))
+            self._out.append(Log(tuple(D.vaccess_updown(sa.st.virtual_access, up=False))))
             self.router.vaccess.remove(sa.st.session_id)  # its number is free for the next session at once
         if was_ready:
             self.debug(D.delete_all, sa.st)
