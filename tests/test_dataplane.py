@@ -26,6 +26,11 @@ class _Ike:
 class _Responder:
     def __init__(self):
         self.children = {}
+        self.soft = []  # child SAs the data plane reported at their soft lifetime
+
+    def child_soft_expired(self, spi_in):
+        self.soft.append(spi_in)
+        return True
 
 
 def _ip(src="10.0.0.1", dst="10.10.10.1", payload=b"x" * 20, proto=17):
@@ -125,3 +130,55 @@ def test_device_name_and_checksum():
     assert T.device_name(st) == "vi12"
     h = T.ipv4_header("10.0.0.1", "10.0.0.2", 1, 0)
     assert T.inet_checksum(h) == 0
+
+
+def test_soft_kilobyte_lifetime_reported_once(plane):
+    dp, resp, st, sent, r = plane
+    ch, peer = _child(resp, st)
+    ch.lifetime_kb = 2  # soft limit at 90 %: 1,843 octets
+    pkt = _ip(payload=b"y" * 480)  # 500 octets
+    for _ in range(5):
+        dp.esp_in(peer.encrypt(pkt, 4))
+        os.read(r, 2000)
+    assert dp.soft_expiries == 1 and resp.soft == [0x100]
+    dp.encapsulate(st, _ip("10.10.10.1", "10.0.0.1"))
+    assert resp.soft == [0x100]
+
+
+def test_soft_lifetime_starts_the_engines_child_rekey():
+    """Issue 10 item 5: a child SA's lifetime in kilobytes is honoured by a rekey at the soft limit.  The real
+    engine and the package's initiator: traffic through the data plane past 90 % of the child's kilobytes, and
+    the router's next tick sends CREATE_CHILD_SA (REKEY_SA); the client answers and the new child carries on."""
+    from iosflex.router import Router
+    from test_ike_engine import Net
+
+    router = Router(None, default_if_missing=True)
+    router.load_startup()
+    net = Net(router)
+    ini = net.connect(net.client())
+    sa = next(iter(net.resp.sas.values()))
+    ch = sa.st.children[0]
+    ch.lifetime_kb = 2
+    dp = T.TunDataplane(router, net.resp, net.run)
+    r, w = os.pipe()
+    os.set_blocking(r, False)
+    try:
+        dp.sessions[sa.st.session_id] = T.TunSession(sa.st, "vi1", w)
+        k = ch.keys  # the client's side of the same child SA
+        peer = E.EspSa(ch.spi_out, ch.spi_in, ch.encr, ch.integ, k["enc_out"], k.get("integ_out", b""),
+                       k["enc_in"], k.get("integ_in", b""))
+        pkt = _ip(src="10.0.0.9", dst="10.10.10.1", payload=b"z" * 480)
+        for _ in range(3):
+            dp.esp_in(peer.encrypt(pkt, 4))
+            os.read(r, 2000)
+        assert dp.soft_expiries == 0 and not net.resp.stats.rekeys_initiated
+        dp.esp_in(peer.encrypt(pkt, 4))
+        assert dp.soft_expiries == 1
+        before = net.resp.stats.rekeys_initiated
+        net.advance(1.0)
+        assert net.resp.stats.rekeys_initiated == before + 1
+        assert len(sa.st.children) == 1 and sa.st.children[0] is not ch and ch.spi_in not in net.resp.children
+        assert ini.children[0]["spi_out"] == sa.st.children[0].spi_in.to_bytes(4, "big")
+    finally:
+        os.close(r)
+        os.close(w)

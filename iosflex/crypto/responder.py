@@ -556,6 +556,18 @@ class Responder:
     def child_removed(self, sa, child) -> None:
         self.children.pop(child.spi_in, None)
 
+    def child_soft_expired(self, spi_in: int) -> bool:
+        """The data plane saw child SA `spi_in` reach its soft lifetime in kilobytes or packets (interfaces/esp.py
+        SOFT): its rekey is due now, started by the next `tick` as the time lifetime's is (IOS rekeys an IPsec SA
+        when its volume lifetime nears its end).  False when no live SA has that child."""
+        hit = self.children.get(spi_in)
+        if hit is None or hit[0].phase == DEAD:
+            return False
+        sa = hit[0]
+        sa.child_rekey[spi_in] = float("-inf")
+        sa.due = float("-inf")
+        return True
+
     def remove_sa(self, sa: IkeSa, now: float, reason: str = "", notify_peer: bool = False) -> None:
         """Forget an SA (and, unless it was rekeyed into a new one, its session, children and address)."""
         present = self.sas.get(sa.our_spi) is sa

@@ -9,8 +9,8 @@ IV is our 64-bit packet counter), ENCR_NULL with an HMAC.  Keys come from the ch
 
 Sequence numbers are 32-bit (no ESN is negotiated); the anti-replay window is 64 packets (RFC 4303 §3.4.3,
 Appendix A2 without ESN) and is only moved by packets whose ICV checked.  Lifetimes in bytes and packets: at
-the soft limit (90 %) `soft_expired` turns true once (the data plane counts it; our responder never initiates
-a child rekey), at the hard limit packets are dropped (`expired`).
+the soft limit (90 %) `soft_expired` turns true once (the data plane counts it and the engine starts the child's
+rekey: crypto/responder.py `child_soft_expired`), at the hard limit packets are dropped (`expired`).
 
 Counters: `stats` is any object with `pkts_in`, `pkts_out`, `bytes_in`, `bytes_out`, `drops_in`,
 `drops_out` (the engine's ChildSa, so
@@ -105,6 +105,7 @@ class EspSa:
         self.seq_out = 0
         self.drops: dict[str, int] = dict.fromkeys(REASONS, 0)
         self.soft_expired = False
+        self.soft_reported = False  # the data plane told the engine (interfaces/tun.py)
         self.expired = False
         self.gcm = self.encr_id == ENCR_AES_GCM_16
         if self.gcm:

@@ -156,6 +156,12 @@ class TunDataplane:
                 del self.esp[spi]
         return sa
 
+    def _soft_expired(self, esp: EspSa, child) -> None:
+        """`child` reached its soft lifetime in kilobytes or packets: counted, and the engine rekeys it (once)."""
+        esp.soft_reported = True
+        self.soft_expiries += 1
+        self.responder.child_soft_expired(child.spi_in)
+
     def drops(self, child) -> int:
         hit = self.esp.get(child.spi_in)
         return hit[1].dropped if hit is not None and hit[0] is child else 0
@@ -205,9 +211,8 @@ class TunDataplane:
         res = esp.decrypt(data)
         if res is None:
             return
-        if esp.soft_expired and not getattr(esp, "_soft_counted", False):
-            esp._soft_counted = True
-            self.soft_expiries += 1
+        if esp.soft_expired and not esp.soft_reported:
+            self._soft_expired(esp, child)
         nh, inner = res
         if nh != 4:
             inner = self._decap(ike, child, nh, inner)
@@ -263,9 +268,8 @@ class TunDataplane:
             return []
         gre = child.mode == "transport" and any(ts.protocol == 47 for ts in child.ts_local)
         pkt = esp.encrypt(GRE_IPV4 + packet, 47) if gre else esp.encrypt(packet, 4)
-        if esp.soft_expired and not getattr(esp, "_soft_counted", False):
-            esp._soft_counted = True
-            self.soft_expiries += 1
+        if esp.soft_expired and not esp.soft_reported:
+            self._soft_expired(esp, child)
         if pkt is None:
             return []
         if sess is not None and sess.va is not None:  # what went into the tunnel
@@ -305,9 +309,8 @@ class TunDataplane:
             if va is not None:  # what went into the tunnel
                 va.out_packets += 1
                 va.out_bytes += len(packet)
-        if esp.soft_expired and not getattr(esp, "_soft_counted", False):
-            esp._soft_counted = True
-            self.soft_expiries += 1
+        if esp.soft_expired and not esp.soft_reported:
+            self._soft_expired(esp, child)
         return out
 
     def _readable(self, sess: TunSession) -> None:
