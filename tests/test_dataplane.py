@@ -43,7 +43,8 @@ def plane():
     sent = []
     dp = T.TunDataplane(None, resp, sent.extend)
     st = IkeSaState(tunnel_id=1, session_id=1, spi_i=b"i" * 8, spi_r=b"r" * 8, local=("172.16.1.2", 4500),
-                    remote=("172.16.1.1", 4500), pushed_ip="10.10.10.1", virtual_access="Virtual-Access1")
+                    remote=("172.16.1.1", 4500), pushed_ip="10.10.10.1", virtual_access="Virtual-Access1",
+                    nat_t="detected outside")  # ESP in UDP (RFC 3948)
     r, w = os.pipe()
     os.set_blocking(r, False)
     sess = T.TunSession(st, "vi1", w)
@@ -74,6 +75,19 @@ def test_inbound_to_device_and_outbound_to_peer(plane):
     assert len(out) == 1 and out[0].src == ("172.16.1.2", 4500) and out[0].dst == ("172.16.1.1", 4500)
     assert peer.decrypt(out[0].data) == (4, _ip("10.10.10.1", "10.0.0.1"))
     assert (ch.pkts_in, ch.pkts_out, ch.bytes_in) == (1, 1, len(pkt))
+
+
+def test_plain_esp_without_nat(plane):
+    """No NAT detected: ESP goes as IP protocol 50 (RFC 7296 §2.23), the driver's raw socket (port ESP_PORT);
+    with a NAT, in UDP from 4500 to the peer's port."""
+    dp, resp, st, sent, r = plane
+    ch, peer = _child(resp, st)
+    st.nat_t, st.remote = "not detected", ("172.16.1.1", 500)
+    out = dp.encapsulate(st, _ip("10.10.10.1", "10.0.0.1"))
+    assert (out[0].src, out[0].dst) == (("172.16.1.2", T.ESP_PORT), ("172.16.1.1", T.ESP_PORT))
+    assert peer.decrypt(out[0].data) == (4, _ip("10.10.10.1", "10.0.0.1"))
+    st.nat_t, st.remote = "detected inside", ("172.16.1.1", 4500)
+    assert T.esp_path(st) == (("172.16.1.2", 4500), ("172.16.1.1", 4500))
 
 
 def test_newest_child_sends_after_rekey(plane):

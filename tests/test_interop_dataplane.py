@@ -247,3 +247,57 @@ def test_access_group_on_the_virtual_access_filters_real_traffic(lab, router, cl
     finally:
         c1.vici.terminate("psk", timeout_ms=5000)
         _wait_device(lab, "vi1", present=False)
+
+
+def test_driver_plain_esp_socket():
+    """Plain ESP (IP protocol 50, no NAT between the peers, RFC 7296 §2.23): `--dataplane tun` opens a raw socket
+    per IPv4 address; ESP read from it reaches the data plane without its IPv4 header, and a datagram from
+    (address, ESP_PORT) leaves by it with the kernel's protocol-50 header.  On 127.0.0.1 with a raw socket as
+    the peer: this machine's kernel has no ESP xfrm (`ip xfrm state add ... proto esp`: "Requested type not
+    found") and Debian's strongSwan 5.9.8 kernel-libipsec has no raw ESP (5.9.11), so no stock peer sends it
+    here."""
+    import asyncio
+    import socket
+
+    from iosflex.crypto import driver as D
+    from iosflex.events import Datagram
+    from iosflex.router import Router, default_config_text
+
+    async def main():
+        r = Router(None)
+        assert r.apply_config(default_config_text()) == []
+        drv = await D.start(r, ports=(15610, 14610), host_addresses=["127.0.0.1"], dataplane="tun")
+        peer = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ESP)
+        try:
+            assert isinstance(drv.endpoints.get(("127.0.0.1", D.ESP_PORT)), D._EspEndpoint)
+            got = []
+            drv.dataplane.esp_in = got.append
+            peer.bind(("127.0.0.1", 0))
+            peer.setblocking(False)
+            esp_in = bytes.fromhex("0000010000000001") + b"inbound"
+            peer.sendto(esp_in, ("127.0.0.1", 0))
+            for _ in range(200):
+                if got:
+                    break
+                await asyncio.sleep(0.01)
+            assert got == [esp_in]
+            esp_out = bytes.fromhex("0000020000000001") + b"outbound"
+            drv.send([Datagram(esp_out, ("127.0.0.1", D.ESP_PORT), ("127.0.0.1", D.ESP_PORT))])
+            seen = []
+            for _ in range(200):
+                try:
+                    pkt = peer.recv(2048)
+                except BlockingIOError:
+                    await asyncio.sleep(0.01)
+                    continue
+                head = (pkt[0] & 0x0F) * 4
+                assert pkt[9] == 50  # IPv4 protocol: ESP
+                seen.append(pkt[head:])
+                if esp_out in seen:
+                    break
+            assert esp_out in seen, seen
+        finally:
+            peer.close()
+            drv.close()
+
+    asyncio.run(main())

@@ -28,6 +28,7 @@ from ..services import Services
 log = logging.getLogger(__name__)
 
 TICK = 0.5  # seconds between timer runs (retransmissions, DPD, lifetimes, half-open expiry)
+ESP_PORT = 0  # the "port" of a Datagram that is plain ESP (IP protocol 50), not UDP (interfaces/tun.py)
 
 
 def interface_addresses(router) -> list[str]:
@@ -324,6 +325,47 @@ class _Endpoint:
         self.backlog.clear()
 
 
+class _EspEndpoint(_Endpoint):
+    """Plain ESP (IP protocol 50, RFC 4303 without UDP: no NAT between the router and the peer, RFC 7296 §2.23)
+    on one local IPv4 address: a raw socket, in `IkeDriver.endpoints` under (address, ESP_PORT).  What it reads
+    carries the IPv4 header, which is dropped before the data plane; what it sends gets its header from the
+    kernel (protocol 50).  The kernel hands a raw socket a copy of every protocol-50 packet to its address."""
+
+    def __init__(self, driver: "IkeDriver", addr: str, sock: socket.socket):
+        super().__init__(driver, (addr, ESP_PORT), sock)
+        self.gso = False  # UDP segmentation is UDP's
+
+    def _readable(self):
+        driver = self.driver
+        recvfrom, dp = self.sock.recvfrom, driver.dataplane
+        for _ in range(BURST):
+            try:
+                data, _addr = recvfrom(MAX_DATAGRAM)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                log.debug("esp socket %s: %s", self.local, exc)
+                continue
+            head = (data[0] & 0x0F) * 4 if data else 0
+            if dp is None or head < 20 or len(data) < head + 8:
+                continue  # no data plane, or not an IPv4 packet with an SPI and a sequence number: dropped
+            driver.received += 1
+            try:
+                dp.esp_in(data[head:])
+            except Exception:  # noqa: BLE001
+                log.exception("data plane raised")
+
+
+def _esp_socket(addr: str) -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_ESP)
+    try:
+        sock.bind((addr, 0))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class IkeDriver:
     """Owns the sockets and the timer; `services` holds the sans-I/O cores (`services.crypto` is the IKEv2
     responder, also `router.crypto`)."""
@@ -384,6 +426,8 @@ class IkeDriver:
         self.sent += len(datas)
 
     def _endpoint_for(self, src) -> _Endpoint | None:
+        if src[1] == ESP_PORT:  # plain ESP from an address without a raw socket: nothing can send it
+            return None
         if src[1] not in (500, 4500):
             return self._open_other(src)
         # the engine answered from an address we do not own: use any socket on that port
@@ -501,6 +545,12 @@ async def start(router, binds: dict[str, str] | None = None, ports=(500, 4500), 
         from ..interfaces.tun import TunDataplane  # noqa: PLC0415
 
         drv.dataplane = services.dataplane = TunDataplane(router, services.crypto, drv.send, sendto=drv.send_burst)
+        for addr in dict.fromkeys(a for a in addrs if ":" not in a):  # plain ESP, where the kernel gives raw sockets
+            try:
+                drv.endpoints[(addr, ESP_PORT)] = _EspEndpoint(drv, addr, _esp_socket(addr))
+            except OSError as e:
+                log.warning("no plain ESP on %s (%s): only peers behind a NAT (ESP in UDP %s) carry traffic",
+                            addr, e, ports[1])
     elif dataplane not in (None, "none"):
         drv.close()
         raise ValueError(f"unknown data plane {dataplane!r}")

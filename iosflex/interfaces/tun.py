@@ -99,6 +99,17 @@ def ts_networks(ts) -> list[ipaddress.IPv4Network]:
     return list(ipaddress.summarize_address_range(a, b))
 
 
+ESP_PORT = 0  # a Datagram's "port" when it is plain ESP (IP protocol 50); crypto/driver.py sends it raw
+
+
+def esp_path(st) -> tuple[tuple[str, int], tuple[str, int]]:
+    """(source, destination) of the session's ESP: in UDP from our NAT-T port to the peer's IKE port when a NAT
+    was detected (RFC 3948), else plain ESP, IP protocol 50 (RFC 7296 §2.23: no NAT, no UDP encapsulation)."""
+    if st.nat_t == "not detected" and ":" not in st.local[0]:
+        return (st.local[0], ESP_PORT), (st.remote[0], ESP_PORT)
+    return (st.local[0], 4500), (st.remote[0], st.remote[1])
+
+
 def device_name(st) -> str:
     va = st.virtual_access or ""
     if va.startswith("Virtual-Access"):
@@ -275,7 +286,8 @@ class TunDataplane:
         if sess is not None and sess.va is not None:  # what went into the tunnel
             sess.va.out_packets += 1
             sess.va.out_bytes += len(packet)
-        return [Datagram(pkt, (st.local[0], 4500), (st.remote[0], st.remote[1]))]
+        src, dst = esp_path(st)
+        return [Datagram(pkt, src, dst)]
 
     def _encapsulate_burst(self, st, packets: list[bytes]) -> list[bytes]:
         """`encapsulate` for packets read from one device in one go, the ESP packets only (they all go from
@@ -336,7 +348,7 @@ class TunDataplane:
         out = self._encapsulate_burst(st, pkts)
         if not out:
             return
-        src, dst = (st.local[0], 4500), (st.remote[0], st.remote[1])
+        src, dst = esp_path(st)
         if self.sendto is not None:
             self.sendto(out, src, dst)
         else:
