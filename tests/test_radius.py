@@ -768,7 +768,7 @@ def test_show_aaa_servers(cfg):
     assert "     Elapsed time since counters last cleared: 3m" in lines
     assert "RADIUS: id 3, priority 3, host 10.9.9.9, auth-port 1645, acct-port 1646" in lines
     assert not any(line.endswith(" ") for line in lines)
-    genie = pytest.importorskip("genie.libs.parser.iosxe.show_aaa")
+    from genie.libs.parser.iosxe import show_aaa as genie  # a test dependency: missing, the test fails
     parsed = genie.ShowAAServers(device=None).cli(output=text)
     srv = parsed["radius_server"]["172.16.1.3"]
     assert srv["hostname"] == "radius_server" and srv["aaatype"]["author"]["request"] == 1

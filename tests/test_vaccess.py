@@ -240,7 +240,8 @@ def test_byte_counts_of_the_chapter():
 
 
 def test_genie_parses_show_derived_config():
-    genie = pytest.importorskip("genie.libs.parser.iosxe.show_derived")
+    from genie.libs.parser.iosxe import show_derived as genie  # a test dependency: missing, the test fails
+
     r = default_router()
     r.vaccess.clone(1, 1, "172.16.1.2", "172.16.1.1")
     out = "\n".join(cli(r).run("show derived-config interface virtual-access 1"))
@@ -251,6 +252,31 @@ def test_genie_parses_show_derived_config():
     parsed = genie.ShowDerivedConfigInterface(device=Dev()).cli(interface="Virtual-Access1", output=out)
     va = parsed["derived_config"]["Virtual-Access1"]
     assert va["tunnel_destination"] == "172.16.1.1" and va["ipv4_unnumbered_intf"] == "Ethernet0/0"
+
+
+def test_genie_parses_show_vtemplate_and_show_interfaces_of_a_live_session():
+    """Issue 10 item 3: genie parses `show vtemplate` and `show interfaces virtual-access 1` of a session up on
+    the simulated network."""
+    from genie.libs.parser.iosxe.show_interface import ShowInterfaces
+    from genie.libs.parser.iosxe.show_vtemplate import ShowVtemplate
+
+    r = default_router()
+    net = SimNet(r)
+    net.directive("ikev2 connect p1 from=172.16.1.11 id=fqdn:p1.domain1")
+
+    class Dev:
+        os, custom = "iosxe", {}
+
+    vt = ShowVtemplate(device=Dev()).cli(output="\n".join(cli(r).run("show vtemplate")))
+    assert vt["vt1"] == {"active_interface": 1, "active_sub_interface": 0, "sub_interface_capable": "no",
+                         "interface_type": "tunnel"}
+    assert vt["usage_summary"]["current_tunnel_in_use"]["interface"] == 1
+    assert vt["usage_summary"]["cumulative_created"]["interface"] == 1
+    out = "\n".join(cli(r).run("show interfaces virtual-access 1"))
+    va = ShowInterfaces(device=Dev()).cli(interface="Virtual-Access1", output=out)["Virtual-Access1"]
+    assert (va["oper_status"], va["line_protocol"], va["type"]) == ("up", "up", "Virtual Access interface")
+    assert (va["tunnel_source_ip"], va["tunnel_destination_ip"]) == ("172.16.1.2", "172.16.1.11")
+    assert va["tunnel_profile"] == "default"
 
 
 # ---- removal ------------------------------------------------------------------------------------------------
