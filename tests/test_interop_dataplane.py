@@ -24,6 +24,29 @@ from interop.router import IosflexRouter, ios_startup_config  # noqa: E402
 
 C1, C2 = "c1.psk.flex.lab", "c2.psk.flex.lab"
 INSIDE = "10.0.0.1"
+REPO = Path(__file__).resolve().parents[1]
+
+# a GRE-over-IPsec peer (protocol-47 selectors in transport mode) gets its virtual-access's tunnel mode from
+# them: `virtual-template 2 mode auto` (chapter, "Auto Detection of Tunnel Transport and Encapsulation"), with a
+# transform set in transport mode, as the chapter's GRE proposal was accepted (Transport)
+GRE_PROFILE = f"""crypto ipsec transform-set TS-GRE esp-aes 256 esp-sha256-hmac
+ mode transport
+crypto ipsec profile GREPROF
+ set transform-set TS-GRE
+!
+interface Virtual-Template2 type tunnel
+ ip unnumbered Loopback0
+ tunnel protection ipsec profile GREPROF
+!
+crypto ikev2 profile GRE
+ match identity remote fqdn domain gre.flex.lab
+ identity local fqdn {S.ROUTER_FQDN}
+ authentication remote pre-share key {S.PSK}
+ authentication local pre-share key {S.PSK}
+ aaa authorization group psk list local_list default
+ virtual-template 2 mode auto
+!
+"""
 
 
 @pytest.fixture(scope="module")
@@ -39,8 +62,8 @@ def lab():
 @pytest.fixture(scope="module")
 def router(lab, tmp_path_factory):
     lab.add_address(lab.router, f"{INSIDE}/32")
-    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), ios_startup_config(), [], debug=False,
-                      dataplane="tun")
+    cfg = ios_startup_config().replace("\nend\n", "\n" + GRE_PROFILE + "end\n")
+    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), cfg, [], debug=False, dataplane="tun")
     r.start()
     try:
         yield r
@@ -171,6 +194,28 @@ def test_two_clients_each_on_its_device(lab, router, clients):
             ch.vici.terminate("psk", timeout_ms=5000)
     for name in ("vi1", "vi2"):
         _wait_device(lab, name, present=False)
+
+
+def test_gre_over_ipsec_with_the_package_client(lab, router):
+    """Issue 10 item 6, GRE mode: the package's initiator proposes protocol-47 selectors in transport mode
+    (`iosflex client --gre`) over real UDP; under `mode auto` the router's Virtual-Access1 runs GRE/IP, and the
+    client's echoes (GRE inside ESP, in UDP) cross the data plane to the router's inside address and back."""
+    argv = ["env", f"PYTHONPATH={REPO}", sys.executable, "-m", "iosflex", "client", "--peer", ROUTER_IP,
+            "--psk", S.PSK, "--id", "fqdn:g1.gre.flex.lab", "--gre", "--cfg-request", "--ping", INSIDE,
+            "--ping-count", "4", "--timeout", "10"]
+    cp = lab.run(lab.client_hosts[1], argv, check=False, timeout=60)
+    out = cp.stdout + cp.stderr
+    assert "1/1 established" in out, out + router.tail()
+    assert f"Sending 4, 100-byte ICMP Echos to {INSIDE}, timeout is 2 seconds:" in out, out
+    assert "!!!!" in out and "Success rate is 100 percent (4/4)" in out, out + router.tail()
+    assert cp.returncode == 0, out
+    show = router.exec("show interfaces virtual-access 1")
+    assert "Tunnel protocol/transport GRE/IP" in show, show
+    sa = router.exec("show crypto ipsec sa")
+    assert re.search(r"protocol 47|prot/port\): \(172\.16\.1\.4/255\.255\.255\.255/47/0\)", sa), sa
+    assert "#pkts encaps: 4" in sa and "#pkts decaps: 4" in sa, sa
+    router.exec("clear crypto session")
+    _wait_device(lab, "vi1", present=False)
 
 
 def test_router_ping_outside_tunnel(lab, router):

@@ -224,6 +224,22 @@ def test_mode_auto_on_the_simulated_network():
     assert s.run("show interfaces virtual-access 1 | inc protocol/transport") == ["  Tunnel protocol/transport GRE/IP"]
 
 
+def test_gre_peer_with_a_pushed_address_keeps_its_own_selectors():
+    """A GRE-over-IPsec peer that also asks for an address (a FlexVPN client's `ip address negotiated`): the
+    transport-mode child protects GRE between the two peers' own addresses, so its selectors are not narrowed to
+    the pushed address (that was TS_UNACCEPTABLE: an IKE SA with no child)."""
+    r = default_router("crypto ikev2 profile default\n virtual-template 1 mode auto\n")
+    net = SimNet(r)
+    net.directive("ikev2 connect p from=172.16.1.11 gre")
+    st = next(iter(net.responder.sas.values())).st
+    assert st.pushed_ip == "10.10.10.1" and len(st.children) == 1
+    ch = st.children[0]
+    assert ch.mode == "transport"
+    assert [(ts.protocol, ts.start, ts.end) for ts in ch.ts_remote] == [(47, "172.16.1.11", "172.16.1.11")]
+    assert cli(r).run("show interfaces virtual-access 1 | inc protocol/transport") == [
+        "  Tunnel protocol/transport GRE/IP"]
+
+
 # ---- byte counts --------------------------------------------------------------------------------------------
 
 def test_byte_counts_of_the_chapter():

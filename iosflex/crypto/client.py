@@ -484,6 +484,7 @@ class Initiator:
         keys = A.child_keymat(self.prf, self.sk_d, ni, nr, encr, integ[0].id if integ else None, g_ir)
         tsi, tsr = msg.get(C.TSi), msg.get(C.TSr)
         child = {"spi_in": spi_in, "spi_out": prop.spi, "keys": keys, "encr": (e.id, e.key_bits),
+                 "integ": integ[0].id if integ else None,
                  "tsi": tsi.selectors if tsi else [], "tsr": tsr.selectors if tsr else [],
                  "transport": msg.notify(A.USE_TRANSPORT_MODE) is not None}
         if replaces is not None and replaces in self.children:
@@ -639,6 +640,7 @@ class Initiator:
         tsi, tsr = msg.get(C.TSi), msg.get(C.TSr)
         # keys as for the children we make: ours (initiator->responder of the IKE SA's first exchange) first
         child = {"spi_in": spi, "spi_out": prop.spi, "keys": (er, ar, ei, ai), "encr": (e.id, e.key_bits),
+                 "integ": integ[0].id if integ else None,
                  "tsi": tsr.selectors if tsr else old["tsi"], "tsr": tsi.selectors if tsi else old["tsr"],
                  "transport": old["transport"], "by_responder": True}
         self.children.append(child)
@@ -744,10 +746,16 @@ class Initiator:
 
 
 class _ClientProto(asyncio.DatagramProtocol):
-    def __init__(self, ini: Initiator, done: asyncio.Future, send):
+    def __init__(self, ini: Initiator, done: asyncio.Future, send, natt: bool = False):
         self.ini, self.done, self.send = ini, done, send
+        self.natt = natt  # the NAT-T socket: ESP arrives there too (RFC 3948)
+        self.esp = None  # where ESP goes (crypto/client_ping.py while it pings), else it is dropped
 
     def datagram_received(self, data, addr):
+        if self.natt and len(data) > 4 and data[:4] != C.NON_ESP_MARKER:
+            if self.esp is not None:
+                self.esp(data)
+            return
         out = self.ini.receive(data, (addr[0], addr[1]), self.ini.local, time.monotonic())
         self.send(out)
         if (self.ini.established or self.ini.failed) and not self.done.done():
@@ -780,11 +788,9 @@ async def connect(peer: str, port: int = 500, natt_port: int = 4500, *, psk: byt
 
     # engine ports: our 500-side socket is whatever port we got; 4500 side marks frames with the marker
     ini.local = (src_ip, la[1])
-    proto = _ClientProto(ini, done, send)
-    t500._protocol = proto  # type: ignore[attr-defined]
-    t4500._protocol = proto  # type: ignore[attr-defined]
-    for t in (t500, t4500):
-        t.set_protocol(proto)
+    proto, proto_natt = _ClientProto(ini, done, send), _ClientProto(ini, done, send, natt=True)
+    t500.set_protocol(proto)
+    t4500.set_protocol(proto_natt)
 
     orig_out = ini._out
 
@@ -806,6 +812,8 @@ async def connect(peer: str, port: int = 500, natt_port: int = 4500, *, psk: byt
     finally:
         ini._transports = (t500, t4500)  # type: ignore[attr-defined]
         ini._send = send  # type: ignore[attr-defined]
+        ini._natt_proto = proto_natt  # type: ignore[attr-defined]
+        ini._esp_send = lambda data: t4500.sendto(data, (peer, real_natt))  # type: ignore[attr-defined]
     return ini
 
 
@@ -862,6 +870,16 @@ def _build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--reconnect", action="store_true", help="ask for the auto-reconnect attributes (AnyConnect)")
     ap.add_argument("--sleep-after", type=float, default=None, help="with --reconnect: seconds up before sleeping")
     ap.add_argument("--sleep-for", type=float, default=0.0, help="with --reconnect: seconds asleep, then reconnect")
+    ap.add_argument("--gre", action="store_true",
+                    help="propose GRE (protocol 47) between this host and the router, in transport mode, as a "
+                         "GRE-over-IPsec peer does (the router's `virtual-template N mode auto` makes it GRE/IP)")
+    ap.add_argument("--encap", action="store_true",
+                    help="announce a NAT, so that ESP goes in UDP to port 4500 both ways (RFC 3948)")
+    ap.add_argument("--ping", metavar="ADDR",
+                    help="once up, ping ADDR through the first child SA (ICMP echoes encrypted here, in UDP: "
+                         "implies --encap), printed as the router's ping prints; needs a router data plane")
+    ap.add_argument("--ping-count", type=int, default=5, help="echoes to send with --ping (default 5)")
+    ap.add_argument("--ping-size", type=int, default=100, help="octets per echo with --ping (default 100)")
     ap.add_argument("--cfg-request", action="store_true",
                     help="send a CFG_REQUEST (address, DNS, subnets) and print the address the router gives")
     ap.add_argument("--count", type=int, default=1, help="number of clients, run at the same time (default 1)")
@@ -924,6 +942,21 @@ async def _run(args) -> int:
         raise SystemExit("iosflex client: --user, --cert-request and --reconnect need --anyconnect")
     if args.sleep_after is not None and not args.reconnect:
         raise SystemExit("iosflex client: --sleep-after needs --reconnect (and --anyconnect)")
+    if args.ping and args.count != 1:
+        raise SystemExit("iosflex client: --ping makes one client")
+    if args.encap or args.ping:
+        kw["behind_nat"] = True
+    if args.gre:
+        import socket  # noqa: PLC0415
+
+        from .state import TrafficSelector  # noqa: PLC0415
+
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:  # our address towards the router
+            probe.connect((args.peer, args.port))
+            me = probe.getsockname()[0]
+        kw["ts"] = ([TrafficSelector(7, 47, 0, 65535, me, me)], [TrafficSelector(7, 47, 0, 65535, args.peer,
+                                                                                 args.peer)])
+        kw["transport"] = True
 
     def identity(n: int):
         if args.id:
@@ -946,10 +979,21 @@ async def _run(args) -> int:
             print(f"{n}: UP  SPIi {ini.spi_i.hex().upper()} SPIr {ini.spi_r.hex().upper()}"
                   + (f" address {ini.address}" if ini.address else "")
                   + (f" ESP in {ch['spi_in'].hex()} out {ch['spi_out'].hex()}" if ch else "")
-                  + (" NAT-T" if ini.nat else ""))
+                  + (" NAT-T" if ini.nat else "")
+                  + ("" if ch else f" no child SA ({ini.child_error or 'none proposed'})"))
         else:
             print(f"{n}: FAILED {ini.failed}")
     print(f"{ok}/{len(res)} established in {time.monotonic() - t0:.3f} s")
+    if args.ping and res[0].established and not res[0].children:
+        print("ping: no child SA to send through")
+        ok = 0
+    elif args.ping and res[0].established:
+        from .client_ping import ping  # noqa: PLC0415
+
+        lines, replies = await ping(res[0], args.ping, args.ping_count, args.ping_size)
+        print("\n".join(lines))
+        if replies < args.ping_count:
+            ok = 0
     if args.anyconnect:
         for ini in res:
             _follow_dpd_interval(ini)

@@ -1119,7 +1119,12 @@ class IkeSa:
             if ke is None:
                 return [c.Notify(A.NO_PROPOSAL_CHOSEN)]
             return [c.Notify(A.INVALID_KE_PAYLOAD, choice.dh.to_bytes(2, "big"))]
-        ts_i = narrow_ts(tsi.selectors, self.st.pushed_ip, self.st.pushed_ip6)
+        transport = msg.notify(A.USE_TRANSPORT_MODE) is not None and choice.mode == "transport"
+        # a transport-mode child protects the peers' own packets (GRE over IPsec: protocol 47 between the two
+        # addresses), so its selectors are the peer's address, not the one CFG_REPLY pushed for the tunnel
+        # interface behind it
+        ts_i = narrow_ts(tsi.selectors, None if transport else self.st.pushed_ip,
+                         None if transport else self.st.pushed_ip6)
         ts_r = narrow_ts(tsr.selectors, None)
         if not ts_i or not ts_r:
             return [c.Notify(A.TS_UNACCEPTABLE)]
@@ -1127,7 +1132,6 @@ class IkeSa:
             eng.log("\n".join(D.ipsec_proposal_lines(self.st.local[0], self.st.remote[0], tsr.selectors[0],
                                                      tsi.selectors[0], choice.encr, choice.integ,
                                                      msg.notify(A.USE_TRANSPORT_MODE) is not None)))
-        transport = msg.notify(A.USE_TRANSPORT_MODE) is not None and choice.mode == "transport"
         # keys
         ni = self.ni if in_ike_auth else msg.get(c.Nonce).data
         nr = self.nr if in_ike_auth else eng.rng(32)

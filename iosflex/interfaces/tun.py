@@ -88,6 +88,24 @@ def gre_decap(gre: bytes) -> bytes | None:
 GRE_IPV4 = b"\x00\x00\x08\x00"
 
 
+def echo_request(src: str, dst: str, ident: int, seq: int, size: int) -> bytes:
+    """An IPv4 ICMP echo request of `size` octets in all (the IP header included, as IOS counts)."""
+    data = bytes((0xAB + i) & 0xFF for i in range(max(0, size - 28)))
+    icmp = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + data
+    icmp = icmp[:2] + inet_checksum(icmp).to_bytes(2, "big") + icmp[4:]
+    return ipv4_header(src, dst, 1, len(icmp), ident=seq) + icmp
+
+
+def echo_reply_id(packet: bytes | None) -> tuple[int, int] | None:
+    """(identifier, sequence number) of an IPv4 ICMP echo reply, else None."""
+    if not packet or len(packet) < 20 or packet[0] >> 4 != 4 or packet[9] != 1:
+        return None
+    ihl = (packet[0] & 0x0F) * 4
+    if len(packet) < ihl + 8 or packet[ihl] != 0:
+        return None
+    return struct.unpack("!HH", packet[ihl + 4:ihl + 8])
+
+
 def ts_networks(ts) -> list[ipaddress.IPv4Network]:
     """An IPv4 range traffic selector as networks (summarised)."""
     try:
@@ -393,6 +411,8 @@ class TunDataplane:
         if st.pushed_ip:
             nets.append(f"{st.pushed_ip}/32")
         for child in st.children:
+            if child.mode == "transport":  # its selectors are the peer's own address (GRE over IPsec): the
+                continue  # route to it stays the underlay's, or the ESP itself would enter the device
             for ts in child.ts_remote:
                 nets += [str(n) for n in ts_networks(ts) if n.prefixlen > 0]
         for net, mask in st.remote_subnets:
@@ -458,11 +478,7 @@ class TunDataplane:
     def echo(self, sess: TunSession, dst: str, src: str | None, ident: int, seq: int, size: int):
         """Send one ICMP echo request of `size` octets (IP header included, as IOS counts) to `dst` through
         the session's tunnel; returns a future for the reply."""
-        src = src or sess.address or sess.st.local[0]
-        data = bytes((0xAB + i) & 0xFF for i in range(max(0, size - 28)))
-        icmp = struct.pack("!BBHHH", 8, 0, 0, ident, seq) + data
-        icmp = icmp[:2] + inet_checksum(icmp).to_bytes(2, "big") + icmp[4:]
-        pkt = ipv4_header(src, dst, 1, len(icmp), ident=seq) + icmp
+        pkt = echo_request(src or sess.address or sess.st.local[0], dst, ident, seq, size)
         fut = asyncio.get_running_loop().create_future()
         self._pings[(ident, seq)] = fut
         self.send(self.encapsulate(sess.st, pkt))
@@ -472,11 +488,10 @@ class TunDataplane:
         self._pings.pop((ident, seq), None)
 
     def _ping_reply(self, inner: bytes) -> bool:
-        ihl = (inner[0] & 0x0F) * 4
-        if len(inner) < ihl + 8 or inner[ihl] != 0:
+        got = echo_reply_id(inner)
+        if got is None:
             return False
-        ident, seq = struct.unpack("!HH", inner[ihl + 4:ihl + 8])
-        fut = self._pings.pop((ident, seq), None)
+        fut = self._pings.pop(got, None)
         if fut is None:
             return False
         if not fut.done():
