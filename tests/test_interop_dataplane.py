@@ -326,6 +326,12 @@ def test_driver_plain_esp_socket():
                     break
                 await asyncio.sleep(0.01)
             assert got == [esp_in]
+            peer.sendto(b"\x00\x00\x01", ("127.0.0.1", 0))  # no room for an SPI and a sequence number
+            for _ in range(200):
+                if drv.esp_malformed:
+                    break
+                await asyncio.sleep(0.01)
+            assert drv.esp_malformed == 1 and got == [esp_in]
             esp_out = bytes.fromhex("0000020000000001") + b"outbound"
             drv.send([Datagram(esp_out, ("127.0.0.1", D.ESP_PORT), ("127.0.0.1", D.ESP_PORT))])
             seen = []

@@ -348,7 +348,8 @@ class _EspEndpoint(_Endpoint):
                 continue
             head = (data[0] & 0x0F) * 4 if data else 0
             if dp is None or head < 20 or len(data) < head + 8:
-                continue  # no data plane, or not an IPv4 packet with an SPI and a sequence number: dropped
+                driver.esp_malformed += 1  # no data plane, or no SPI and sequence number after the header
+                continue
             driver.received += 1
             try:
                 dp.esp_in(data[head:])
@@ -381,6 +382,7 @@ class IkeDriver:
         self._unbindable: set = set()
         self.sent = 0
         self.received = 0
+        self.esp_malformed = 0  # plain ESP datagrams dropped before the data plane (too short)
         self.dataplane = None  # --dataplane tun: interfaces/tun.py TunDataplane, gets the ESP datagrams
         self.listen_addresses: list[str] = []  # where IKE listens; the dynamic-author port opens there too
         self._da_gen = None  # configuration generation the dynamic-author sockets were last matched to
