@@ -9,7 +9,8 @@ initiators' work does not.
 Prints, for each kind, the median CPU per established session over the runs, and the AAA/LOCAL ratio
 (bench/bench_aaa.py measures the same over real UDP with strongSwan and FreeRADIUS).  `--gc off` runs with
 the garbage collector disabled (the engine's own cost, without the collections whose timing scatters the
-figure); `--prof` profiles only the router's calls of one AAA run; `--kept` counts the gc-tracked objects
+figure; with it on, each run settles the collector as the `iosflex` program does once it is up, iosflex/heap.py);
+`--prof` profiles only the router's calls of one AAA run; `--kept` counts the gc-tracked objects
 the router holds per established session after each kind's run (what its collections have to scan).
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from iosflex import heap  # noqa: E402
 from iosflex.router import Router  # noqa: E402
 from iosflex.simnet import SimNet  # noqa: E402
 
@@ -115,6 +117,8 @@ def build(kind: str, n: int, prof=None, split=None):
 
 def run(kind: str, n: int, prof=None, split=None) -> float:
     r, net, spent = build(kind, n, prof, split)
+    if gc.isenabled():  # as the iosflex program once it is up (iosflex/heap.py): the previous run's router is
+        heap.settle()  # collected here, not inside this run's calls, and the start-up state is frozen
     for i in range(n):
         key = "bench_key" if kind == "LOCAL" else f"key{i}"
         host = f"172.16.{2 + i // 250}.{1 + i % 250}"
