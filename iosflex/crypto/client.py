@@ -951,11 +951,13 @@ async def _run(args) -> int:
 
         from .state import TrafficSelector  # noqa: PLC0415
 
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:  # our address towards the router
-            probe.connect((args.peer, args.port))
+        v6 = ":" in args.peer
+        with socket.socket(socket.AF_INET6 if v6 else socket.AF_INET, socket.SOCK_DGRAM) as probe:
+            probe.connect((args.peer, args.port))  # (no datagram is sent: it picks our address towards the router)
             me = probe.getsockname()[0]
-        kw["ts"] = ([TrafficSelector(7, 47, 0, 65535, me, me)], [TrafficSelector(7, 47, 0, 65535, args.peer,
-                                                                                 args.peer)])
+        ts_type = 8 if v6 else 7
+        kw["ts"] = ([TrafficSelector(ts_type, 47, 0, 65535, me, me)],
+                    [TrafficSelector(ts_type, 47, 0, 65535, args.peer, args.peer)])
         kw["transport"] = True
 
     def identity(n: int):
