@@ -55,6 +55,10 @@ def plane():
     os.close(w)
 
 
+def T_(proto, addr):
+    return TrafficSelector(7, proto, 0, 65535, addr, addr)
+
+
 def _child(resp, st, spi_in=0x100, spi_out=0x200, mode="tunnel", proto=0):
     ts = [TrafficSelector(7, proto, 0, 65535, "172.16.1.2", "172.16.1.2")]
     ch = ChildSa(spi_in=spi_in, spi_out=spi_out, encr=(20, 256), integ=None, mode=mode, ts_local=ts, ts_remote=ts,
@@ -111,6 +115,23 @@ def test_gre_transport_mode(plane):
     gre = struct.pack("!HH", 0x3000, 0x0800) + b"KKKKSSSS" + inner
     assert T.gre_decap(gre) == inner
     assert T.gre_decap(b"\x00\x00\x86\xdd" + inner) is None
+
+
+def test_gre_tunnel_mode(plane):
+    """GRE selectors on a tunnel-mode child (a transform set in tunnel mode): ESP next header 4 carrying an IPv4
+    header of protocol 47 between the peers, then GRE, then the inner packet, both ways."""
+    dp, resp, st, sent, r = plane
+    ch, peer = _child(resp, st, proto=47)
+    ch.ts_remote = [T_(47, "172.16.1.1")]
+    assert T.gre_child(ch) == "tunnel"
+    inner = _ip()
+    gre = T.GRE_IPV4 + inner
+    dp.esp_in(peer.encrypt(T.ipv4_header("172.16.1.1", "172.16.1.2", 47, len(gre)) + gre, 4))
+    assert os.read(r, 2000) == inner
+    out = dp.encapsulate(st, _ip("10.10.10.1", "10.0.0.1"))
+    nh, payload = peer.decrypt(out[0].data)
+    assert nh == 4 and payload[9] == 47 and payload[12:20] == bytes([172, 16, 1, 2, 172, 16, 1, 1])
+    assert T.gre_tunnel_decap(payload) == _ip("10.10.10.1", "10.0.0.1")
 
 
 def test_wrong_spi_and_hostile_esp_counted(plane):

@@ -46,6 +46,14 @@ crypto ikev2 profile GRE
  aaa authorization group psk list local_list default
  virtual-template 2 mode auto
 !
+crypto ikev2 profile GRET
+ match identity remote fqdn domain gret.flex.lab
+ identity local fqdn {S.ROUTER_FQDN}
+ authentication remote pre-share key {S.PSK}
+ authentication local pre-share key {S.PSK}
+ aaa authorization group psk list local_list default
+ virtual-template 1 mode auto
+!
 """
 
 
@@ -196,12 +204,15 @@ def test_two_clients_each_on_its_device(lab, router, clients):
         _wait_device(lab, name, present=False)
 
 
-def test_gre_over_ipsec_with_the_package_client(lab, router):
-    """Issue 10 item 6, GRE mode: the package's initiator proposes protocol-47 selectors in transport mode
-    (`iosflex client --gre`) over real UDP; under `mode auto` the router's Virtual-Access1 runs GRE/IP, and the
-    client's echoes (GRE inside ESP, in UDP) cross the data plane to the router's inside address and back."""
+@pytest.mark.parametrize("domain", ["gre.flex.lab", "gret.flex.lab"], ids=["transport", "tunnel"])
+def test_gre_over_ipsec_with_the_package_client(lab, router, domain):
+    """Issue 10 item 6, GRE mode: the package's initiator proposes protocol-47 selectors (`iosflex client
+    --gre`) over real UDP; under `mode auto` the router's Virtual-Access1 runs GRE/IP, and the client's echoes
+    (GRE inside ESP, in UDP) cross the data plane to the router's inside address and back.  Profile GRE's
+    transform set is in transport mode (ESP next header 47), GRET's the template's tunnel-mode ones (ESP
+    carrying an IPv4 header of protocol 47 between the peers)."""
     argv = ["env", f"PYTHONPATH={REPO}", sys.executable, "-m", "iosflex", "client", "--peer", ROUTER_IP,
-            "--psk", S.PSK, "--id", "fqdn:g1.gre.flex.lab", "--gre", "--cfg-request", "--ping", INSIDE,
+            "--psk", S.PSK, "--id", f"fqdn:g1.{domain}", "--gre", "--cfg-request", "--ping", INSIDE,
             "--ping-count", "4", "--timeout", "10"]
     cp = lab.run(lab.client_hosts[1], argv, check=False, timeout=60)
     out = cp.stdout + cp.stderr

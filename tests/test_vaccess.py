@@ -240,6 +240,19 @@ def test_gre_peer_with_a_pushed_address_keeps_its_own_selectors():
         "  Tunnel protocol/transport GRE/IP"]
 
 
+def test_gre_peer_in_tunnel_mode_with_a_pushed_address():
+    """The same with a transform set in tunnel mode: GRE between the peers inside ESP tunnel mode; the
+    selectors stay GRE's, the peer's own address."""
+    r = default_router("crypto ipsec transform-set TT esp-aes 256 esp-sha256-hmac\n mode tunnel\n"
+                       "crypto ipsec profile default\n set transform-set TT\n"
+                       "crypto ikev2 profile default\n virtual-template 1 mode auto\n")
+    net = SimNet(r)
+    net.directive("ikev2 connect p from=172.16.1.11 gre esp=aes-cbc-256 esp-integ=sha256")
+    st = next(iter(net.responder.sas.values())).st
+    assert st.pushed_ip == "10.10.10.1" and [c.mode for c in st.children] == ["tunnel"]
+    assert [(ts.protocol, ts.start) for ts in st.children[0].ts_remote] == [(47, "172.16.1.11")]
+
+
 # ---- byte counts --------------------------------------------------------------------------------------------
 
 def test_byte_counts_of_the_chapter():

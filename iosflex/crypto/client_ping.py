@@ -3,7 +3,9 @@ check a headend's data plane (`iosflex --dataplane tun`) without another IPsec s
 
 The client has no TUN device of its own: each echo request is built here (source: the address the router pushed
 in CFG_REPLY, else the client's own), encrypted with the child SA's keys (interfaces/esp.py, the router's own
-ESP), in tunnel mode, or in transport mode inside GRE when the child's selectors are GRE's (`--gre`), and sent
+ESP), in tunnel mode, or inside GRE when the child's selectors are GRE's (`--gre`: in transport mode, or in
+tunnel mode behind an IPv4 header of protocol 47 between the peers when the router's transform set is a tunnel
+mode one), and sent
 in UDP to the router's NAT-T port (RFC 3948).  The client needs no privileges for that, so it announces a NAT
 (as strongSwan's kernel-libipsec does) whenever it pings: the router then sends its ESP in UDP too, to the
 client's NAT-T socket, where the replies are decrypted and matched by identifier and sequence number.  The
@@ -18,7 +20,7 @@ import time
 
 from ..interfaces.esp import EspSa
 from ..interfaces.ping_render import ping_head, ping_tail
-from ..interfaces.tun import GRE_IPV4, echo_reply_id, echo_request, gre_decap
+from ..interfaces.tun import GRE_IPV4, echo_reply_id, echo_request, gre_decap, gre_tunnel_decap, ipv4_header
 
 
 def child_esp(child: dict) -> EspSa:
@@ -28,15 +30,27 @@ def child_esp(child: dict) -> EspSa:
                  child.get("integ"), in_enc, in_integ or b"", out_enc, out_integ or b"")
 
 
-def is_gre(child: dict) -> bool:
-    return bool(child.get("transport")) and any(ts.protocol == 47 for ts in child.get("tsi", ()))
+def gre_mode(child: dict) -> str | None:
+    """"transport" or "tunnel" when the child's selectors are GRE's (interfaces/tun.py `gre_child`), else None."""
+    if not any(ts.protocol == 47 for ts in child.get("tsi", ())):
+        return None
+    return "transport" if child.get("transport") else "tunnel"
+
+
+def _encap(child: dict, gre: str | None, packet: bytes) -> tuple[bytes, int]:
+    if gre == "transport":
+        return GRE_IPV4 + packet, 47
+    if gre == "tunnel":
+        body = GRE_IPV4 + packet
+        return ipv4_header(child["tsi"][0].start, child["tsr"][0].start, 47, len(body)) + body, 4
+    return packet, 4
 
 
 async def ping(ini, target: str, count: int = 5, size: int = 100, timeout: float = 2.0) -> tuple[list[str], int]:
     """Send `count` echoes to `target` through `ini`'s first child SA, one after the other (each waits for its
     reply up to `timeout` s); returns the output lines and the number of replies."""
     child = ini.children[0]
-    esp, gre = child_esp(child), is_gre(child)
+    esp, gre = child_esp(child), gre_mode(child)
     src = ini.address or ini.local[0]
     ident = int.from_bytes(os.urandom(2), "big")
     waiting: dict[int, asyncio.Future] = {}
@@ -46,7 +60,12 @@ async def ping(ini, target: str, count: int = 5, size: int = 100, timeout: float
         if res is None:
             return
         nh, payload = res
-        inner = gre_decap(payload) if nh == 47 else payload if nh == 4 else None
+        if nh == 47:
+            inner = gre_decap(payload)
+        elif nh == 4:
+            inner = gre_tunnel_decap(payload) if gre == "tunnel" and len(payload) >= 20 else payload
+        else:
+            inner = None
         got = echo_reply_id(inner)
         if got is not None and got[0] == ident:
             fut = waiting.pop(got[1], None)
@@ -59,7 +78,7 @@ async def ping(ini, target: str, count: int = 5, size: int = 100, timeout: float
     try:
         for seq in range(count):
             pkt = echo_request(src, target, ident, seq, size)
-            data = esp.encrypt(GRE_IPV4 + pkt, 47) if gre else esp.encrypt(pkt, 4)
+            data = esp.encrypt(*_encap(child, gre, pkt))
             fut = waiting[seq] = loop.create_future()
             sent = time.monotonic()
             ini._esp_send(data)

@@ -1120,11 +1120,11 @@ class IkeSa:
                 return [c.Notify(A.NO_PROPOSAL_CHOSEN)]
             return [c.Notify(A.INVALID_KE_PAYLOAD, choice.dh.to_bytes(2, "big"))]
         transport = msg.notify(A.USE_TRANSPORT_MODE) is not None and choice.mode == "transport"
-        # a transport-mode child protects the peers' own packets (GRE over IPsec: protocol 47 between the two
-        # addresses), so its selectors are the peer's address, not the one CFG_REPLY pushed for the tunnel
-        # interface behind it
-        ts_i = narrow_ts(tsi.selectors, None if transport else self.st.pushed_ip,
-                         None if transport else self.st.pushed_ip6)
+        # a transport-mode child, or GRE selectors (protocol 47 between the two peers, in either mode), protect
+        # the peers' own packets: the selectors are the peer's address, not the one CFG_REPLY pushed for the
+        # tunnel interface behind it
+        own = transport or all(ts.protocol == 47 for ts in tsi.selectors)
+        ts_i = narrow_ts(tsi.selectors, None if own else self.st.pushed_ip, None if own else self.st.pushed_ip6)
         ts_r = narrow_ts(tsr.selectors, None)
         if not ts_i or not ts_r:
             return [c.Notify(A.TS_UNACCEPTABLE)]

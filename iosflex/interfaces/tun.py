@@ -88,6 +88,29 @@ def gre_decap(gre: bytes) -> bytes | None:
 GRE_IPV4 = b"\x00\x00\x08\x00"
 
 
+def gre_child(child) -> str | None:
+    """How a child SA carries GRE (RFC 2784): "transport" (ESP next header 47, the GRE packet its payload) or
+    "tunnel" (ESP next header 4, an IPv4 header of protocol 47 between the two peers before the GRE packet)
+    when its selectors are GRE's (protocol 47), else None."""
+    if not any(ts.protocol == 47 for ts in child.ts_local):
+        return None
+    return "transport" if child.mode == "transport" else "tunnel"
+
+
+def gre_encap(child, packet: bytes) -> tuple[bytes, int]:
+    """(ESP payload, next header) of an IPv4 packet sent into a GRE child SA (see `gre_child`)."""
+    if child.mode == "transport":
+        return GRE_IPV4 + packet, 47
+    gre = GRE_IPV4 + packet
+    return ipv4_header(child.ts_local[0].start, child.ts_remote[0].start, 47, len(gre)) + gre, 4
+
+
+def gre_tunnel_decap(packet: bytes) -> bytes | None:
+    """The inner IPv4 packet of an IPv4 packet of protocol 47 (GRE in ESP tunnel mode), else None."""
+    ihl = (packet[0] & 0x0F) * 4
+    return gre_decap(packet[ihl:]) if len(packet) > ihl and packet[9] == 47 else None
+
+
 def echo_request(src: str, dst: str, ident: int, seq: int, size: int) -> bytes:
     """An IPv4 ICMP echo request of `size` octets in all (the IP header included, as IOS counts)."""
     data = bytes((0xAB + i) & 0xFF for i in range(max(0, size - 28)))
@@ -245,6 +268,8 @@ class TunDataplane:
         nh, inner = res
         if nh != 4:
             inner = self._decap(ike, child, nh, inner)
+        elif len(inner) >= 20 and inner[9] == 47 and gre_child(child) == "tunnel":  # GRE in tunnel mode
+            inner = gre_tunnel_decap(inner)
         if not inner or inner[0] >> 4 != 4 or len(inner) < 20:
             if nh != 59:
                 self.not_ip += 1
@@ -295,8 +320,7 @@ class TunDataplane:
         esp = self._esp_for(child)
         if esp is None:
             return []
-        gre = child.mode == "transport" and any(ts.protocol == 47 for ts in child.ts_local)
-        pkt = esp.encrypt(GRE_IPV4 + packet, 47) if gre else esp.encrypt(packet, 4)
+        pkt = esp.encrypt(*gre_encap(child, packet)) if gre_child(child) else esp.encrypt(packet, 4)
         if esp.soft_expired and not esp.soft_reported:
             self._soft_expired(esp, child)
         if pkt is None:
@@ -326,13 +350,13 @@ class TunDataplane:
         sess = self.sessions.get(st.session_id)
         va = sess.va if sess is not None else None
         acl = va is not None and va.iface.access_group_out
-        gre = child.mode == "transport" and any(ts.protocol == 47 for ts in child.ts_local)
+        gre = gre_child(child)
         encrypt = esp.encrypt
         out = []
         for packet in packets:
             if acl and not self._acl_permits(va, "out", packet):
                 continue
-            pkt = encrypt(GRE_IPV4 + packet, 47) if gre else encrypt(packet, 4)
+            pkt = encrypt(*gre_encap(child, packet)) if gre else encrypt(packet, 4)
             if pkt is None:
                 continue
             out.append(pkt)
@@ -411,8 +435,8 @@ class TunDataplane:
         if st.pushed_ip:
             nets.append(f"{st.pushed_ip}/32")
         for child in st.children:
-            if child.mode == "transport":  # its selectors are the peer's own address (GRE over IPsec): the
-                continue  # route to it stays the underlay's, or the ESP itself would enter the device
+            if child.mode == "transport" or gre_child(child):  # its selectors are the peer's own address (GRE
+                continue  # over IPsec): the route to it stays the underlay's, or the ESP itself would enter the device
             for ts in child.ts_remote:
                 nets += [str(n) for n in ts_networks(ts) if n.prefixlen > 0]
         for net, mask in st.remote_subnets:
