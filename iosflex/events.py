@@ -11,9 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+ESP_PORT = 0  # a Datagram's port when it is plain ESP (IP protocol 50), not UDP: crypto/driver.py's raw socket
+
+
 @dataclass(slots=True, frozen=True)
 class Datagram:
-    """One UDP payload to send (or received): for IKE on port 4500 `data` already carries the non-ESP marker."""
+    """One UDP payload to send (or received): for IKE on port 4500 `data` already carries the non-ESP marker.
+    Ports ESP_PORT: a plain ESP packet (interfaces/tun.py `esp_path`)."""
 
     data: bytes
     src: tuple[str, int]

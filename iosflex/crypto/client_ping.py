@@ -20,7 +20,7 @@ import time
 
 from ..interfaces.esp import EspSa
 from ..interfaces.ping_render import ping_head, ping_tail
-from ..interfaces.tun import GRE_IPV4, echo_reply_id, echo_request, gre_decap, gre_tunnel_decap, ipv4_header
+from ..interfaces.tun import echo_reply_id, echo_request, gre_decap, gre_encap, gre_tunnel_decap
 
 
 def child_esp(child: dict) -> EspSa:
@@ -37,13 +37,6 @@ def gre_mode(child: dict) -> str | None:
     return "transport" if child.get("transport") else "tunnel"
 
 
-def _encap(child: dict, gre: str | None, packet: bytes) -> tuple[bytes, int]:
-    if gre == "transport":
-        return GRE_IPV4 + packet, 47
-    if gre == "tunnel":
-        body = GRE_IPV4 + packet
-        return ipv4_header(child["tsi"][0].start, child["tsr"][0].start, 47, len(body)) + body, 4
-    return packet, 4
 
 
 async def ping(ini, target: str, count: int = 5, size: int = 100, timeout: float = 2.0) -> tuple[list[str], int]:
@@ -78,7 +71,8 @@ async def ping(ini, target: str, count: int = 5, size: int = 100, timeout: float
     try:
         for seq in range(count):
             pkt = echo_request(src, target, ident, seq, size)
-            data = esp.encrypt(*_encap(child, gre, pkt))
+            payload = gre_encap(gre, child["tsi"][0].start, child["tsr"][0].start, pkt) if gre else (pkt, 4)
+            data = esp.encrypt(*payload)
             fut = waiting[seq] = loop.create_future()
             sent = time.monotonic()
             ini._esp_send(data)

@@ -22,13 +22,12 @@ import sys
 import time
 from collections import deque
 
-from ..events import Datagram
+from ..events import ESP_PORT, Datagram
 from ..services import Services
 
 log = logging.getLogger(__name__)
 
 TICK = 0.5  # seconds between timer runs (retransmissions, DPD, lifetimes, half-open expiry)
-ESP_PORT = 0  # the "port" of a Datagram that is plain ESP (IP protocol 50), not UDP (interfaces/tun.py)
 
 
 def interface_addresses(router) -> list[str]:
@@ -161,7 +160,7 @@ GSO_SEGMENTS = 64  # datagrams per sendmsg at most (UDP_MAX_SEGMENTS is 64 on ol
 GSO_BYTES = 65000  # octets per sendmsg at most (a UDP payload's limit less the headers)
 
 
-def _epoll_of(fd: int):
+def epoll_of(fd: int):
     """An epoll of `fd` alone (readable), or None when none can be had (then reads go on until EAGAIN)."""
     try:
         ep = select.epoll()
@@ -191,7 +190,7 @@ class _Endpoint:
         _big_buffer(sock)
         # this socket alone: after the first datagram of a wake-up, `poll(0)` says whether more are queued, so
         # that one datagram per wake-up (a light load) costs no recvfrom raising EAGAIN (0.3 against 1.3 us)
-        self._pending = _epoll_of(sock.fileno())
+        self._pending = epoll_of(sock.fileno())
         driver.loop.add_reader(sock.fileno(), self._readable)
 
     def _readable(self):
@@ -209,7 +208,7 @@ class _Endpoint:
                 log.debug("ike socket %s: %s", self.local, exc)
                 continue
             if esp_in is not None and len(data) >= 8 and data[:4] != b"\0\0\0\0":
-                driver.received += 1  # ESP: straight to the data plane (what `_received` does, inline)
+                driver.received += 1  # ESP (RFC 3948: not the non-ESP marker, not a keepalive): the data plane
                 try:
                     esp_in(data)
                 except Exception:  # noqa: BLE001
@@ -395,13 +394,7 @@ class IkeDriver:
         return self.ports[0] if engine == 500 else self.ports[1]
 
     def _received(self, data: bytes, src, local):
-        self.received += 1
-        if self.dataplane is not None and local[1] == 4500 and len(data) >= 8 and data[:4] != b"\0\0\0\0":
-            try:  # ESP (RFC 3948: not the non-ESP marker, not a keepalive): the data plane, not the engine
-                self.dataplane.esp_in(data)
-            except Exception:  # noqa: BLE001
-                log.exception("data plane raised")
-            return
+        self.received += 1  # (ESP never comes here: the endpoint's reader hands it to the data plane)
         try:
             out = self.services.receive(data, src, local, time.monotonic())
         except Exception:  # noqa: BLE001  the engine promises not to raise; never let the loop die anyway

@@ -2,8 +2,8 @@
 router's namespace, ESP from its peer is decrypted (interfaces/esp.py) and written to the device, and what the
 kernel routes into the device is encrypted with the session's newest child SA and sent to the peer.
 
-    peer --UDP 4500 ESP--> IkeDriver._received --> TunDataplane.esp_received --> EspSa.decrypt --> write(viN)
-    kernel route --> viN --> TunDataplane._readable --> EspSa.encrypt --> Datagram --> IkeDriver.send
+    peer --ESP (UDP 4500 or IP 50)--> driver endpoint's reader --> TunDataplane.esp_in --> EspSa.decrypt --> write(viN)
+    kernel route --> viN --> TunDataplane._readable --> EspSa.encrypt --> IkeDriver.send_burst (esp_path)
 
 * The device: opened with TUNSETIFF on /dev/net/tun (no persist flag: closing the descriptor removes it and
   its routes), configured with pyroute2 in a worker thread (pyroute2's IPRoute will not run inside the event
@@ -27,11 +27,11 @@ import fcntl
 import ipaddress
 import logging
 import os
-import select
 import struct
 from concurrent.futures import ThreadPoolExecutor
 
-from ..events import Datagram
+from ..crypto.driver import epoll_of
+from ..events import ESP_PORT, Datagram
 from .filter import Filter
 from .esp import WRONG_SPI, EspSa, EspUnsupported
 
@@ -42,21 +42,6 @@ IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
 MTU = 1400
 READ_BATCH = 64  # packets read from one device per loop turn
 READ_SIZE = 16384  # > the MTU: a TUN read returns one packet
-
-
-def _epoll_of(fd: int):
-    """An epoll of `fd` alone (readable), or None when none can be had (then reads go on until EAGAIN); the
-    same as crypto/driver.py's."""
-    try:
-        ep = select.epoll()
-    except (OSError, AttributeError):  # out of descriptors; not Linux
-        return None
-    try:
-        ep.register(fd, select.EPOLLIN)
-    except OSError:
-        ep.close()
-        return None
-    return ep
 
 
 def inet_checksum(data: bytes) -> int:
@@ -97,12 +82,13 @@ def gre_child(child) -> str | None:
     return "transport" if child.mode == "transport" else "tunnel"
 
 
-def gre_encap(child, packet: bytes) -> tuple[bytes, int]:
-    """(ESP payload, next header) of an IPv4 packet sent into a GRE child SA (see `gre_child`)."""
-    if child.mode == "transport":
-        return GRE_IPV4 + packet, 47
+def gre_encap(mode: str, local: str, remote: str, packet: bytes) -> tuple[bytes, int]:
+    """(ESP payload, next header) of an IPv4 packet sent into a GRE child SA of `mode` ("transport" or "tunnel",
+    `gre_child`) whose GRE endpoints are `local` and `remote`."""
     gre = GRE_IPV4 + packet
-    return ipv4_header(child.ts_local[0].start, child.ts_remote[0].start, 47, len(gre)) + gre, 4
+    if mode == "transport":
+        return gre, 47
+    return ipv4_header(local, remote, 47, len(gre)) + gre, 4
 
 
 def gre_tunnel_decap(packet: bytes) -> bytes | None:
@@ -138,9 +124,6 @@ def ts_networks(ts) -> list[ipaddress.IPv4Network]:
     if b < a:
         return []
     return list(ipaddress.summarize_address_range(a, b))
-
-
-ESP_PORT = 0  # a Datagram's "port" when it is plain ESP (IP protocol 50); crypto/driver.py sends it raw
 
 
 def esp_path(st) -> tuple[tuple[str, int], tuple[str, int]]:
@@ -320,7 +303,9 @@ class TunDataplane:
         esp = self._esp_for(child)
         if esp is None:
             return []
-        pkt = esp.encrypt(*gre_encap(child, packet)) if gre_child(child) else esp.encrypt(packet, 4)
+        gre = gre_child(child)
+        pkt = esp.encrypt(*gre_encap(gre, child.ts_local[0].start, child.ts_remote[0].start, packet)) if gre \
+            else esp.encrypt(packet, 4)
         if esp.soft_expired and not esp.soft_reported:
             self._soft_expired(esp, child)
         if pkt is None:
@@ -351,12 +336,13 @@ class TunDataplane:
         va = sess.va if sess is not None else None
         acl = va is not None and va.iface.access_group_out
         gre = gre_child(child)
+        ends = (child.ts_local[0].start, child.ts_remote[0].start) if gre else None
         encrypt = esp.encrypt
         out = []
         for packet in packets:
             if acl and not self._acl_permits(va, "out", packet):
                 continue
-            pkt = encrypt(*gre_encap(child, packet)) if gre else encrypt(packet, 4)
+            pkt = encrypt(*gre_encap(gre, *ends, packet)) if gre else encrypt(packet, 4)
             if pkt is None:
                 continue
             out.append(pkt)
@@ -429,7 +415,7 @@ class TunDataplane:
         except OSError as e:
             log.warning("data plane: cannot create TUN %s: %s", name, e)
             return
-        sess = TunSession(st, name, fd, self.router.vaccess.for_session(st.session_id), _epoll_of(fd))
+        sess = TunSession(st, name, fd, self.router.vaccess.for_session(st.session_id), epoll_of(fd))
         sess.address = self.borrowed_address(st)
         nets: list[str] = []
         if st.pushed_ip:
