@@ -4,7 +4,7 @@ socket reader, TunDataplane and EspSa as the router runs them, with real system 
 Inbound: a peer EspSa (the child SA's keys swapped) encrypts N packets of --size octets (an IPv4/UDP packet to
 the router) into ESP-in-UDP datagrams that are sent to the driver's real UDP socket (an `_Endpoint` of
 crypto/driver.py, port "4500") in bursts; the timed part is `_Endpoint._readable` draining them: recvfrom,
-`IkeDriver._received`, `TunDataplane.esp_received` (SPI lookup, decrypt, anti-replay, ACL check, counters)
+`TunDataplane.esp_in` (SPI lookup, decrypt, anti-replay, ACL check, counters; the reader hands ESP to it)
 and the write of the inner packet to the session's "device", here /dev/null opened for writing.
 Outbound: the inner packets are queued on a SOCK_DGRAM socketpair standing for the TUN device (one read, one
 packet, as on a TUN device); the timed part is `TunDataplane._readable` reading them, encrypting, and the
@@ -92,7 +92,8 @@ def build(args):
     peer_tx.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)
 
     st = IkeSaState(tunnel_id=1, session_id=1, spi_i=b"i" * 8, spi_r=b"r" * 8, local=("127.0.0.1", 4500),
-                    remote=sink.getsockname(), pushed_ip="10.10.10.1", virtual_access="Virtual-Access1")
+                    remote=sink.getsockname(), pushed_ip="10.10.10.1", virtual_access="Virtual-Access1",
+                    nat_t="detected outside")  # ESP in UDP to the sink (with no NAT it would go out as IP protocol 50)
     ts = [TrafficSelector(7, 0, 0, 65535, "0.0.0.0", "255.255.255.255")]
     if args.cbc:
         keys = {"enc_in": CBC_KEY, "integ_in": HMAC_KEY, "enc_out": CBC_KEY[::-1], "integ_out": HMAC_KEY[::-1]}

@@ -116,17 +116,29 @@ def test_window_only_moves_on_authentic_packets():
     assert b.decrypt(good) is not None  # seq 1 still accepted: the forgery did not move the window
 
 
-def test_replay_window_unit():
-    w = E.ReplayWindow(64)
-    assert w.check(0) == E.OUT_OF_WINDOW
+def test_replay_window():
+    """RFC 4303 §3.4.3 through EspSa.decrypt, the one implementation: a 64-packet window below the highest
+    sequence number accepted; 0 is never sent."""
+    a, b = pair((12, 128), 2)
+
+    def packet(seq):
+        a.seq_out = seq - 1  # the next one sent carries `seq`
+        return a.encrypt(b"w" * 20)
+
+    pkts = {s: packet(s) for s in (1, 2, 3, 64, 65, 9_936, 9_937, 10_000)}
+    zero = bytearray(pkts[1])
+    zero[4:8] = bytes(4)  # sequence number 0 (its ICV is wrong too: the window says no first)
+    assert b.decrypt(bytes(zero)) is None and b.drops[E.OUT_OF_WINDOW] == 1 and b.drops[E.BAD_ICV] == 0
     for s in (1, 2, 64, 65):
-        assert w.check(s) is None
-        w.update(s)
-    assert w.check(1) == E.OUT_OF_WINDOW  # 65 - 1 = 64 >= size
-    assert w.check(2) == E.REPLAY
-    assert w.check(3) is None
-    w.update(10_000)
-    assert w.check(9_937) is None and w.check(9_936) == E.OUT_OF_WINDOW
+        assert b.decrypt(pkts[s]) == (4, b"w" * 20)
+    assert b.decrypt(pkts[1]) is None and b.drops[E.OUT_OF_WINDOW] == 2  # 65 - 1 = 64: left the window
+    assert b.decrypt(pkts[2]) is None and b.drops[E.REPLAY] == 1  # in the window, seen
+    assert b.decrypt(pkts[3]) is not None  # in the window, not seen
+    assert b.decrypt(pkts[3]) is None and b.drops[E.REPLAY] == 2
+    assert b.decrypt(pkts[10_000]) is not None  # a jump beyond the window clears it
+    assert b.decrypt(pkts[9_936]) is None and b.drops[E.OUT_OF_WINDOW] == 3
+    assert b.decrypt(pkts[9_937]) is not None
+    assert b.stats.pkts_in == 7
 
 
 def test_lifetime_bytes_soft_then_hard():

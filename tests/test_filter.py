@@ -111,8 +111,8 @@ def test_data_plane_drops_what_the_access_group_denies_both_ways():
         ch, peer = _child(resp, st_)
         ping = ip("10.10.10.1", "10.0.0.1", 1, b"\x08\x00" + bytes(6))
         web = tcp("10.10.10.1", "10.0.0.1", 40000, 80)
-        dp.esp_received(peer.encrypt(ping, 4), ("172.16.1.1", 4500), ("172.16.1.2", 4500), 0.0)
-        dp.esp_received(peer.encrypt(web, 4), ("172.16.1.1", 4500), ("172.16.1.2", 4500), 0.0)
+        dp.esp_in(peer.encrypt(ping, 4))
+        dp.esp_in(peer.encrypt(web, 4))
         assert os.read(rd, 2000) == web  # the ping was dropped before the device
         assert dp.encapsulate(st_, ip("10.0.0.1", "10.10.10.1", 1, b"\x00\x00" + bytes(6))) == []
         assert len(dp.encapsulate(st_, tcp("10.0.0.1", "10.10.10.1", 80, 40000))) == 1

@@ -61,8 +61,9 @@ class Counters:
 
 
 class ReplayWindow:
-    """RFC 4303 §3.4.3: `check(seq)` says whether a packet may be processed (None) or why not; `update(seq)`
-    after its ICV verified."""
+    """RFC 4303 §3.4.3 anti-replay state of one inbound SA: the highest sequence number accepted and a bitmap of
+    the `size` below it.  `EspSa.decrypt` checks a packet against it before the ICV and moves it once the ICV
+    verified (inline there: it is every inbound packet's path)."""
 
     __slots__ = ("top", "bits", "size")
 
@@ -70,26 +71,6 @@ class ReplayWindow:
         self.top = 0  # highest sequence number accepted
         self.bits = 0  # bit i set: top - i seen
         self.size = size
-
-    def check(self, seq: int) -> str | None:
-        if seq == 0:
-            return OUT_OF_WINDOW  # never sent (the first packet is 1)
-        if seq > self.top:
-            return None
-        diff = self.top - seq
-        if diff >= self.size:
-            return OUT_OF_WINDOW
-        if self.bits >> diff & 1:
-            return REPLAY
-        return None
-
-    def update(self, seq: int) -> None:
-        if seq > self.top:
-            shift = seq - self.top
-            self.bits = ((self.bits << shift) | 1) & ((1 << self.size) - 1) if shift < self.size else 1
-            self.top = seq
-        else:
-            self.bits |= 1 << (self.top - seq)
 
 
 class EspSa:
@@ -298,7 +279,7 @@ class EspSa:
             if pad + 2 > len(plain):
                 self._drop(BAD_PADDING)
                 return None
-            # the ICV checked: the packet is authentic, the window moves (ReplayWindow.update, inline)
+            # the ICV checked: the packet is authentic, the window moves
             top = w.top
             if seq > top:
                 shift = seq - top

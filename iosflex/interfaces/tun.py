@@ -223,10 +223,6 @@ class TunDataplane:
         return False
 
     # -- inbound -----------------------------------------------------------------------------------------
-    def esp_received(self, data: bytes, src, local, now: float) -> list[Datagram]:
-        self.esp_in(data)
-        return []
-
     def esp_in(self, data: bytes) -> None:
         """One ESP packet from a peer (the driver calls this straight from its socket reader): decrypted,
         checked and written to the session's device, or counted where it was dropped."""
