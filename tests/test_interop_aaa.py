@@ -91,11 +91,8 @@ def startup() -> str:
 def lab():
     S.require_strongswan()
     require_freeradius()
-    lab = Lab(clients=1, radius=True).up()
-    try:
+    with Lab(clients=1, radius=True) as lab:
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.fixture(scope="module")
@@ -103,24 +100,15 @@ def radius(lab, tmp_path_factory):
     r1 = FreeRadius(lab.radius_host, tmp_path_factory.mktemp("r1"), secret=SECRET, users=USERS, ports=((1645, 1646),))
     r2 = FreeRadius(lab.radius_host, tmp_path_factory.mktemp("r2"), secret=SECRET, users=USERS, ports=((1645, 1646),),
                     address="172.16.1.6")
-    r1.start()
-    r2.start()
-    try:
+    with r1, r2:
         yield r1, r2
-    finally:
-        r1.stop()
-        r2.stop()
 
 
 @pytest.fixture(scope="module")
 def router(lab, radius, tmp_path_factory):
     lab.add_address(lab.router, "10.0.0.1/32")
-    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), startup(), [])
-    r.start()
-    try:
+    with IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), startup(), []) as r:
         yield r
-    finally:
-        r.stop()
 
 
 @pytest.fixture(scope="module")
@@ -131,13 +119,9 @@ def client(lab, tmp_path_factory):
                "secrets": {"ike-sym": {"id-a": C_SYM, "id-b": S.ROUTER_FQDN, "secret": f'"{AAA_PSK}"'},
                            "ike-down": {"id-a": C_BOTH_DOWN, "id-b": S.ROUTER_FQDN, "secret": f'"{AAA_PSK}"'},
                            "ike-user": {"id-a": C_USER, "id-b": S.ROUTER_FQDN, "secret": f'"{S.PSK}"'}}}
-    ch = S.Charon(lab.client_hosts[0], tmp_path_factory.mktemp("client"), "client", S.strongswan_conf("client"),
-                  swanctl)
-    ch.start()
-    try:
+    with S.Charon(lab.client_hosts[0], tmp_path_factory.mktemp("client"), "client", S.strongswan_conf("client"),
+                  swanctl) as ch:
         yield ch
-    finally:
-        ch.stop()
 
 
 def _diag(router, ch, *servers) -> str:

@@ -108,35 +108,24 @@ def pki():
 @pytest.fixture(scope="module")
 def lab():
     require_freeradius()
-    lab = Lab(clients=1, radius=True).up()
-    lab.add_address(lab.router, "10.0.0.1/32")
-    try:
+    with Lab(clients=1, radius=True) as lab:
+        lab.add_address(lab.router, "10.0.0.1/32")
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.fixture(scope="module")
 def radius(lab, tmp_path_factory):
     users = user_entry(RADIUS_USER, RADIUS_PW)
-    srv = FreeRadius(lab.radius_host, tmp_path_factory.mktemp("radius"), secret=SECRET, users=users,
-                     ports=((1645, 1646),))
-    srv.start()
-    try:
+    with FreeRadius(lab.radius_host, tmp_path_factory.mktemp("radius"), secret=SECRET, users=users,
+                    ports=((1645, 1646),)) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(scope="module")
 def router(lab, pki, radius, tmp_path_factory):
-    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), startup_config(), pki_import_lines(pki),
-                      smart_dpd=SMART_DPD)
-    r.start()
-    try:
+    with IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), startup_config(), pki_import_lines(pki),
+                       smart_dpd=SMART_DPD) as r:
         yield r
-    finally:
-        r.stop()
 
 
 def server_only_cert(pki, fqdn: str) -> tuple[bytes, bytes]:

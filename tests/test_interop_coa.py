@@ -44,36 +44,25 @@ policy-map QOS-OUT
 def lab():
     S.require_strongswan()
     require_freeradius()
-    lab = Lab(clients=1, radius=True).up()
-    try:
+    with Lab(clients=1, radius=True) as lab:
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.fixture(scope="module")
 def router(lab, tmp_path_factory):
     lab.add_address(lab.router, "10.0.0.1/32")
     cfg = ios_startup_config().replace("\nend\n", DA_CONFIG + "end\n")
-    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), cfg, [], dataplane="tun")
-    r.start()
-    try:
+    with IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), cfg, [], dataplane="tun") as r:
         yield r
-    finally:
-        r.stop()
 
 
 @pytest.fixture(scope="module")
 def client(lab, tmp_path_factory):
     swanctl = {"connections": {"c1": S.client_conn("psk", CLIENT_ID, group=19)},
                "secrets": {"ike-c1": {"id-a": CLIENT_ID, "id-b": S.ROUTER_FQDN, "secret": f'"{S.PSK}"'}}}
-    ch = S.Charon(lab.client_hosts[0], tmp_path_factory.mktemp("client"), "client", S.strongswan_conf("client"),
-                  swanctl)
-    ch.start()
-    try:
+    with S.Charon(lab.client_hosts[0], tmp_path_factory.mktemp("client"), "client", S.strongswan_conf("client"),
+                  swanctl) as ch:
         yield ch
-    finally:
-        ch.stop()
 
 
 def _up(ch, router) -> str:

@@ -60,23 +60,16 @@ crypto ikev2 profile GRET
 @pytest.fixture(scope="module")
 def lab():
     S.require_strongswan()
-    lab = Lab(clients=2).up()
-    try:
+    with Lab(clients=2) as lab:
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.fixture(scope="module")
 def router(lab, tmp_path_factory):
     lab.add_address(lab.router, f"{INSIDE}/32")
     cfg = ios_startup_config().replace("\nend\n", "\n" + GRE_PROFILE + "end\n")
-    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), cfg, [], debug=False, dataplane="tun")
-    r.start()
-    try:
+    with IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), cfg, [], debug=False, dataplane="tun") as r:
         yield r
-    finally:
-        r.stop()
 
 
 @pytest.fixture(scope="module")

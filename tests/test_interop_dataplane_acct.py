@@ -44,22 +44,15 @@ radius server R1
 def lab():
     S.require_strongswan()
     require_freeradius()
-    lab = Lab(clients=1, radius=True).up()
-    try:
+    with Lab(clients=1, radius=True) as lab:
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.fixture(scope="module")
 def radius(lab, tmp_path_factory):
-    srv = FreeRadius(lab.radius_host, tmp_path_factory.mktemp("radius"), secret=SECRET, users=user_entry("nobody"),
-                     ports=((1645, 1646),))
-    srv.start()
-    try:
+    with FreeRadius(lab.radius_host, tmp_path_factory.mktemp("radius"), secret=SECRET, users=user_entry("nobody"),
+                    ports=((1645, 1646),)) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -69,25 +62,17 @@ def router(lab, radius, tmp_path_factory):
     cfg = cfg.replace(" aaa authorization group psk list local_list default\n",
                       " aaa authorization group psk list local_list default\n aaa accounting psk acc_list\n", 1)
     assert " aaa accounting psk acc_list" in cfg
-    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), cfg, [], dataplane="tun")
-    r.start()
-    try:
+    with IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), cfg, [], dataplane="tun") as r:
         yield r
-    finally:
-        r.stop()
 
 
 @pytest.fixture(scope="module")
 def client(lab, tmp_path_factory):
     swanctl = {"connections": {"c1": S.client_conn("psk", CLIENT_ID, group=19)},
                "secrets": {"ike-c1": {"id-a": CLIENT_ID, "id-b": S.ROUTER_FQDN, "secret": f'"{S.PSK}"'}}}
-    ch = S.Charon(lab.client_hosts[0], tmp_path_factory.mktemp("client"), "client", S.strongswan_conf("client"),
-                  swanctl)
-    ch.start()
-    try:
+    with S.Charon(lab.client_hosts[0], tmp_path_factory.mktemp("client"), "client", S.strongswan_conf("client"),
+                  swanctl) as ch:
         yield ch
-    finally:
-        ch.stop()
 
 
 def _stops(srv):

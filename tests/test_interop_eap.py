@@ -76,23 +76,16 @@ def pki():
 def lab():
     S.require_strongswan()
     require_freeradius()
-    lab = Lab(clients=1, radius=True).up()
-    lab.add_address(lab.router, "10.0.0.1/32")
-    try:
+    with Lab(clients=1, radius=True) as lab:
+        lab.add_address(lab.router, "10.0.0.1/32")
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.fixture(scope="module")
 def radius(lab, pki, tmp_path_factory):
-    srv = FreeRadius(lab.radius_host, tmp_path_factory.mktemp("radius"), secret=SECRET, users=USERS,
-                     ports=((1645, 1646),), eap_tls=EapTls.from_pki(pki))
-    srv.start()
-    try:
+    with FreeRadius(lab.radius_host, tmp_path_factory.mktemp("radius"), secret=SECRET, users=USERS,
+                    ports=((1645, 1646),), eap_tls=EapTls.from_pki(pki)) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -103,11 +96,8 @@ def client(lab, pki, tmp_path_factory):
     ch = S.Charon(lab.client_hosts[0], tmp_path_factory.mktemp("client"), "client", S.eap_client_conf(),
                   {"connections": conns, "secrets": secrets})
     pki.install(ch.swanctl_dir, [pki.client("rsa", TLS_USER)])
-    ch.start()
-    try:
+    with ch:
         yield ch
-    finally:
-        ch.stop()
 
 
 @pytest.fixture
@@ -127,12 +117,9 @@ def nas(lab, pki, radius, client, tmp_path):
 @pytest.fixture(scope="module")
 def router(lab, pki, radius, tmp_path_factory):
     """iosflex on 172.16.1.2 (module scope: made by the first iosflex test, after the lab tests' NAS is gone)."""
-    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), eap_startup_config(), pki_import_lines(pki))
-    r.start()
-    try:
+    with IosflexRouter(lab.router, tmp_path_factory.mktemp("router"), eap_startup_config(),
+                       pki_import_lines(pki)) as r:
         yield r
-    finally:
-        r.stop()
 
 
 @pytest.fixture

@@ -41,20 +41,14 @@ AUTHZ = {"User-Name": "router1", "User-Password": "cisco", "Service-Type": "Outb
 @pytest.fixture(scope="module")
 def lab():
     require_freeradius()
-    lab = Lab(clients=0, radius=True).up()
-    try:
+    with Lab(clients=0, radius=True) as lab:
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.fixture(scope="module")
 def server(lab, tmp_path_factory):
-    srv = FreeRadius(lab.radius_host, tmp_path_factory.mktemp("radius"), users=USERS).start()
-    try:
+    with FreeRadius(lab.radius_host, tmp_path_factory.mktemp("radius"), users=USERS) as srv:
         yield srv
-    finally:
-        srv.stop()
 
 
 def test_requirement_check():

@@ -172,11 +172,8 @@ class Chain:
 @pytest.fixture(scope="module")
 def lab():
     S.require_strongswan()
-    lab = Lab(clients=2).up()
-    try:
+    with Lab(clients=2) as lab:
         yield lab
-    finally:
-        lab.down()
 
 
 @pytest.fixture(scope="module")
@@ -225,12 +222,8 @@ def clients(lab, chain, tmp_path_factory):
 @pytest.fixture(scope="module")
 def router(lab, chain, tmp_path_factory):
     lab.add_address(lab.router, "10.0.0.1/32")
-    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("iosflex"), startup(), chain.import_lines())
-    r.start()
-    try:
+    with IosflexRouter(lab.router, tmp_path_factory.mktemp("iosflex"), startup(), chain.import_lines()) as r:
         yield r
-    finally:
-        r.stop()
 
 
 @pytest.fixture(autouse=True)

@@ -65,8 +65,7 @@ def enable_ipv6(ns: str, dev: str = "eth0", addr: str | None = None) -> None:
 @pytest.fixture(scope="module")
 def lab():
     S.require_strongswan()
-    lab = Lab(clients=2).up()
-    try:
+    with Lab(clients=2) as lab:
         enable_ipv6(lab.router.ns)
         for host, addr in zip(lab.client_hosts, CLIENT6):
             enable_ipv6(host.ns, addr=addr)
@@ -74,8 +73,6 @@ def lab():
             routes = sh(["ip", "-n", host.ns, "-6", "route", "show", "default"]).stdout.strip()
             assert not routes, f"{host}: unexpected IPv6 default route {routes!r}"
         yield lab
-    finally:
-        lab.down()
 
 
 def conn(me: str, vips: list[str], remote_ts: str) -> dict:
@@ -106,12 +103,8 @@ def clients(lab, tmp_path_factory):
 @pytest.fixture(scope="module")
 def router(lab, tmp_path_factory):
     lab.add_address(lab.router, "10.0.0.1/32")
-    r = IosflexRouter(lab.router, tmp_path_factory.mktemp("iosflex"), startup())
-    r.start()
-    try:
+    with IosflexRouter(lab.router, tmp_path_factory.mktemp("iosflex"), startup()) as r:
         yield r
-    finally:
-        r.stop()
 
 
 @pytest.fixture(autouse=True)

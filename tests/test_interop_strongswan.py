@@ -51,11 +51,8 @@ def pki():
 @pytest.fixture(scope="module")
 def lab():
     S.require_strongswan()
-    lab = Lab(clients=2).up()
-    try:
+    with Lab(clients=2) as lab:
         yield lab
-    finally:
-        lab.down()
 
 
 def _client_swanctl(index: int) -> dict:

@@ -829,6 +829,12 @@ class Charon:
         if self.proc is not None:
             stop_process(self.proc)
 
+    def __enter__(self) -> "Charon":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
     def alive(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
 
