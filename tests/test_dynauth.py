@@ -451,16 +451,30 @@ def test_show_ip_interface_shows_the_coa_acls():
     r, net = setup()
     net.directive(f'radius coa key={KEY} "Cisco-AVPair=ip:inacl#3=permit 1.1.1.1" '
                   f'"Cisco-AVPair=ip:outacl#4=permit 1.1.1.3" Cisco-AVPair=ip:audit-session-id={audit(r)}')
-    out = cli(r, "show ip interface virtual-access 1")
-    assert "  Outgoing access list is Virtual-Access1#102" in out
-    assert "  Inbound  access list is Virtual-Access1#101" in out
+    # the chapter's `show ip interface virtual-access 1 | include access`: these two lines and no others
+    assert cli(r, "show ip interface virtual-access 1 | include access") == [
+        "  Outgoing access list is Virtual-Access1#102, default is not set",
+        "  Inbound  access list is Virtual-Access1#101, default is not set"]
     # a later CoA replaces the inbound one; the outbound one stays
     net.directive(f'radius coa key={KEY} "Cisco-AVPair=ip:inacl#1=deny 10.0.0.0 0.255.255.255" '
                   f'Cisco-AVPair=ip:audit-session-id={audit(r)}')
     out = cli(r, "show ip interface virtual-access 1")
-    assert "  Inbound  access list is Virtual-Access1#201" in out
-    assert "  Outgoing access list is Virtual-Access1#102" in out
-    assert "  Inbound  access list is Virtual-Access1#201" in cli(r, "show ip interface")
+    assert "  Inbound  access list is Virtual-Access1#201, default is not set" in out
+    assert "  Outgoing access list is Virtual-Access1#102, default is not set" in out
+    assert "  Inbound  access list is Virtual-Access1#201, default is not set" in cli(r, "show ip interface")
+
+
+def test_show_ip_interface_names_the_templates_list_as_the_default():
+    """The template's own `ip access-group` is what a per-session list replaces: shown as its default, and as
+    the list itself while no CoA has replaced it."""
+    r, net = setup("ip access-list standard VT-IN\n permit any\ninterface Virtual-Template1\n"
+                   " ip access-group VT-IN in\n")
+    assert cli(r, "show ip interface virtual-access 1 | include access") == [
+        "  Outgoing access list is not set", "  Inbound  access list is VT-IN"]
+    net.directive(f'radius coa key={KEY} "Cisco-AVPair=ip:inacl#1=deny 10.0.0.0 0.255.255.255" '
+                  f'Cisco-AVPair=ip:audit-session-id={audit(r)}')
+    assert cli(r, "show ip interface virtual-access 1 | include access") == [
+        "  Outgoing access list is not set", "  Inbound  access list is Virtual-Access1#101, default is VT-IN"]
 
 
 # ---- garbage ----------------------------------------------------------------------------------------------

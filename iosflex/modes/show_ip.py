@@ -320,10 +320,25 @@ def _ip_mtu(i) -> int:
     return 1514 if i.type == "Loopback" else 1500
 
 
+def _va_access_list(cfg, va, direction: str) -> str:
+    """A virtual-access's access list in `show ip interface`: a per-session list (CoA `ip:inacl#`/`outacl#`)
+    with the template's own as the default, as the chapter shows it (`Virtual-Access1#2602, default is not
+    set`); else the cloned `ip access-group`, or `not set`."""
+    name = va.iface.access_group_in if direction == "in" else va.iface.access_group_out
+    acl = (va.acls or {}).get(direction)
+    if name and acl is not None and acl.name == name:
+        vt = cfg.interfaces.get("Virtual-Template", str(va.template))
+        default = (vt.access_group_in if direction == "in" else vt.access_group_out) if vt is not None else None
+        return f"{name}, default is {default or 'not set'}"
+    return name or "not set"
+
+
 def ip_interface_block(cfg, i, va=None) -> list[str]:
     """`show ip interface` for one interface, IOS 15.x's lines (genie's ShowIpInterface parses them); what the
     model knows (address, unnumbered, IP MTU, access lists, NAT, VRF) comes from it, the rest are IOS's
-    defaults for features the router does not emulate."""
+    defaults for features the router does not emulate.  A virtual-access (`va`) prints its access lists as the
+    chapter's `show ip interface virtual-access 1 | include access` shows them: two lines, no Common lists and
+    no access violation accounting line."""
     status, proto = ("up", "up") if va is not None else i.status(cfg)
     out = [f"{i.name} is {status}, line protocol is {proto}"]
     addr = i.address(cfg)
@@ -345,11 +360,15 @@ def ip_interface_block(cfg, i, va=None) -> list[str]:
     vrf = i.vrf or i.ip_vrf
     if vrf:
         out.append(f'  VPN Routing/Forwarding "{vrf}"')
-    out += ["  Outgoing Common access list is not set ",
-            f"  Outgoing access list is {i.access_group_out or 'not set'}",
-            "  Inbound Common access list is not set ",
-            f"  Inbound  access list is {i.access_group_in or 'not set'}",
-            "  Proxy ARP is enabled", "  Local Proxy ARP is disabled", "  Security level is default",
+    if va is None:
+        out += ["  Outgoing Common access list is not set ",
+                f"  Outgoing access list is {i.access_group_out or 'not set'}",
+                "  Inbound Common access list is not set ",
+                f"  Inbound  access list is {i.access_group_in or 'not set'}"]
+    else:  # the chapter's virtual-access (CoA per-session ACLs): no Common lines, the template's as the default
+        out += [f"  Outgoing access list is {_va_access_list(cfg, va, 'out')}",
+                f"  Inbound  access list is {_va_access_list(cfg, va, 'in')}"]
+    out += ["  Proxy ARP is enabled", "  Local Proxy ARP is disabled", "  Security level is default",
             "  Split horizon is enabled", "  ICMP redirects are always sent", "  ICMP unreachables are always sent",
             "  ICMP mask replies are never sent", "  IP fast switching is enabled",
             "  IP Flow switching is disabled", "  IP CEF switching is enabled", "  IP CEF switching turbo vector",
@@ -357,7 +376,8 @@ def ip_interface_block(cfg, i, va=None) -> list[str]:
             '        Topology "base", operation state is ' + ("UP" if proto == "up" else "DOWN"),
             "  IP multicast fast switching is enabled", "  IP multicast distributed fast switching is disabled",
             "  IP route-cache flags are Fast, CEF", "  Router Discovery is disabled",
-            "  IP output packet accounting is disabled", "  IP access violation accounting is disabled",
+            "  IP output packet accounting is disabled",
+            *(() if va is not None else ("  IP access violation accounting is disabled",)),
             "  TCP/IP header compression is disabled", "  RTP/IP header compression is disabled",
             "  Probe proxy name replies are disabled", "  Policy routing is disabled",
             f"  Network address translation is {'enabled, interface in domain ' + i.nat if i.nat else 'disabled'}",
