@@ -186,6 +186,17 @@ def test_accounting_start_interim_stop_records():
     assert stop["Acct-Session-Time"][0] >= 65
 
 
+def test_show_aaa_user_all_method_list_address_is_the_lists_own():
+    """The chapter prints Method List=8655B740 for acc_list whatever the session (Unique Id D8, FB, 103), and
+    its attribute lists at 86D5EEF8 and 86D5F338: the list's address does not follow the session."""
+    r, net, _ = make("")
+    connect(net, "a", "172.16.1.1")
+    net.directive("ikev2 connect b from=172.16.1.5 psk=pre_shared_key id=fqdn:router5.domain1")
+    out = r.session(privileged=True, length=0).run("show aaa user all")
+    assert [ln for ln in out if "Method List" in ln] == ["    Method List=8655B740 : Name = acc_list"] * 2
+    assert [ln.split()[0] for ln in out if "formatted-clid" in ln] == ["86D5EEF8", "86D5F338"]
+
+
 def test_initial_contact_removes_the_old_session_only_after_authorization():
     """The same peer (address and identity) comes back with INITIAL_CONTACT, as after a reboot: its older
     session goes once the new one is authorized, and stays when the new one fails authorization."""

@@ -12,8 +12,11 @@ The chapter shows the IPSEC-TUNNEL block of one session (section "RADIUS Packet 
         Attribute list:
           86D5EEF8 0 00000082 formatted-clid(37) 10 172.16.1.1
 
-The hex words before each attribute are IOS's memory addresses and internal flags: the first is a made-up but
-stable address derived from the session's ids, the flags are the chapter's per attribute.  The lines before the
+The hex words are IOS's memory addresses and internal flags.  The method list's address is the list's own, the
+same for every session (the chapter prints 8655B740 for acc_list in three examples): 8655B740 for the first
+`aaa accounting` list of the configuration, 0x40 on for each further one.  The attribute list's starts at the
+chapter's 86D5EEF8 for the first session listed, 0x440 on for each further one (the chapter's second list
+sits at 86D5F338), 0x34 between attributes; the flags are the chapter's per attribute.  The lines before the
 block (`Unique id N is currently in use.`) follow IOS's layout from memory (unverified).
 """
 
@@ -26,16 +29,24 @@ _ATTRS = (("formatted-clid", 37, 0x82), ("audit-session-id", 819, 0x8A), ("isakm
           ("isakmp-initator-ip", 738, 0x02))
 
 
-def _addr(seed: int, k: int) -> str:
-    return f"{(0x86D5EEF8 + 0x10000 * (seed % 0x100) + 0x34 * k) & 0xFFFFFFFF:08X}"
+def _addr(rank: int, k: int) -> str:
+    return f"{(0x86D5EEF8 + 0x440 * rank + 0x34 * k) & 0xFFFFFFFF:08X}"
 
 
-def user_all(sessions) -> list[str]:
+def _method_list_addr(cfg, name: str) -> str:
+    names = [n for kind, n in cfg.aaa_methods.lists if kind.startswith("accounting")]
+    k = names.index(name) if name in names else len(names)
+    return f"{0x8655B740 + 0x40 * k:08X}"
+
+
+def user_all(sessions, cfg) -> list[str]:
     out: list[str] = []
+    rank = -1
     for s in sessions:
         acct = s.accounting
         if acct is None:
             continue
+        rank += 1
         values = (s.peer[0], s.audit_session_id, s.phase1_id, s.peer[0])
         user = s.accounted_user
         lens = (len(s.peer[0]), len(s.audit_session_id), len(s.phase1_id), 4)
@@ -46,10 +57,10 @@ def user_all(sessions) -> list[str]:
                 f"    Session Id={acct.acct_session_id:08X} Unique Id={acct.aaa_id:08X}",
                 f"    Start Sent={int(acct.start_sent)} Stop Only={'Y' if acct.stop_only else 'N'}",
                 f"    stop_has_been_sent={'Y' if acct.stop_sent else 'N'}",
-                f"    Method List={0x8655B740 + 0x40 * (acct.aaa_id % 0x100):08X} : Name = {acct.method_list}",
+                f"    Method List={_method_list_addr(cfg, acct.method_list)} : Name = {acct.method_list}",
                 "    Attribute list:"]
         for k, ((name, num, flags), value, n) in enumerate(zip(_ATTRS, values, lens)):
-            out.append(f"      {_addr(acct.aaa_id, k)} 0 {flags:08X} {name}({num}) {n} {value}")
+            out.append(f"      {_addr(rank, k)} 0 {flags:08X} {name}({num}) {n} {value}")
         out.append("")
     return out
 

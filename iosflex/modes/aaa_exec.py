@@ -54,7 +54,7 @@ def undebug_aaa(ctx):
 @handler("show_aaa_user_all")
 def show_aaa_user_all(ctx):
     sessions = [s for _k, s in sorted(ctx.router.sessions.by_id.items())]
-    ctx.write(*aaa_show.user_all(sessions))
+    ctx.write(*aaa_show.user_all(sessions, ctx.cfg))
 
 
 @handler("show_aaa_servers")
