@@ -61,7 +61,18 @@ from .services import Services
 
 ID_TYPES = {"fqdn": A.ID_FQDN, "email": A.ID_RFC822_ADDR, "keyid": A.ID_KEY_ID}
 ENCR = {"aes-cbc-128": (A.ENCR_AES_CBC, 128), "aes-cbc-256": (A.ENCR_AES_CBC, 256),
-        "aes-gcm-128": (A.ENCR_AES_GCM_16, 128), "aes-gcm-256": (A.ENCR_AES_GCM_16, 256)}
+        "aes-gcm-128": (A.ENCR_AES_GCM_16, 128), "aes-gcm-256": (A.ENCR_AES_GCM_16, 256), "3des": (A.ENCR_3DES, None)}
+INTEG = {"md5": A.AUTH_HMAC_MD5_96, "sha1": A.AUTH_HMAC_SHA1_96, "sha256": A.AUTH_HMAC_SHA2_256_128,
+         "sha384": A.AUTH_HMAC_SHA2_384_192, "sha512": A.AUTH_HMAC_SHA2_512_256}
+PRF = {"md5": A.PRF_HMAC_MD5, "sha1": A.PRF_HMAC_SHA1, "sha256": A.PRF_HMAC_SHA2_256, "sha384": A.PRF_HMAC_SHA2_384,
+       "sha512": A.PRF_HMAC_SHA2_512}
+
+
+def _pick(table: dict, opt: str, value: str) -> list:
+    try:
+        return [table[v] for v in value.split(",")]
+    except KeyError as e:
+        raise SimError(f"{opt}={value}: {e.args[0]} is not one of {', '.join(table)}") from None
 
 
 class SimError(Exception):
@@ -227,7 +238,11 @@ class SimNet:
         if "groups" in opts:
             kw["groups"] = [int(g) for g in opts["groups"].split(",")]
         if "encr" in opts:
-            kw["encr"] = [ENCR[e] for e in opts["encr"].split(",")]
+            kw["encr"] = _pick(ENCR, "encr", opts["encr"])
+        if "integ" in opts:
+            kw["integ"] = _pick(INTEG, "integ", opts["integ"])
+        if "prf" in opts:
+            kw["prf"] = _pick(PRF, "prf", opts["prf"])
         if "ca" in opts:
             tp = self.router.config.pki.trustpoints.get(opts["ca"])
             if tp is None or not tp.ca_certs:
@@ -240,10 +255,9 @@ class SimNet:
             kw["ts"] = ([TrafficSelector(7, 47, 0, 65535, me, me)], [TrafficSelector(7, 47, 0, 65535, router, router)])
             kw["transport"] = True
         if "esp" in opts:
-            kw["esp_encr"] = [ENCR[e] for e in opts["esp"].split(",")]
+            kw["esp_encr"] = _pick(ENCR, "esp", opts["esp"])
         if "esp-integ" in opts:
-            integ = {"sha1": A.AUTH_HMAC_SHA1_96, "sha256": A.AUTH_HMAC_SHA2_256_128}
-            kw["esp_integ"] = [integ[i] for i in opts["esp-integ"].split(",")]
+            kw["esp_integ"] = _pick(INTEG, "esp-integ", opts["esp-integ"])
         if "families" in opts:  # what the CFG_REQUEST asks for: 4, 6 or 4,6 (dual stack)
             kw["families"] = tuple(int(f) for f in opts["families"].split(","))
         if "subnets" in opts:  # the subnets behind the peer, offered in its CFG_REQUEST (route accept any)
@@ -277,12 +291,14 @@ class SimNet:
                 except (KeyError, OSError) as e:
                     raise SimError(f"anyconnect: cert= and key= need readable PEM files ({e})") from None
             kw["anyconnect"] = AnyConnectPeer(opts.get("user", ""), opts.get("password", ""), cert=cert, key=key)
-            kw["reconnect"] = "reconnect" in opts
-            kw["behind_nat"] = "nat" in opts
-            if "dpd-every" in opts:
-                kw["dpd_every"] = float(opts["dpd-every"])
             if "id" not in opts:
                 identity = (A.ID_KEY_ID, DEFAULT_IKE_ID)
+        # any client may ask for the auto-reconnect attributes (the chapter's example is an EAP session), sit
+        # behind a NAT, and probe the router on its own
+        kw["reconnect"] = "reconnect" in opts
+        kw["behind_nat"] = "nat" in opts
+        if "dpd-every" in opts:
+            kw["dpd_every"] = float(opts["dpd-every"])
         ini = Initiator((host, int(port or 500)), (self._router_address(), 500), identity,
                         psk=opts.get("psk", "pre_shared_key").encode(), rng=_seeded(self.seed * 1000 + self._n),
                         psk_verify=opts["psk-verify"].encode() if "psk-verify" in opts else None,
@@ -309,7 +325,8 @@ class SimNet:
         self._n += 1
         ini = Initiator((host, int(port or 500)), (self._router_address(), 500), (A.ID_KEY_ID, info["session-id"]),
                         psk=info["session-token"], rng=_seeded(self.seed * 1000 + self._n), reconnect=True,
-                        dpd_every=old.dpd_every, ca=old.ca, behind_nat=old.behind_nat)
+                        dpd_every=old.dpd_every, ca=old.ca, behind_nat=old.behind_nat,
+                        groups=old.groups, encr=old.encr, integ=old.integ, prf=old.prf_ids)  # the same proposals
         self.peers[name] = ini
         self.deliver(ini.start(self.now))
         return ini

@@ -284,9 +284,11 @@ def crypto_session(sessions: list, now: float, detail: bool = False) -> list[str
 
 
 def _phase1_id(s, sa) -> str:
-    """The chapter prints `eap` for an AnyConnect-EAP session and for its reconnects (the method, not the
-    identity); other sessions show the peer's IKE identity."""
-    if sa.auth_verify == "AnyConnect-EAP" or sa.acct_method == "anyconnect-eap":
+    """The chapter prints `eap` for an EAP session of an AnyConnect client (`Auth verify: EAP`) and for its
+    reconnect (`Auth verify: PSK`, the session-id as identity): the method, not an identity.  So here for a
+    session whose peer authenticated with EAP or AnyConnect-EAP, and for their reconnects; other sessions show
+    the peer's IKE identity."""
+    if sa.auth_verify in ("EAP", "AnyConnect-EAP") or sa.acct_method in ("eap", "anyconnect-eap"):
         return "eap"
     return s.phase1_id or (sa.remote_id.text if sa.remote_id else "(none)")
 
