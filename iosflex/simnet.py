@@ -173,6 +173,8 @@ class SimNet:
                     if v not in ("md5", "mschapv2"):
                         raise SimError(f"radius user: eap={v}: md5 or mschapv2")
                     user.eap = v
+                elif k.startswith("challenge:"):  # an attribute of the user's Access-Challenges (EAP rounds)
+                    user.challenge.append((k[len("challenge:"):], v))
                 else:
                     user.reply.append((k, v))
             self.radius[-1].users[rest[0]] = user

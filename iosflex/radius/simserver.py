@@ -34,6 +34,7 @@ class SimUser:
     password: str = "cisco"
     reply: list[tuple[str, object]] = field(default_factory=list)
     eap: str | None = None  # "md5" | "mschapv2": the EAP method proposed to this user (None: MSCHAPv2)
+    challenge: list[tuple[str, object]] = field(default_factory=list)  # attributes of its Access-Challenges too
 
 
 class SimRadiusServer:
@@ -133,7 +134,9 @@ class SimRadiusServer:
                 self._states += 1
                 state = self._states.to_bytes(4, "big") + self.rng(12)
                 self.eap_sessions[state] = conv
-            return self._eap_reply(P.ACCESS_CHALLENGE, req, out, None, [("State", state)])
+            user = self.users.get(conv.identity) if conv.identity is not None else None
+            return self._eap_reply(P.ACCESS_CHALLENGE, req, out, user.challenge if user is not None else None,
+                                   [("State", state)])
         if state is not None:
             del self.eap_sessions[state]
         self.eap_results.append(conv)
