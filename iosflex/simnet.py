@@ -260,6 +260,13 @@ class SimNet:
             kw["esp_encr"] = _pick(ENCR, "esp", opts["esp"])
         if "esp-integ" in opts:
             kw["esp_integ"] = _pick(INTEG, "esp-integ", opts["esp-integ"])
+        if "vid-auth" in opts:  # Vendor IDs (hex) first in the IKE_AUTH request, as a Windows-like client sends
+            try:
+                kw["auth_vids"] = [bytes.fromhex(v) for v in opts["vid-auth"].split(",")]
+            except ValueError:
+                raise SimError(f"vid-auth={opts['vid-auth']}: hex strings, comma-separated") from None
+        if "no-initial-contact" in opts:
+            kw["initial_contact"] = False
         if "families" in opts:  # what the CFG_REQUEST asks for: 4, 6 or 4,6 (dual stack)
             kw["families"] = tuple(int(f) for f in opts["families"].split(","))
         if "subnets" in opts:  # the subnets behind the peer, offered in its CFG_REQUEST (route accept any)

@@ -70,7 +70,7 @@ class Initiator:
                  eap_identity: str | bytes | None = None, eap_password: str | bytes | None = None,
                  eap_methods=None, eap_silent: bool = False, ts=None, esp_integ=None, subnets=(),
                  anyconnect=None, reconnect: bool = False, dpd_every: float | None = None, behind_nat: bool = False,
-                 report_auth_failure: bool = False, families: tuple = (4,)):
+                 report_auth_failure: bool = False, families: tuple = (4,), auth_vids=()):
         """`psk_verify`: the key the responder's AUTH is checked with when it differs from ours (asymmetric
         pre-shared keys, e.g. AAA's ikev2-password-local/-remote); default `psk`.
 
@@ -104,6 +104,7 @@ class Initiator:
         self.psk_verify = psk if psk_verify is None else psk_verify
         self.rng = rng
         self.groups = list(groups)
+        self.auth_vids = list(auth_vids)  # Vendor IDs put first in the IKE_AUTH request (a Windows-like client's)
         self.encr = list(encr)
         self.integ = list(integ)
         self.prf_ids = list(prf)
@@ -316,7 +317,7 @@ class Initiator:
         else:
             auth = C.Auth(A.AUTH_PSK, AU.psk_auth(self.prf, self.psk, octets))
         self.child_spi = self.rng(4)
-        payloads = [idi]
+        payloads = [*(C.VendorID(v) for v in self.auth_vids), idi]
         if self.cert is not None and self.eap is None:
             payloads.append(C.Cert(4, AU.cert_der(self.cert)))
         if self.initial_contact:
