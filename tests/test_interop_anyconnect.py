@@ -77,6 +77,16 @@ crypto ikev2 profile ac-radius
  virtual-template 1
  reconnect
 !
+crypto ikev2 profile eap-radius
+ match identity remote key-id eap-radius
+ authentication local rsa-sig
+ authentication remote eap query-identity
+ pki trustpoint TP-RSA
+ aaa authentication eap ac_radius
+ aaa authorization group eap list local_list ac_pol
+ virtual-template 1
+ reconnect
+!
 crypto ikev2 profile ac-dual
  match identity remote key-id ac-dual
  authentication local rsa-sig
@@ -450,6 +460,42 @@ def test_sleep_and_reconnect(ios, radius, files, run_client):
     assert after["Reconnect capable active session count"] == before["Reconnect capable active session count"] + 1
     # no RADIUS round trip for the reconnect
     assert len(access_requests(radius, RADIUS_USER)) == n + 1, access_requests(radius, RADIUS_USER)[n:]
+    assert c.stop() == 130, c.text()
+
+
+def test_eap_client_sleeps_and_reconnects(ios, radius, files, run_client):
+    """The chapter's reconnect example is an AnyConnect client with plain EAP: `iosflex client --eap-identity
+    ... --reconnect` (EAP-MD5 relayed to FreeRADIUS) gets the attributes, sleeps, and reconnects with PSK from
+    new sockets: Phase1_id eap both times, Auth verify EAP then PSK, flags DX then DR, the kept address, and
+    no RADIUS round trip for the reconnect."""
+    exe = Path(sys.executable).with_name("iosflex")
+    prog = [str(exe)] if exe.exists() else [sys.executable, "-m", "iosflex"]
+    before = stats(ios)
+    c = run_client([*prog, "client", "--peer", "172.16.1.2", "--id", "key-id:eap-radius", "--eap-identity",
+                    RADIUS_USER, "--eap-password", RADIUS_PW, "--eap-method", "md5", "--ca", str(files / "ca.pem"),
+                    "--timeout", "10", "--reconnect", "--sleep-after", "3", "--sleep-for", "12", "--hold", "30"])
+    address = c.wait_for(r"^1: UP .* address (\S+)", 15).group(1)
+    n = len(access_requests(radius, RADIUS_USER))
+    detail = sa_detail(ios)
+    assert re.search(r"Auth sign: RSA, Auth verify: EAP$", detail, re.M), detail
+    assert field(detail, "Remote EAP id") == RADIUS_USER, detail
+    session = ios.exec("show crypto session detail")
+    assert re.search(r"^\s+Phase1_id: eap$", session, re.M), session
+    assert re.search(r"Capabilities:DX connid", session), session
+    port1 = remote_port(detail)
+    c.wait_for(r"^asleep for ", 10)
+    assert wait_until(lambda: stats(ios)["Reconnect capable inactive session count"] == 1, 11), ios.tail(40)
+    assert c.wait_for(r"^reconnect: UP address (\S+)", 20).group(1) == address, c.text()
+    detail = sa_detail(ios)
+    assert re.search(r"Auth sign: RSA, Auth verify: PSK$", detail, re.M), detail
+    assert field(detail, "Pushed IP address") == address, detail
+    assert remote_port(detail) != port1
+    session = ios.exec("show crypto session detail")
+    assert re.search(r"^\s+Phase1_id: eap$", session, re.M), session
+    assert re.search(r"Capabilities:DR connid", session), session
+    after = stats(ios)
+    assert after["Success reconnect connection"] == before["Success reconnect connection"] + 1, (before, after)
+    assert len(access_requests(radius, RADIUS_USER)) == n, access_requests(radius, RADIUS_USER)[n:]
     assert c.stop() == 130, c.text()
 
 

@@ -868,7 +868,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--password", help="AnyConnect password")
     ap.add_argument("--cert-request", nargs=2, metavar=("CERT", "KEY"),
                     help="AnyConnect dual-factor: the certificate and key of the client-certificate round")
-    ap.add_argument("--reconnect", action="store_true", help="ask for the auto-reconnect attributes (AnyConnect)")
+    ap.add_argument("--reconnect", action="store_true",
+                    help="ask for the auto-reconnect attributes (AnyConnect, or EAP / certificates as the chapter's "
+                         "AnyConnect client with plain EAP); probes the router every 30 s")
     ap.add_argument("--sleep-after", type=float, default=None, help="with --reconnect: seconds up before sleeping")
     ap.add_argument("--sleep-for", type=float, default=0.0, help="with --reconnect: seconds asleep, then reconnect")
     ap.add_argument("--gre", action="store_true",
@@ -939,10 +941,16 @@ async def _run(args) -> int:
         args.cfg_request = True
         if not args.id:
             args.id = "key-id:" + DEFAULT_IKE_ID.decode()
-    elif args.reconnect or args.user or args.cert_request:
-        raise SystemExit("iosflex client: --user, --cert-request and --reconnect need --anyconnect")
+    elif args.user or args.cert_request:
+        raise SystemExit("iosflex client: --user and --cert-request need --anyconnect")
+    elif args.reconnect:  # the reconnect attributes are CFG_REQUEST attributes; the client keeps its SA probed
+        if args.count != 1:
+            raise SystemExit("iosflex client: --reconnect makes one client")
+        kw["reconnect"] = True
+        kw["dpd_every"] = 30.0
+        args.cfg_request = True
     if args.sleep_after is not None and not args.reconnect:
-        raise SystemExit("iosflex client: --sleep-after needs --reconnect (and --anyconnect)")
+        raise SystemExit("iosflex client: --sleep-after needs --reconnect")
     if args.ping and args.count != 1:
         raise SystemExit("iosflex client: --ping makes one client")
     if args.encap or args.ping:
@@ -997,10 +1005,10 @@ async def _run(args) -> int:
         print("\n".join(lines))
         if replies < args.ping_count:
             ok = 0
-    if args.anyconnect:
+    if args.anyconnect or args.reconnect:
         for ini in res:
             _follow_dpd_interval(ini)
-    if args.anyconnect and res[0].established and args.sleep_after is not None:
+    if args.reconnect and res[0].established and args.sleep_after is not None:
         again = await _sleep_and_reconnect(args, res[0], kw)
         if again is None or not again.established:
             print(f"reconnect: FAILED {again.failed if again is not None else 'no auto-reconnect attributes'}")
