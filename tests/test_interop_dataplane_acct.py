@@ -68,10 +68,7 @@ def router(lab, radius, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def client(lab, tmp_path_factory):
-    swanctl = {"connections": {"c1": S.client_conn("psk", CLIENT_ID, group=19)},
-               "secrets": {"ike-c1": {"id-a": CLIENT_ID, "id-b": S.ROUTER_FQDN, "secret": f'"{S.PSK}"'}}}
-    with S.Charon(lab.client_hosts[0], tmp_path_factory.mktemp("client"), "client", S.strongswan_conf("client"),
-                  swanctl) as ch:
+    with S.psk_client(lab.client_hosts[0], tmp_path_factory.mktemp("client"), CLIENT_ID) as ch:
         yield ch
 
 

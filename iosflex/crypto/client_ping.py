@@ -20,7 +20,7 @@ import time
 
 from ..interfaces.esp import EspSa
 from ..interfaces.ping_render import ping_head, ping_tail
-from ..interfaces.tun import echo_reply_id, echo_request, gre_decap, gre_encap, gre_tunnel_decap
+from ..interfaces.tun import echo_reply_id, echo_request, gre_decap, gre_encap, gre_mode, gre_tunnel_decap
 
 
 def child_esp(child: dict) -> EspSa:
@@ -30,20 +30,11 @@ def child_esp(child: dict) -> EspSa:
                  child.get("integ"), in_enc, in_integ or b"", out_enc, out_integ or b"")
 
 
-def gre_mode(child: dict) -> str | None:
-    """"transport" or "tunnel" when the child's selectors are GRE's (interfaces/tun.py `gre_child`), else None."""
-    if not any(ts.protocol == 47 for ts in child.get("tsi", ())):
-        return None
-    return "transport" if child.get("transport") else "tunnel"
-
-
-
-
 async def ping(ini, target: str, count: int = 5, size: int = 100, timeout: float = 2.0) -> tuple[list[str], int]:
     """Send `count` echoes to `target` through `ini`'s first child SA, one after the other (each waits for its
     reply up to `timeout` s); returns the output lines and the number of replies."""
     child = ini.children[0]
-    esp, gre = child_esp(child), gre_mode(child)
+    esp, gre = child_esp(child), gre_mode(child.get("tsi", ()), bool(child.get("transport")))
     src = ini.address or ini.local[0]
     ident = int.from_bytes(os.urandom(2), "big")
     waiting: dict[int, asyncio.Future] = {}

@@ -86,7 +86,7 @@ class Responder:
         self._next_session = 1
         # `CE id` of show crypto ikev2 sa detail: the crypto engine's connection of each IKE SA, new or rekeyed.
         # The chapter shows four-digit ones (1007, 1028, 1057); a count from 1001 here (inferred, docs/IKEV2.md)
-        self._next_ce = 1001
+        self._ce_ids = itertools.count(1001)
         self._free_tunnel: list[int] = []
         self._next_tunnel = 1
         self._cookie = [(0, rng(32), 0.0)]  # (version, secret, created) newest first
@@ -458,16 +458,12 @@ class Responder:
 
     def _new_sa(self, spi_i, spi_r, src, dst, now) -> IkeSa:
         st = IkeSaState(tunnel_id=self._tunnel_id(), session_id=self._next_session, spi_i=spi_i, spi_r=spi_r,
-                        local=dst, remote=src, created=now, ce_id=self._ce_id())
+                        local=dst, remote=src, created=now, ce_id=next(self._ce_ids))
         self._next_session += 1
         sa = IkeSa(self, st)
         sa.last_rx = now
         self.sas[spi_r] = sa
         return sa
-
-    def _ce_id(self) -> int:
-        self._next_ce += 1
-        return self._next_ce - 1
 
     def rekeyed_sa(self, old: IkeSa, peer_spi: bytes, our_spi: bytes | None = None) -> IkeSa:
         """The new IKE SA of an IKE rekey: same session and children, new SPIs, a new SA ID (IOS's `Tunnel-id`
@@ -481,7 +477,7 @@ class Responder:
         else:
             spi_i, spi_r, initiator = our_spi, peer_spi, True
         st = dataclasses.replace(old.st, spi_i=spi_i, spi_r=spi_r, children=old.st.children, initiator=initiator,
-                                 tunnel_id=self._tunnel_id(), ce_id=self._ce_id(), created=now, established=now,
+                                 tunnel_id=self._tunnel_id(), ce_id=next(self._ce_ids), created=now, established=now,
                                  local_next_msgid=0, remote_next_msgid=0, local_req_msgid=0, remote_req_msgid=0)
         new = IkeSa(self, st)
         new.profile, new.settings, new.cisco_peer = old.profile, old.settings, old.cisco_peer

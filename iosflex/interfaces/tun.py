@@ -73,13 +73,18 @@ def gre_decap(gre: bytes) -> bytes | None:
 GRE_IPV4 = b"\x00\x00\x08\x00"
 
 
-def gre_child(child) -> str | None:
+def gre_mode(selectors, transport: bool) -> str | None:
     """How a child SA carries GRE (RFC 2784): "transport" (ESP next header 47, the GRE packet its payload) or
     "tunnel" (ESP next header 4, an IPv4 header of protocol 47 between the two peers before the GRE packet)
-    when its selectors are GRE's (protocol 47), else None."""
-    if not any(ts.protocol == 47 for ts in child.ts_local):
+    when its (local) selectors are GRE's (protocol 47), else None."""
+    if not any(ts.protocol == 47 for ts in selectors):
         return None
-    return "transport" if child.mode == "transport" else "tunnel"
+    return "transport" if transport else "tunnel"
+
+
+def gre_child(child) -> str | None:
+    """`gre_mode` of one of the router's child SAs."""
+    return gre_mode(child.ts_local, child.mode == "transport")
 
 
 def gre_encap(mode: str, local: str, remote: str, packet: bytes) -> tuple[bytes, int]:

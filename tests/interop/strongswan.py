@@ -693,6 +693,14 @@ def client_conn(kind: str, local_id: str, *, group: int = 14, cipher: str = "aes
     return conn
 
 
+def psk_client(host, work: Path, local_id: str, *, name: str = "c1", group: int = 19) -> "Charon":
+    """A client charon (not started) with one PSK connection `name` (client_conn) and its key for the router's
+    identity; `with psk_client(...) as ch:` starts and stops it."""
+    swanctl = {"connections": {name: client_conn("psk", local_id, group=group)},
+               "secrets": {f"ike-{name}": {"id-a": local_id, "id-b": ROUTER_FQDN, "secret": f'"{PSK}"'}}}
+    return Charon(host, work, "client", strongswan_conf("client"), swanctl)
+
+
 def responder_conf(pool: str = POOL, bench_pool: str = "10.32.0.0/16") -> dict:
     """The strongSwan responder standing in for the router (baseline): same identities, pool and proposals
     as the iosflex startup-config the tests use."""
