@@ -11,12 +11,16 @@ Prints, for each kind, the median CPU per established session over the runs, and
 the garbage collector disabled (the engine's own cost, without the collections whose timing scatters the
 figure; with it on, each run settles the collector as the `iosflex` program does once it is up, iosflex/heap.py);
 `--prof` profiles only the router's calls of one AAA run; `--kept` counts the gc-tracked objects
-the router holds per established session after each kind's run (what its collections have to scan).
+the router holds per established session after each kind's run (what its collections have to scan);
+`--bytecodes` counts the Python bytecodes the router's calls execute per session for each kind (sys.settrace
+with opcode events: deterministic, the same on any machine, C code such as the crypto library not counted)
+and prints the functions where AAA executes more, and the share of the biggest one and of the busiest line.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import cProfile
 import gc
 import pstats
@@ -74,7 +78,7 @@ ip local pool benchpool 10.40.0.1 10.40.255.254
 AAA_CALLS = (("aaa", "handle"), ("aaa", "on_radius"), ("aaa", "session_up"), ("radius", "receive"))
 
 
-def build(kind: str, n: int, prof=None, split=None):
+def build(kind: str, n: int, prof=None, split=None, tracer=None):
     r = Router(None)
     bad = r.apply_config(CONFIG)
     if bad:
@@ -93,11 +97,15 @@ def build(kind: str, n: int, prof=None, split=None):
         def timed(*a, _orig=orig, **k):
             if prof is not None:
                 prof.enable()
+            if tracer is not None:
+                sys.settrace(tracer)
             t = time.process_time()
             try:
                 return _orig(*a, **k)
             finally:
                 spent[0] += time.process_time() - t
+                if tracer is not None:
+                    sys.settrace(None)
                 if prof is not None:
                     prof.disable()
         setattr(svc, name, timed)
@@ -119,14 +127,65 @@ def run(kind: str, n: int, prof=None, split=None) -> float:
     r, net, spent = build(kind, n, prof, split)
     if gc.isenabled():  # as the iosflex program once it is up (iosflex/heap.py): the previous run's router is
         heap.settle()  # collected here, not inside this run's calls, and the start-up state is frozen
-    for i in range(n):
-        key = "bench_key" if kind == "LOCAL" else f"key{i}"
-        host = f"172.16.{2 + i // 250}.{1 + i % 250}"
-        net.directive(f"ikev2 connect p{i} from={host} psk={key} id=fqdn:c{i}.{kind.lower()}.bench")
+    connect_all(net, kind, n)
     up = sum(1 for p in net.peers.values() if p.established)
     if up != n:
         raise SystemExit(f"{kind}: only {up}/{n} sessions up")
     return spent[0] * 1000 / n
+
+
+def connect_all(net, kind: str, n: int) -> None:
+    for i in range(n):
+        key = "bench_key" if kind == "LOCAL" else f"key{i}"
+        host = f"172.16.{2 + i // 250}.{1 + i % 250}"
+        net.directive(f"ikev2 connect p{i} from={host} psk={key} id=fqdn:c{i}.{kind.lower()}.bench")
+
+
+def bytecodes(kind: str, n: int) -> tuple[collections.Counter, collections.Counter]:
+    """Bytecodes executed inside the router's calls during `n` sessions of `kind`: by function and by line."""
+    by_func: collections.Counter = collections.Counter()
+    by_line: collections.Counter = collections.Counter()
+    root = str(Path(__file__).resolve().parent.parent) + "/"
+
+    def tracer(frame, event, arg):
+        frame.f_trace_opcodes = True
+        code = frame.f_code
+        where = f"{code.co_filename.replace(root, '')}:{code.co_name}"
+        if code.co_filename == "<string>" and "self" in frame.f_locals:  # a dataclass's generated __init__
+            where += f" ({type(frame.f_locals['self']).__name__})"
+
+        def local(frame, event, arg):
+            if event == "opcode":
+                by_func[where] += 1
+                by_line[f"{where}:{frame.f_lineno}"] += 1
+            return local
+        return local
+
+    r, net, _ = build(kind, n, tracer=tracer)
+    connect_all(net, kind, n)
+    return by_func, by_line
+
+
+def print_bytecodes(n: int, top: int = 25) -> None:
+    for kind in ("AAA", "LOCAL"):  # a short warm-up of each: first-use caches (the RADIUS dictionary) not counted
+        bytecodes(kind, 5)
+    (lf, _), (af, al) = bytecodes("LOCAL", n), bytecodes("AAA", n)
+    tl, ta = sum(lf.values()) / n, sum(af.values()) / n
+    print(f"bytecodes per session in the router's calls: LOCAL {tl:.0f}, AAA {ta:.0f} (AAA/LOCAL {ta / tl:.3f}; "
+          f"AAA executes {ta - tl:.0f} more)")
+    diff = sorted(((af[k] - lf[k]) / n, k) for k in set(af) | set(lf))[::-1]
+    extra = ta - tl
+    print(f"functions where AAA executes more (of {sum(1 for d, _ in diff if d > 0)}), per session:")
+    for d, k in diff[:top]:
+        print(f"  {d:7.0f}  {d * 100 / extra:5.1f} %  {k}")
+    by_file: collections.Counter = collections.Counter()
+    for d, k in diff:
+        by_file[k.split(":")[0]] += d
+    print("the same by file: " + ", ".join(f"{f} {d * 100 / extra:.0f} %" for f, d in by_file.most_common(8)))
+    line, count = max(((k, v) for k, v in al.items()), key=lambda kv: kv[1] if "aaa/" in kv[0] or "radius/" in kv[0]
+                      else -1)
+    print(f"busiest line of the AAA and RADIUS code: {line}, {count / n:.0f} per session "
+          f"({count / n * 100 / extra:.1f} % of the difference)")
 
 
 def kept(kind: str, n: int) -> float:
@@ -146,10 +205,7 @@ def kept(kind: str, n: int) -> float:
     r0, net0, _ = build(kind, 0)
     base = count(r0)
     r, net, _ = build(kind, n)
-    for i in range(n):
-        key = "bench_key" if kind == "LOCAL" else f"key{i}"
-        host = f"172.16.{2 + i // 250}.{1 + i % 250}"
-        net.directive(f"ikev2 connect p{i} from={host} psk={key} id=fqdn:c{i}.{kind.lower()}.bench")
+    connect_all(net, kind, n)
     return (count(r) - base) / n
 
 
@@ -162,7 +218,12 @@ def main() -> int:
     ap.add_argument("--kept", action="store_true", help="gc-tracked objects the router keeps per session")
     ap.add_argument("--split", action="store_true",
                     help="also time the AAA service's and RADIUS client's own calls (adds overhead)")
+    ap.add_argument("--bytecodes", action="store_true",
+                    help="bytecodes executed per session (deterministic), and where AAA executes more")
     a = ap.parse_args()
+    if a.bytecodes:
+        print_bytecodes(min(a.sas, 100))
+        return 0
     if a.kept:
         for kind in ("LOCAL", "AAA"):
             print(f"{kind:5}: {kept(kind, a.sas):.1f} gc-tracked objects kept per session")
