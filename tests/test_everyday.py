@@ -157,3 +157,37 @@ def test_moved_ports_in_show_and_debug_and_hold_deletes():
             drv.close()
 
     asyncio.run(main())
+
+
+def test_an_unbindable_dynamic_author_address_is_reported_once(caplog):
+    """The router started where its interface address is not the host's (the README's first command on a
+    laptop): `aaa server radius dynamic-author` cannot bind it, which is said once per address and port, not
+    again after every configuration command; a new port is a new address to report."""
+    from iosflex.crypto import driver
+
+    config = ("interface Ethernet0/0\n ip address 192.0.2.77 255.255.255.0\n no shutdown\naaa new-model\n"
+              "aaa server radius dynamic-author\n client 192.0.2.9 server-key k\n port 31700\n")
+
+    async def main():
+        r = Router(None)
+        assert r.apply_config(config) == []
+        drv = await driver.start(r, ike=False)
+        try:
+            s = r.session(privileged=True)
+            s.run("configure terminal")
+            for n in range(3):  # each command moves the configuration generation; the timer checks again
+                s.run(f"hostname R{n}")
+                drv.sync_dynauth()
+            s.run("aaa server radius dynamic-author")
+            s.run("port 31701")
+            drv.sync_dynauth()
+            s.run("hostname R9")
+            drv.sync_dynauth()
+        finally:
+            drv.close()
+
+    with caplog.at_level("WARNING", logger="iosflex.crypto.driver"):
+        asyncio.run(main())
+    said = [rec.getMessage().split(":")[0:2] for rec in caplog.records if "dynamic-author" in rec.getMessage()]
+    assert said == [["cannot bind 192.0.2.77", "31700 for RADIUS dynamic-author"],
+                    ["cannot bind 192.0.2.77", "31701 for RADIUS dynamic-author"]], said

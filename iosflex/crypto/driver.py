@@ -386,6 +386,7 @@ class IkeDriver:
         self.listen_addresses: list[str] = []  # where IKE listens; the dynamic-author port opens there too
         self._da_gen = None  # configuration generation the dynamic-author sockets were last matched to
         self._da_endpoints: dict[tuple[str, int], _Endpoint] = {}
+        self._da_unbindable: set = set()  # wanted dynamic-author addresses that would not bind (reported once)
 
     def _engine_port(self, real: int) -> int:
         return 500 if real == self.ports[0] else 4500
@@ -456,6 +457,7 @@ class IkeDriver:
         port = self.services.dynauth.port()
         addrs = self.listen_addresses or interface_addresses(self.router)
         want = {(a, port) for a in addrs} if port else set()
+        self._da_unbindable &= want  # one no longer wanted is reported again if it is wanted again
         for key in [k for k in self._da_endpoints if k not in want]:
             ep = self._da_endpoints.pop(key)
             if self.endpoints.get(key) is ep:
@@ -468,8 +470,11 @@ class IkeDriver:
                 sock.bind(key)
             except OSError as e:
                 sock.close()
-                log.warning("cannot bind %s:%s for RADIUS dynamic-author: %s", key[0], key[1], e)
+                if key not in self._da_unbindable:  # once, not after every command: tried again on each one
+                    self._da_unbindable.add(key)
+                    log.warning("cannot bind %s:%s for RADIUS dynamic-author: %s", key[0], key[1], e)
                 continue
+            self._da_unbindable.discard(key)
             self._da_endpoints[key] = self.endpoints[key] = _Endpoint(self, key, sock)
 
     async def _tick_loop(self):
