@@ -472,7 +472,8 @@ class IkeDriver:
                 sock.close()
                 if key not in self._da_unbindable:  # once, not after every command: tried again on each one
                     self._da_unbindable.add(key)
-                    log.warning("cannot bind %s:%s for RADIUS dynamic-author: %s", key[0], key[1], e)
+                    log.warning("cannot bind %s:%s for RADIUS dynamic-author: %s (CoA and Disconnect requests to "
+                                "that address are not received)", key[0], key[1], e)
                 continue
             self._da_unbindable.discard(key)
             self._da_endpoints[key] = self.endpoints[key] = _Endpoint(self, key, sock)
