@@ -35,6 +35,7 @@ ratios to LOCAL alone, and slow-server "together" against fast-server "together"
 as fast, i.e. nothing waits on the router's event loop), the AAA sessions' latency, the RADIUS counters.
 
     sudo python bench/bench_aaa.py [--clients 200] [--repeats 5] [--quick] [--delay 2.0] [--json FILE]
+    python bench/bench_aaa.py --combine A.json B.json ...   (earlier invocations' phase-1 ratios pooled)
 
 Figures only: nothing here asserts on time.  Needs root (network namespaces), strongSwan and FreeRADIUS.
 """
@@ -56,7 +57,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from interop import strongswan as S  # noqa: E402
-from interop.benchlib import Clients, cpu_ms, fmt, med, ratio, udp_drops, user_sys_ms  # noqa: E402
+from interop.benchlib import (Clients, cpu_ms, fmt, med, median_interval, ratio, udp_drops,  # noqa: E402
+                              user_sys_ms)
 from interop.freeradius import FreeRadius, require_freeradius, user_entry  # noqa: E402
 from interop.netns import Lab  # noqa: E402
 from interop.router import IosflexRouter, ios_startup_config  # noqa: E402
@@ -375,6 +377,7 @@ class Bench:
         print(f"  router CPU per established session: LOCAL {fmt(l_ms, 3)} ms, AAA {fmt(a_ms, 3)} ms; "
               f"AAA/LOCAL = {fmt(summary['ratio'])} (target <= 1.3; per run "
               f"{' '.join(fmt(x) for x in per_run)})")
+        print_ratio_interval(per_run)
         print(f"  the same from /proc utime+stime (10 ms ticks, IosflexRouter.cpu_ms): LOCAL {fmt(l_tick, 3)} ms, "
               f"AAA {fmt(a_tick, 3)} ms; AAA/LOCAL = {fmt(summary['tick_ratio'])}")
         print(f"  user / system split (/proc ticks, mean of the runs): LOCAL user {l_us[0]:.3f} + sys {l_us[1]:.3f} "
@@ -514,6 +517,30 @@ class Bench:
               "router does both batches' IKE work at once, whatever the RADIUS server does)", flush=True)
 
 
+def print_ratio_interval(per_run: list) -> None:
+    """The runs' own AAA/LOCAL ratios: their median and its 95 % bootstrap interval (what a run's scatter leaves
+    of the figure: on this 2-core machine single runs differ by more than the target's margin)."""
+    mi = median_interval(per_run)
+    if mi is not None:
+        print(f"  the {sum(1 for x in per_run if x is not None)} runs' own ratios: median {mi[0]:.2f}, 95 % bootstrap "
+              f"interval {mi[1]:.2f}-{mi[2]:.2f}, runs {min(x for x in per_run if x):.2f}-"
+              f"{max(x for x in per_run if x):.2f}")
+
+
+def combine(paths: list[str]) -> int:
+    """`--combine A.json B.json ...`: the phase-1 runs of earlier invocations (their --json files) pooled."""
+    per_run: list = []
+    for p in paths:
+        summary = json.loads(Path(p).read_text()).get("fast_summary") or {}
+        per_run += [x for x in summary.get("ratio_per_run", []) if x is not None]
+    if not per_run:
+        print("no phase-1 runs in those files", file=sys.stderr)
+        return 2
+    print(f"AAA/LOCAL router CPU per session, {len(paths)} invocations pooled (target <= 1.3):")
+    print_ratio_interval(per_run)
+    return 0
+
+
 def _delta(a: dict, b: dict) -> dict:
     out = {}
     for kind, vals in b.items():
@@ -532,7 +559,11 @@ def main(argv=None) -> int:
     ap.add_argument("--skip-slow", action="store_true", help="phase 1 only")
     ap.add_argument("--skip-fast", action="store_true", help="phase 2 only")
     ap.add_argument("--json", help="also write the results to this file")
+    ap.add_argument("--combine", nargs="+", metavar="JSON",
+                    help="print the phase-1 ratios of earlier --json files pooled, run nothing")
     a = ap.parse_args(argv)
+    if a.combine:
+        return combine(a.combine)
     if a.quick:
         a.clients, a.repeats = 20, 2
     if os.geteuid() != 0:

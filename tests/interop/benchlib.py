@@ -7,6 +7,7 @@ receive-buffer drops of a namespace.  Figures only: nothing here asserts on time
 from __future__ import annotations
 
 import os
+import random
 import statistics
 import threading
 import time
@@ -32,6 +33,17 @@ def pct(values: list[float], p: float) -> float | None:
 def med(values) -> float | None:
     vals = [v for v in values if v is not None]
     return statistics.median(vals) if vals else None
+
+
+def median_interval(values, draws: int = 10000, seed: int = 1) -> tuple[float, float, float] | None:
+    """The median of `values` and its 95 % bootstrap interval (resampled with replacement, a fixed seed so
+    that the same figures print the same interval)."""
+    vals = [v for v in values if v is not None]
+    if not vals:
+        return None
+    rnd = random.Random(seed)
+    meds = sorted(statistics.median(rnd.choices(vals, k=len(vals))) for _ in range(draws))
+    return statistics.median(vals), meds[int(0.025 * draws)], meds[int(0.975 * draws) - 1]
 
 
 def fmt(v, nd: int = 2) -> str:
