@@ -177,6 +177,8 @@ class _Request:
     tries: int = 0
     st: "ServerStats | None" = None  # the current server's counters (set at each first transmission to it)
     has_ma: bool = False  # the encoded request carries a Message-Authenticator (its reply must, BlastRADIUS)
+    src: tuple = ()  # the datagram's source and destination for the current server (set with `st`); a reply
+    dst: tuple = ()  # must come from `dst`
 
     @property
     def server(self) -> ServerSpec:
@@ -266,10 +268,11 @@ class RadiusClient:
             if known is not None:
                 (known.kind("acct" if dst[1] == ACCT_PORT else "auth")).unexpected += 1
             return out
-        server = req.servers[req.index]
-        if src[1] != (server.acct_port if req.kind == "acct" else server.auth_port) or src[0] != server.address:
+        dst_of_req = req.dst
+        if src[1] != dst_of_req[1] or src[0] != dst_of_req[0]:
             self._drop("wrong_source")
             return out
+        server = req.servers[req.index]
         st = req.st
         k = getattr(st, req.kind)
         try:
@@ -394,11 +397,11 @@ class RadiusClient:
     def _encode(self, req: _Request, now: float) -> bytes:
         server = req.servers[req.index]
         attrs = req.attrs
-        if req.kind == "acct":  # every Acct-Delay-Time says how long the record has waited
+        delay = int(now - req.submitted) if req.port == ACCT_PORT else 0
+        if delay:  # every Acct-Delay-Time says how long the record has waited (within its first second: as given)
             names = list(map(_NAME, attrs))
             count = names.count(ACCT_DELAY)
             if count:
-                delay = int(now - req.submitted)
                 attrs = list(attrs)
                 i = -1
                 for _ in range(count):
@@ -416,10 +419,6 @@ class RadiusClient:
         self.stats["requests"] += 1
         return k
 
-    def _datagram(self, req: _Request) -> Datagram:
-        server = req.servers[req.index]
-        return Datagram(req.data, (server.source or req.src_ip or "0.0.0.0", req.port),
-                        (server.address, server.acct_port if req.kind == "acct" else server.auth_port))
 
     def _send(self, req: _Request, now: float, out: list, lead: list[str] | None,
               st: ServerStats | None = None) -> None:
@@ -428,12 +427,14 @@ class RadiusClient:
         server = req.servers[req.index]
         self._encode(req, now)
         req.st = st if st is not None else self._stats(server, now)
+        req.src = (server.source or req.src_ip or "0.0.0.0", req.port)
+        req.dst = (server.address, server.acct_port if req.port == ACCT_PORT else server.auth_port)
         req.sent_at, req.due, req.tries = now, now + server.timeout, 0
         k = self._count_send(req, now)
         if req.acct:
             field_ = _REQ_COUNTER[req.acct]
             setattr(k, field_, getattr(k, field_) + 1)
-        dgram = self._datagram(req)
+        dgram = Datagram(req.data, req.src, req.dst)
         if self._debug_on(req.kind):
             if lead:  # a fail-over: the packet was encoded again, for the new server's key
                 lines = [*lead, D.best_local(dgram.src[0], server.address),
@@ -464,7 +465,7 @@ class RadiusClient:
             if debug:
                 lines += [D.retransmit(*addr, req.port, req.ident), D.started_timeout(req.aaa_id, server.timeout)]
                 out.append(Log(tuple(lines)))
-            out.append(self._datagram(req))
+            out.append(Datagram(req.data, req.src, req.dst))
             return
         k.failure += 1
         st.unanswered += 1 + server.retransmit
@@ -567,42 +568,64 @@ def reply_pairs(result: RadiusResult) -> list[tuple[str, object]]:
     pkt = result.reply
     if pkt is None:
         return []
-    secret = result.server.key if result.server is not None else b""
-    req_auth = None
     out: list[tuple[str, object]] = []
     for a in pkt.attributes:
-        if a.type == 26 and a.vendor is not None and a.subs:
+        if a.vendor is not None and a.subs:  # (a vendor is only set on a Vendor-Specific attribute)
             items = [((a.vendor, t), v) for t, v in a.subs]
         else:
             items = ((a.type, a.value),)
         for key, value in items:
-            info = _INFO.get(key, _UNKNOWN)
-            if info is _UNKNOWN:
-                info = _INFO[key] = _attr_info(key)
+            info = _INFO.get(key)
             if info is None:
-                out.append((str(key), value))
+                info = _INFO[key] = _reply_info(key)
+            name, how, da = info
+            if how is _TEXT:
+                try:
+                    value = value.decode()
+                except UnicodeDecodeError:
+                    pass  # kept raw
+            elif how is _SKIP:
                 continue
-            name, da = info
-            if name in _TRANSPORT:
-                continue
-            if da.encrypt == 2:
+            elif how is _SALTED:
                 tag = 0
                 if da.has_tag and len(value) % 16 != 2:
                     tag, value = value[0], value[1:]
-                if req_auth is None:
-                    req_auth = bytes(result.request[4:20])
                 try:
-                    plain = salt_decrypt(value, secret, req_auth)
+                    value = salt_decrypt(value, result.server.key if result.server is not None else b"",
+                                         bytes(result.request[4:20]))
                 except BadPacket:
                     continue  # does not decrypt: nothing usable
-                out.append((f"{name}:{tag}" if tag else name, plain))
-                continue
-            try:
-                out.append((name, _decode_value(da, value)))
-            except BadPacket:
-                out.append((name, value))  # a value its type cannot read: raw, for the AAA layer to refuse
+                if tag:
+                    name = f"{name}:{tag}"
+            elif how is _VALUE:
+                try:
+                    value = _decode_value(da, value)
+                except BadPacket:
+                    pass  # a value its type cannot read: raw, for the AAA layer to refuse
+            out.append((name, value))
     return out
 
 
-_INFO: dict = {}  # attribute code or (vendor, code) -> _attr_info(key), one dict lookup per attribute
-_UNKNOWN = object()
+# How reply_pairs treats an attribute, found once per code or (vendor, code): the dictionary never changes.
+_TEXT, _RAW, _SKIP, _SALTED, _VALUE = "text", "raw", "skip", "salted", "value"
+
+
+def _reply_info(key) -> tuple:
+    """(name, how, dictionary attribute) for reply_pairs: a string in UTF-8 (raw when it is not), octets as
+    they are, transport attributes left out, salt-encrypted ones decrypted, anything else by its type."""
+    info = _attr_info(key)
+    if info is None:
+        return str(key), _RAW, None
+    name, da = info
+    if name in _TRANSPORT:
+        return name, _SKIP, da
+    if da.encrypt == 2:
+        return name, _SALTED, da
+    if not da.has_tag and not da.encrypt and da.type == "string":
+        return name, _TEXT, da
+    if not da.has_tag and (da.encrypt or da.type in ("octets", "abinary", "tlv")):
+        return name, _RAW, da
+    return name, _VALUE, da
+
+
+_INFO: dict = {}  # attribute code or (vendor, code) -> _reply_info(key), one dict lookup per attribute

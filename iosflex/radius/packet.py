@@ -112,6 +112,7 @@ class Packet:
     authenticator: bytes
     attributes: list[Attribute] = field(default_factory=list)
     raw: bytes = b""
+    ma_at: int | None = None  # where the (first) Message-Authenticator's value starts in `raw`, None: no such
 
     # -- lookups by dictionary name --------------------------------------------------------------------
     def _raw_values(self, name: str) -> tuple[list[bytes], object]:
@@ -157,10 +158,9 @@ class Packet:
         return next((a.value for a in self.attributes if a.type == STATE), None)
 
     def message_authenticator(self) -> bytes | None:
-        for a in self.attributes:  # (a loop: every reply is checked for one)
-            if a.type == MESSAGE_AUTHENTICATOR:
-                return a.value
-        return None
+        """The first Message-Authenticator's value (the decoder noted where it is: every reply is checked)."""
+        at = self.ma_at
+        return None if at is None else self.raw[at : at + 16]
 
     def tunnel_password(self, secret: bytes, request_authenticator: bytes) -> bytes | None:
         """The first Tunnel-Password of a reply, decrypted (RFC 2868 §3.5: tag, salt, MD5 stream keyed by the
@@ -253,6 +253,7 @@ def decode(data: bytes) -> Packet:
     if data.__class__ is not bytes or len(data) != length:
         data = bytes(data[:length])
     attrs: list[Attribute] = []
+    ma_at = None
     i = HEADER
     while i < length:
         if length - i < 2:
@@ -265,15 +266,18 @@ def decode(data: bytes) -> Packet:
         if t == VENDOR_SPECIFIC:
             attrs.append(_decode_vsa(value))
             continue
-        if t == MESSAGE_AUTHENTICATOR and len(value) != 16:
-            raise BadPacket("malformed attribute")
+        if t == MESSAGE_AUTHENTICATOR:
+            if ln != 18:
+                raise BadPacket("malformed attribute")
+            if ma_at is None:
+                ma_at = i - 16
         size = _SIZES.get(t, -1)
         if size == -1:
             size = _SIZES[t] = _fixed_size(t, None)
         if size is not None and len(value) != size:
             raise BadPacket("malformed attribute")
         attrs.append(_new_tuple(Attribute, (t, value, None, ())))
-    return Packet(code, ident, data[4:20], attrs, data)
+    return Packet(code, ident, data[4:20], attrs, data, ma_at)
 
 
 def _decode_vsa(value: bytes) -> Attribute:
@@ -600,21 +604,14 @@ def encode_reply(code: int, ident: int, secret: bytes, request_authenticator: by
 # ---- checks ------------------------------------------------------------------------------------------
 
 def _ma_ok(pkt: Packet, secret: bytes, authenticator: bytes) -> bool:
-    """Check the Message-Authenticator of `pkt`, computed with `authenticator` in the header field."""
-    raw = bytearray(pkt.raw)
-    raw[4:20] = authenticator
-    i = HEADER
-    found = None
-    while i < len(raw):
-        t, ln = raw[i], raw[i + 1]
-        if t == MESSAGE_AUTHENTICATOR:
-            found = bytes(raw[i + 2 : i + ln])
-            raw[i + 2 : i + ln] = bytes(16)
-            break
-        i += ln
-    if found is None:
+    """Check the Message-Authenticator of `pkt`, computed with `authenticator` in the header field and zeros in
+    its own place (RFC 3579 §3.2)."""
+    at = pkt.ma_at
+    if at is None:
         return False
-    return hmac.compare_digest(found, hmac_md5(secret, raw))
+    raw = pkt.raw
+    found = raw[at : at + 16]
+    return hmac.compare_digest(found, hmac_md5(secret, raw[:4] + authenticator + raw[20:at] + _ZERO16 + raw[at + 16:]))
 
 
 def verify_reply(reply_bytes: bytes, request_bytes: bytes, secret: bytes, request_has_ma: bool | None = None) -> Packet:
