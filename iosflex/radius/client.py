@@ -268,8 +268,8 @@ class RadiusClient:
             if known is not None:
                 (known.kind("acct" if dst[1] == ACCT_PORT else "auth")).unexpected += 1
             return out
-        dst_of_req = req.dst
-        if src[1] != dst_of_req[1] or src[0] != dst_of_req[0]:
+        expect = req.dst
+        if src[1] != expect[1] or src[0] != expect[0]:
             self._drop("wrong_source")
             return out
         server = req.servers[req.index]
@@ -418,7 +418,6 @@ class RadiusClient:
         st.per_minute[minute] = st.per_minute.get(minute, 0) + 1
         self.stats["requests"] += 1
         return k
-
 
     def _send(self, req: _Request, now: float, out: list, lead: list[str] | None,
               st: ServerStats | None = None) -> None:

@@ -610,8 +610,8 @@ def _ma_ok(pkt: Packet, secret: bytes, authenticator: bytes) -> bool:
     if at is None:
         return False
     raw = pkt.raw
-    found = raw[at : at + 16]
-    return hmac.compare_digest(found, hmac_md5(secret, raw[:4] + authenticator + raw[20:at] + _ZERO16 + raw[at + 16:]))
+    zeroed = raw[:4] + authenticator + raw[20:at] + _ZERO16 + raw[at + 16 :]
+    return hmac.compare_digest(raw[at : at + 16], hmac_md5(secret, zeroed))
 
 
 def verify_reply(reply_bytes: bytes, request_bytes: bytes, secret: bytes, request_has_ma: bool | None = None) -> Packet:
