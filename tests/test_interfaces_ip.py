@@ -226,7 +226,8 @@ def test_virtual_template_locked_with_active_vaccess():
     ["interface Ethernet0/0", "ip address 1.1.1.1 255.0.255.0"],
     ["interface Ethernet0/0", "vrf forwarding NOPE"],
     ["interface Ethernet0/0", "tunnel source Ethernet0/1"],
-    ["interface Ethernet0/0", "ip unnumbered Ethernet0/8"],
+    ["interface Ethernet0/0", "ip unnumbered Ethernet0/8"],  # a port may not name a port nothing names
+    ["ip route 10.9.0.0 255.255.0.0 Ethernet0/8"],  # nor may a route
     ["interface Loopback0", "negotiation auto"],
     ["ip route 10.0.0.1 255.0.0.0 1.1.1.1"],
     ["ip route vrf NOPE 10.0.0.0 255.0.0.0 1.1.1.1"],
@@ -255,12 +256,36 @@ def test_new_physical_port_is_created_for_pasted_configs():
 
 def test_missing_port_reference_caret_column():
     s = cli(fresh())
-    run(s, "interface Loopback1")
     err = ["^", "% Invalid input detected at '^' marker.", ""]
-    for typed in ("ip unnumbered Ethernet0/8", "ip unnumbered e0/8", "ip unnumbered Ethernet 0/8"):
+    for typed in ("ip route 10.9.0.0 255.255.0.0 Ethernet0/8", "ip route 10.9.0.0 255.255.0.0 e0/8",
+                  "ip route 10.9.0.0 255.255.0.0 Ethernet 0/8"):
         out = s.run(typed)
-        col = len("Router(config-if)#") + len(typed) - 3
+        col = len("Router(config)#") + len(typed) - 3
         assert out == [" " * col + err[0], *err[1:]], typed
+
+
+def test_a_capture_pastes_in_ios_order_with_its_tunnel_before_the_port():
+    """IOS prints Loopback and Tunnel interfaces before the ports: a capture's Tunnel names its source port
+    (and borrows its address) before the port's own block.  Typed in that order, nothing is rejected; the tunnel
+    comes up once the port exists; a port nothing ever names leaves the tunnel down, shown as UNKNOWN."""
+    r = fresh()
+    s = cli(r)
+    assert run(s, "interface Tunnel0", "ip unnumbered GigabitEthernet1", "ipv6 unnumbered GigabitEthernet1",
+               "tunnel source GigabitEthernet1", "tunnel destination 203.0.113.1", "exit") == []
+    assert r.config.interfaces.get("GigabitEthernet", "1") is None  # not created by the references
+    brief = {ln.split()[0]: ln.split()[-2:] for ln in s.run("do show ip interface brief")[1:]}
+    assert brief["Tunnel0"] == ["up", "down"]
+    assert "  Tunnel source UNKNOWN (GigabitEthernet1), destination 203.0.113.1" in s.run("do show interfaces tunnel 0")
+    assert run(s, "interface GigabitEthernet1", "ip address 198.51.100.10 255.255.255.0", "no shutdown", "end") == []
+    brief = {ln.split()[0]: ln.split()[-2:] for ln in s.run("show ip interface brief")[1:]}
+    assert brief["Tunnel0"] == ["up", "up"]
+    assert "  Tunnel source 198.51.100.10 (GigabitEthernet1), destination 203.0.113.1" in s.run(
+        "show interfaces tunnel 0")
+    text = r.running_config_text()
+    assert " ip unnumbered GigabitEthernet1\n ipv6 unnumbered GigabitEthernet1\n" in text
+    r2 = fresh()
+    assert r2.apply_config(text) == []  # the rendered order (Tunnel0 before GigabitEthernet1) loads back
+    assert r2.running_config_text() == text
 
 
 # ---- no forms ------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from .model import feature
 TYPES = ["Loopback", "Port-channel", "Tunnel", "FastEthernet", "GigabitEthernet", "Ethernet", "Virtual-Template",
          "Virtual-Access", "Null"]
 PHYSICAL = ("Ethernet", "FastEthernet", "GigabitEthernet")
+BEFORE_PORTS = tuple(TYPES[: min(TYPES.index(t) for t in PHYSICAL)])  # printed before every port
 TUNNEL_CAPABLE = ("Tunnel", "Virtual-Template", "Virtual-Access")
 DEFAULT_PORTS = [("Ethernet", f"0/{i}") for i in range(4)]
 SHORT = {"Loopback": "Lo", "Tunnel": "Tu", "FastEthernet": "Fa", "GigabitEthernet": "Gi", "Ethernet": "Et",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 
-from ..config.interfaces import PHYSICAL, canonical_type
+from ..config.interfaces import BEFORE_PORTS, PHYSICAL, canonical_type
 from . import CommandError, handler
 
 INVALID = "% Invalid input detected at '^' marker."
@@ -35,15 +35,21 @@ def _ifname_index(ctx, after: str | None) -> int | None:
 
 
 def resolve_ifname(ctx, after: str | None = None, must_exist: bool = False,
-                   create_ports: bool = False) -> tuple[str, str] | None:
+                   create_ports: bool = False, forward: bool = False) -> tuple[str, str] | None:
     """(canonical type, number) typed after keyword `after`; a physical port that does not exist (or any
-    interface that does not exist, with `must_exist`) is rejected as IOS does, with a caret."""
+    interface that does not exist, with `must_exist`) is rejected as IOS does, with a caret.  `forward`: the
+    reference is made in an interface block, and a Loopback, Port-channel or Tunnel (which IOS prints before
+    every port) may name a port the configuration has not named yet, as one it will name: a real router's
+    capture (`tunnel source GigabitEthernet1` in Tunnel0) pastes in its own order.  The reference does not
+    create the port."""
     found = ctx.args.ifname(after)
     if found is None:
         return None
     iftype, number = canonical_type(found[0]), found[1]
     ifs = ctx.cfg.interfaces
-    ok = ifs.get(iftype, number) is not None if must_exist else ifs.exists_or_creatable(iftype, number, create_ports)
+    forward = forward and getattr(ctx.obj, "type", None) in BEFORE_PORTS
+    ok = ifs.get(iftype, number) is not None if must_exist else \
+        ifs.exists_or_creatable(iftype, number, create_ports or forward)
     if iftype in PHYSICAL and ifs.get(iftype, number) is None and not ok:
         raise caret_error(ctx, _ifname_index(ctx, after))
     if must_exist and not ok:
@@ -51,8 +57,8 @@ def resolve_ifname(ctx, after: str | None = None, must_exist: bool = False,
     return iftype, number
 
 
-def ifname_text(ctx, after: str | None = None, must_exist: bool = False) -> str | None:
-    found = resolve_ifname(ctx, after, must_exist)
+def ifname_text(ctx, after: str | None = None, must_exist: bool = False, forward: bool = False) -> str | None:
+    found = resolve_ifname(ctx, after, must_exist, forward=forward)
     return f"{found[0]}{found[1]}" if found else None
 
 
@@ -160,7 +166,7 @@ def if_ip_unnumbered(ctx):
     if ctx.no:
         i.ip_unnumbered = None
         return
-    name = ifname_text(ctx, "unnumbered")
+    name = ifname_text(ctx, "unnumbered", forward=True)
     i.ip_address = None
     i.secondaries = []
     i.ip_unnumbered = name
@@ -317,7 +323,7 @@ def if_tunnel_source(ctx):
     elif a.get("src"):
         i.tunnel_source = a.get("src")
     else:
-        i.tunnel_source = ifname_text(ctx, "source")
+        i.tunnel_source = ifname_text(ctx, "source", forward=True)
 
 
 @handler("if_tunnel_destination")

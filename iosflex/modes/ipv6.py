@@ -69,7 +69,7 @@ def if_ipv6_unnumbered(ctx):
     if ctx.no:
         i.ipv6_unnumbered = None
         return
-    name = ifname_text(ctx, "unnumbered")
+    name = ifname_text(ctx, "unnumbered", forward=True)
     i.ipv6_unnumbered = name
     i.ipv6_addresses = [x for x in i.ipv6_addresses if x.endswith(" link-local")]
 
