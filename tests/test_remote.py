@@ -12,7 +12,8 @@ import pytest
 
 from iosflex.config.system import Line, Secret
 from iosflex.remote.line import ERASE_MORE, MORE, LineDiscipline
-from iosflex.remote.login import FAIL, PASS, VtyShell, authenticate, login_methods, verify_secret
+from iosflex.config.secrets import verify_secret
+from iosflex.remote.login import FAIL, PASS, VtyShell, authenticate, login_methods
 from iosflex.remote.telnet import DO, DONT, ECHO, IAC, NAWS, SB, SE, SGA, WILL, WONT, TelnetCodec
 from iosflex.remote.vty import Entry, LineTable, allowed_transports, table
 from iosflex.router import Router
@@ -160,6 +161,48 @@ def test_password_prompt_is_not_echoed():
     assert ld.feed("\x7f\x7f") == ""
     assert ld.feed("ret\r") == "\r\nRouter#"
     assert sh.session.privileged
+
+
+@pytest.mark.parametrize("typed, shown, password", [
+    ("enable password cisco", "enable password cisco", "cisco"),  # IOS prints a clear one without its 0
+    ("enable password 0 cisco", "enable password cisco", "cisco"),
+    ("enable password 7 0822455D0A16", "enable password 7 0822455D0A16", "cisco"),
+])
+def test_enable_password_from_a_capture(typed, shown, password):
+    r, sh, ld = cli(priv=False)
+    s = r.session(privileged=True)
+    s.run("configure terminal")
+    assert s.run(typed) == [] and not s.last_error
+    assert f"\n{shown}\n" in r.running_config_text()
+    assert ld.feed("enable\r") == "enable\r\nPassword: "
+    assert ld.feed("wrong\r") == "\r\nPassword: "
+    assert ld.feed(password + "\r") == "\r\nRouter#"
+    s.run("no enable password")
+    assert "enable password" not in r.running_config_text()
+
+
+def test_enable_secret_5_from_a_capture_is_checked():
+    r, sh, ld = cli(priv=False)
+    s = r.session(privileged=True)
+    s.run("configure terminal")
+    assert s.run("enable secret 5 $1$mERr$hx5rVt7rPNoS4wqbXKX7m0") == []  # md5-crypt of "cisco"
+    ld.feed("enable\r")
+    assert ld.feed("cisco\r") == "\r\nRouter#"
+
+
+def test_line_and_user_passwords_print_as_ios_prints_them():
+    r = Router(None)
+    s = r.session(privileged=True)
+    s.run("configure terminal")
+    for line in ("line vty 0 4", "password vtypw", "exit", "username u password 0 upw"):
+        assert s.run(line) == [], line
+    text = r.running_config_text()
+    assert "\n password vtypw\n" in text and "username u password 0 upw" in text
+    s.run("service password-encryption")
+    text = r.running_config_text()
+    assert "\n password 7 " in text and "\n password vtypw\n" not in text
+    r2 = Router(None)
+    assert r2.apply_config(text) == [] and r2.running_config_text() == text
 
 
 def test_exit_closes():

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..crypto import debug as IK
+from ..config.secrets import verify_secret
 from ..crypto.state import Identity
 from ..events import AaaAnswer, Log
 from . import authorization as Z
@@ -290,8 +291,6 @@ class AaaService:
         return LoginAnswer("PASS", answer)
 
     def _password_steps(self, req: PasswordAuth):
-        from ..remote.login import verify_secret  # noqa: PLC0415
-
         cfg = self.router.config
         ml = cfg.aaa_methods.get("authentication login", req.method_list)
         methods = list(ml.methods) if ml is not None and ml.methods else ["local"]

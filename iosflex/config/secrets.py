@@ -1,4 +1,5 @@
-"""IOS password and secret encodings: type 7 (reversible, `service password-encryption`) and type 9 (scrypt).
+"""IOS password and secret encodings: type 7 (reversible, `service password-encryption`) and type 9 (scrypt),
+and `verify_secret`, the one check of a typed password against a configured one (types 0, 7, 5, 8, 9).
 
 Type 7 is the well-known Vigenere-style XOR with IOS's fixed key; type 9 is scrypt (N=16384, r=1, p=1)
 over a 14-character salt, both written in Cisco's base64 alphabet ``./0-9A-Za-z``.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 
 _XLAT = b"dsfd;kfoA,.iyewrkldJKDHSUBsgvca69834ncxv9873254k;fg87"
@@ -50,3 +52,31 @@ def type9_verify(plain: str, hashed: str) -> bool:
     if len(parts) != 4 or parts[1] != "9":
         return False
     return type9_hash(plain, parts[2]) == hashed
+
+
+def verify_secret(secret, plain: str) -> bool:
+    """Does `plain` match a configured password/secret (types 0, 7, 5, 8, 9)?"""
+    if secret is None:
+        return False
+    enc, value = secret.enc, secret.value
+    if enc == 0:
+        return hmac.compare_digest(plain.encode(), value.encode())
+    if enc == 7:
+        clear = type7_decode(value)
+        return clear is not None and hmac.compare_digest(plain.encode(), clear.encode())
+    if enc == 9:
+        return type9_verify(plain, value)
+    if enc == 8:
+        parts = value.split("$")
+        if len(parts) != 4:
+            return False
+        dk = hashlib.pbkdf2_hmac("sha256", plain.encode(), parts[2].encode(), 20000, 32)
+        return hmac.compare_digest(_cisco_b64(dk), parts[3])
+    if enc == 5:
+        try:
+            import crypt  # noqa: PLC0415  (deprecated module; md5-crypt is all type 5 needs)
+
+            return hmac.compare_digest(crypt.crypt(plain, value) or "", value)
+        except Exception:  # noqa: BLE001
+            return False
+    return False

@@ -48,9 +48,13 @@ class Secret:
     enc: int
     value: str
 
-    def show(self, cfg) -> str:
+    def show(self, cfg, bare_clear: bool = False) -> str:
+        """As the running-config prints it; `bare_clear`: a clear-text password without its `0` (IOS prints
+        `enable password X` and a line's `password X` so, and `username U password 0 X` with it)."""
         if self.kind == "password" and self.enc == 0 and cfg.system.password_encryption:
             return f"password 7 {type7_encode(self.value)}"
+        if bare_clear and self.kind == "password" and self.enc == 0:
+            return f"password {self.value}"
         return f"{self.kind} {self.enc} {self.value}"
 
 
@@ -65,7 +69,7 @@ class Enable:
         if self.secret:
             lines.append(f"enable {self.secret.show(cfg)}")
         if self.password:
-            lines.append(f"enable {self.password.show(cfg)}")
+            lines.append(f"enable {self.password.show(cfg, bare_clear=True)}")
         return [lines] if lines else []
 
 
@@ -117,7 +121,7 @@ class Line:
         if self.privilege is not None:
             out.append(f" privilege level {self.privilege}")
         if self.password:
-            out.append(f" {self.password.show(cfg)}")
+            out.append(f" {self.password.show(cfg, bare_clear=True)}")
         if self.login == "login":
             out.append(" login")
         elif self.login:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .. import __version__
 from ..config import render
-from ..config.secrets import type9_verify
+from ..config.secrets import verify_secret
 from . import CommandError, handler
 
 CONFIG_BANNER = "Enter configuration commands, one per line.  End with CNTL/Z."
@@ -24,10 +24,10 @@ def exec_enable(ctx):
 
     def check(pw: str):
         ok = False
-        if enable.secret is not None:
-            ok = enable.secret.enc == 0 and pw == enable.secret.value or type9_verify(pw, enable.secret.value)
-        elif enable.password is not None:
-            ok = pw == enable.password.value
+        if enable.secret is not None:  # (type 0 as typed, 5, 8 or 9)
+            ok = verify_secret(enable.secret, pw)
+        elif enable.password is not None:  # (type 0 or 7)
+            ok = verify_secret(enable.password, pw)
         if ok:
             s.privileged = True
             return []

@@ -65,6 +65,11 @@ def config_enable_secret(ctx):
     ctx.cfg.enable.secret = make_secret(ctx.args, "secret", "secret")
 
 
+@handler("config_enable_password")
+def config_enable_password(ctx):
+    ctx.cfg.enable.password = None if ctx.no else make_secret(ctx.args, "password", "password")
+
+
 @handler("config_username")
 def config_username(ctx):
     a = ctx.args

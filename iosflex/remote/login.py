@@ -16,15 +16,12 @@ Passwords and secrets are compared here and never written to any log.
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import inspect
 from dataclasses import dataclass
 from typing import Callable
 
 from ..banners import banner_lines
-from ..config.secrets import type7_decode, type9_verify
+from ..config.secrets import verify_secret
 from .vty import Entry, line_for
 
 PASS, FAIL, ERROR = "pass", "fail", "error"
@@ -70,44 +67,6 @@ def _login_result(answer) -> "AuthResult":
             except ValueError:
                 pass
     return AuthResult(PASS, privilege)
-
-
-# -- secrets ----------------------------------------------------------------------------------------------
-
-_STD = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_CISCO = b"./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-
-
-def _cisco_b64(data: bytes) -> str:
-    return base64.b64encode(data).translate(bytes.maketrans(_STD, _CISCO)).decode().rstrip("=")
-
-
-def verify_secret(secret, plain: str) -> bool:
-    """Does `plain` match a configured password/secret (types 0, 7, 5, 8, 9)?"""
-    if secret is None:
-        return False
-    enc, value = secret.enc, secret.value
-    if enc == 0:
-        return hmac.compare_digest(plain.encode(), value.encode())
-    if enc == 7:
-        clear = type7_decode(value)
-        return clear is not None and hmac.compare_digest(plain.encode(), clear.encode())
-    if enc == 9:
-        return type9_verify(plain, value)
-    if enc == 8:
-        parts = value.split("$")
-        if len(parts) != 4:
-            return False
-        dk = hashlib.pbkdf2_hmac("sha256", plain.encode(), parts[2].encode(), 20000, 32)
-        return hmac.compare_digest(_cisco_b64(dk), parts[3])
-    if enc == 5:
-        try:
-            import crypt  # noqa: PLC0415  (deprecated module; md5-crypt is all type 5 needs)
-
-            return hmac.compare_digest(crypt.crypt(plain, value) or "", value)
-        except Exception:  # noqa: BLE001
-            return False
-    return False
 
 
 # -- methods ----------------------------------------------------------------------------------------------
