@@ -91,6 +91,9 @@ SLOT_OF: dict[tuple[str, ...], str] = {
     ("service",): "service", ("platform",): "platform", ("no", "platform"): "platform",
     ("ip", "vrf"): "kept_vrf",
     ("mmi",): "kept_pre_domain", ("ip", "icmp"): "kept_pre_domain", ("ip", "dhcp"): "kept_pre_domain",
+    ("ip", "subnet-zero"): "kept_pre_domain", ("ip", "source-route"): "kept_pre_domain",
+    ("ip", "bootp"): "kept_pre_domain", ("ip", "routing"): "kept_pre_domain", ("ip", "classless"): "kept_ip",
+    ("ip", "ssh"): "kept_post_user", ("clock",): "clock",
     ("ip", "cef"): "kept_post_domain", ("ipv6", "cef"): "kept_post_domain",
     ("ipv6", "unicast-routing"): "kept_post_domain", ("ip", "multicast-routing"): "kept_post_domain",
     ("multilink",): "kept_post_domain", ("subscriber",): "kept_post_domain", ("ip", "domain"): "kept_post_domain",
@@ -181,6 +184,8 @@ def items_for(cfg, text: str) -> list:
     slot = slot_of(text)
     if slot in ("service", "platform"):
         return getattr(cfg.kept_system, slot)
+    if slot == "clock":  # `clock summer-time`, `clock calendar-valid`: printed with `clock timezone`
+        return cfg.clock.kept
     return getattr(cfg, slot).items
 
 

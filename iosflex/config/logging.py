@@ -88,6 +88,7 @@ class Clock:
     hours: int = 0
     minutes: int = 0
     configured: bool = False
+    kept: list = field(default_factory=list)  # `clock summer-time ...`, `clock calendar-valid`: kept, not emulated
 
     @property
     def offset(self) -> int:
@@ -96,4 +97,6 @@ class Clock:
         return sign * (abs(self.hours) * 3600 + self.minutes * 60)
 
     def render(self, cfg):
-        return [[f"clock timezone {self.zone} {self.hours} {self.minutes}"]] if self.configured else []
+        lines = [f"clock timezone {self.zone} {self.hours} {self.minutes}"] if self.configured else []
+        lines += self.kept
+        return [lines] if lines else []

@@ -13,6 +13,7 @@ BLOCK_MODES: dict[tuple[str, ...], tuple[str, int, bool]] = {
     ("route-map",): ("kept-route-map", 1, False),
     ("ip", "vrf"): ("kept-ip-vrf", 1, False),
     ("ip", "sla"): ("kept-ip-sla", 1, False),
+    ("ip", "dhcp", "pool"): ("kept-dhcp-pool", 1, False),
     ("control-plane",): ("kept-control-plane", 1, False),
     ("redundancy",): ("kept-redundancy", 1, False),
     ("virtual-service",): ("kept-virtual-service", 1, False),
