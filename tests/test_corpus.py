@@ -90,6 +90,9 @@ def test_kept_block_nesting_and_help():
     assert " neighbor 10.0.0.2 remote-as 65001" not in r.running_config_text()
     s.run("end")
     assert s.run("show ip bgp summary") == ["% ip bgp: configuration kept, not emulated by this router"]
+    # IKEv1 is kept (crypto isakmp, crypto map): its shows say so rather than being rejected
+    assert s.run("show crypto isakmp sa") == ["% crypto isakmp: configuration kept, not emulated by this router"]
+    assert s.run("show crypto map") == ["% crypto map: configuration kept, not emulated by this router"]
 
 
 def test_banner_typed_over_lines():
