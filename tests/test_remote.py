@@ -408,6 +408,34 @@ def test_telnet_server_session_monitor_and_clear_line(tmp_path):
     asyncio.run(main())
 
 
+def test_exec_timeout_shorter_than_the_login_timeout_closes_in_time(tmp_path):
+    """`exec-timeout 0 1`: an idle session is closed about a second after its last input, not when the 30-s
+    login timer armed at connect fires."""
+    from iosflex.remote.server import RemoteServer
+
+    async def main():
+        r = Router(tmp_path / "startup-config", default_if_missing=True)
+        r.load_startup()
+        r.apply_config("line vty 0 4\n exec-timeout 0 1\n")
+        srv = RemoteServer(r)
+        host, port = await srv.start_telnet("127.0.0.1", 0)
+        try:
+            rd, wr = await asyncio.open_connection(host, port)
+            await _read_until(rd, b"Username: ")
+            wr.write(bytes([IAC, DONT, ECHO]) + b"cisco\r\n")
+            await _read_until(rd, b"Password: ")
+            wr.write(b"cisco\r\n")
+            await _read_until(rd, b"Router#")
+            t0 = time.monotonic()
+            while await asyncio.wait_for(rd.read(4096), 10):  # until the router closes
+                pass
+            assert time.monotonic() - t0 < 5
+        finally:
+            await srv.stop()
+
+    asyncio.run(main())
+
+
 def test_ssh_server_password_exec_and_shell(tmp_path):
     import asyncssh
     from iosflex.remote.server import RemoteServer

@@ -173,6 +173,8 @@ class VtyConnection:
             self._task = self._loop.create_task(self._wait())
         if self.ld.closed or self.shell.closed and self.ld.waiting is None:
             self.close()
+            return
+        self._rearm()
 
     async def _wait(self):
         try:
@@ -195,6 +197,19 @@ class VtyConnection:
         t = self._timeout()
         if t is not None and not self.closed:
             self._timer = self._loop.call_later(t, self._tick)
+
+    def _rearm(self):
+        """The timeout may have become shorter (the login is done: the line's `exec-timeout` now; or it was
+        changed): the timer fires no later than the last input plus it.  (A later deadline is left alone: the
+        tick sees the idle time and waits on.)"""
+        t = self._timeout()
+        if t is None or self.closed:
+            return
+        due = self._last + t
+        if self._timer is None or self._timer.when() > due + 0.01:
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._loop.call_at(due, self._tick)
 
     def _tick(self):
         self._timer = None
