@@ -205,6 +205,15 @@ def test_line_and_user_passwords_print_as_ios_prints_them():
     assert r2.apply_config(text) == [] and r2.running_config_text() == text
 
 
+def test_enable_on_a_vty_without_an_enable_password_is_refused():
+    r, sh, ld = cli(priv=False)
+    assert ld.feed("enable\r") == "enable\r\n% No password set\r\nRouter>"
+    assert not sh.session.privileged
+    console = r.session()  # the console may
+    console.run("enable")
+    assert console.privileged
+
+
 def test_exit_closes():
     _, sh, ld = cli()
     ld.feed("exit\r")

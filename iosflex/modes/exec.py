@@ -18,6 +18,8 @@ def exec_enable(ctx):
     if s.privileged:
         return
     if enable.secret is None and enable.password is None:
+        if s.name.startswith("vty"):  # IOS: without an enable password only the console may enable
+            raise CommandError("% No password set")
         s.privileged = True
         return
     tries = [0]
