@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import calendar
-import time
 
 from iosflex import logbus
-from iosflex.remote.telnet import DONT, ECHO, IAC
 from iosflex.router import Router
 from iosflex.simnet import SimNet
+from vty_client import read_until, telnet_login, telnet_router
 
 DEC1 = calendar.timegm((2026, 12, 1, 21, 8, 19, 0, 0, 0))
 UP = "%LINEPROTO-5-UPDOWN: Line protocol on Interface Virtual-Access1, changed state to up"
@@ -117,15 +116,6 @@ def test_running_config_round_trip_and_show_clock():
     assert s.feed("clock set 25:00:00 1 Dec 2026")[-1].startswith("% Invalid input")
 
 
-async def _read_until(reader, marker: bytes, timeout=5.0) -> bytes:
-    buf = b""
-    end = time.monotonic() + timeout
-    while marker not in buf:
-        chunk = await asyncio.wait_for(reader.read(4096), max(0.01, end - time.monotonic()))
-        if not chunk:
-            break
-        buf += chunk
-    return buf
 
 
 async def _quiet(reader, secs=0.3) -> bytes:
@@ -136,49 +126,35 @@ async def _quiet(reader, secs=0.3) -> bytes:
 
 
 def test_terminal_monitor_over_telnet_with_and_without_logging_synchronous(tmp_path):
-    from iosflex.remote.server import RemoteServer
-
     async def main():
-        r = Router(tmp_path / "startup-config", default_if_missing=True)
-        r.load_startup()
-        r.apply_config("service timestamps debug uptime\n")
-        srv = RemoteServer(r)
-        host, port = await srv.start_telnet("127.0.0.1", 0)
-        try:
-            rd, wr = await asyncio.open_connection(host, port)
-            await _read_until(rd, b"Username: ")
-            wr.write(bytes([IAC, DONT, ECHO]) + b"cisco\r\n")
-            await _read_until(rd, b"Password: ")
-            wr.write(b"cisco\r\n")
-            await _read_until(rd, b"Router#")
+        async with telnet_router(tmp_path, "service timestamps debug uptime\n") as (r, host, port):
+            rd, wr = await telnet_login(host, port)
             # debug lines before `terminal monitor` do not reach the vty
             logbus.log(r, "IKEv2:not monitored")
             assert await _quiet(rd) == b""
             wr.write(b"terminal monitor\r\n")
-            await _read_until(rd, b"Router#")
+            await read_until(rd, b"Router#")
             # the vty sits at its prompt: the debug lines arrive, the prompt is not drawn again
             logbus.log(r, "IKEv2:first debug line\nIKEv2:second debug line")
-            got = await _read_until(rd, b"second debug line\r\n")
+            got = await read_until(rd, b"second debug line\r\n")
             assert got == b"\r\n00:00:00: IKEv2:first debug line\r\n00:00:00: IKEv2:second debug line\r\n"
             logbus.log(r, "IKEv2:third")
-            assert await _read_until(rd, b"third\r\n") == b"00:00:00: IKEv2:third\r\n"  # no empty line between
+            assert await read_until(rd, b"third\r\n") == b"00:00:00: IKEv2:third\r\n"  # no empty line between
             assert await _quiet(rd) == b""  # and no prompt
             wr.write(b"\r\n")
-            await _read_until(rd, b"Router#")
+            await read_until(rd, b"Router#")
             r.apply_config("line vty 0 4\n logging synchronous\n")
             wr.write(b"show ver")  # typed, not entered
-            await _read_until(rd, b"show ver")
+            await read_until(rd, b"show ver")
             logbus.log(r, "IKEv2:one\nIKEv2:two\n" + UP)
-            got = await _read_until(rd, b"Router#show ver")
+            got = await read_until(rd, b"Router#show ver")
             assert got == (b"\r\n00:00:00: IKEv2:one\r\n00:00:00: IKEv2:two\r\n" + UP.encode() +
                            b"\r\nRouter#show ver")  # the prompt and the typed text drawn again, once
             assert await _quiet(rd) == b""
             wr.write(b"\x15terminal no monitor\r\n")
-            await _read_until(rd, b"Router#")
+            await read_until(rd, b"Router#")
             logbus.log(r, "IKEv2:gone")
             assert await _quiet(rd) == b""
             wr.close()
-        finally:
-            await srv.stop()
 
     asyncio.run(main())

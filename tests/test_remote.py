@@ -10,13 +10,14 @@ import time
 
 import pytest
 
+from iosflex.config.secrets import verify_secret
 from iosflex.config.system import Line, Secret
 from iosflex.remote.line import ERASE_MORE, MORE, LineDiscipline
-from iosflex.config.secrets import verify_secret
 from iosflex.remote.login import FAIL, PASS, VtyShell, authenticate, login_methods
 from iosflex.remote.telnet import DO, DONT, ECHO, IAC, NAWS, SB, SE, SGA, WILL, WONT, TelnetCodec
 from iosflex.remote.vty import Entry, LineTable, allowed_transports, table
 from iosflex.router import Router
+from vty_client import read_until, telnet_login, telnet_router
 
 ANSI = re.compile(r"\x1b")
 
@@ -361,15 +362,8 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-async def _read_until(reader, marker: bytes, timeout=5.0) -> bytes:
-    buf = b""
-    end = time.monotonic() + timeout
-    while marker not in buf:
-        chunk = await asyncio.wait_for(reader.read(4096), max(0.01, end - time.monotonic()))
-        if not chunk:
-            break
-        buf += chunk
-    return buf
+
+
 
 
 def test_telnet_server_session_monitor_and_clear_line(tmp_path):
@@ -383,28 +377,28 @@ def test_telnet_server_session_monitor_and_clear_line(tmp_path):
         host, port = await srv.start_telnet("127.0.0.1", 0)
         try:
             rd, wr = await asyncio.open_connection(host, port)
-            first = await _read_until(rd, b"Username: ")
+            first = await read_until(rd, b"Username: ")
             assert first.startswith(bytes([IAC, WILL, ECHO, IAC, WILL, SGA]))
             wr.write(bytes([IAC, DONT, ECHO]) + b"cisco\r\n")
-            await _read_until(rd, b"Password: ")
+            await read_until(rd, b"Password: ")
             wr.write(b"cisco\r\n")
-            assert (await _read_until(rd, b"Router#")).endswith(b"Router#")
+            assert (await read_until(rd, b"Router#")).endswith(b"Router#")
             wr.write(b"terminal monitor\r\n")
-            await _read_until(rd, b"Router#")
+            await read_until(rd, b"Router#")
             logbus.log(r, "%TEST-5-HELLO: monitor works")
             # no `logging synchronous` on the line: the prompt is not drawn again (tests/test_logging.py)
-            assert b"\r\n%TEST-5-HELLO: monitor works\r\n" in await _read_until(rd, b"works\r\n")
+            assert b"\r\n%TEST-5-HELLO: monitor works\r\n" in await read_until(rd, b"works\r\n")
             wr.write(b"show users\r\n")
-            out = (await _read_until(rd, b"Router#")).decode()
+            out = (await read_until(rd, b"Router#")).decode()
             assert re.search(r"^\*  2 vty 0     cisco      idle\s+00:00:00 127\.0\.0\.1\r?$", out, re.M), out
             assert table(r).vty[0].user == "cisco"
             # a second session clears the first
             rd2, wr2 = await asyncio.open_connection(host, port)
-            await _read_until(rd2, b"Username: ")
+            await read_until(rd2, b"Username: ")
             wr2.write(b"cisco\r\ncisco\r\nclear line vty 0\r\n")
-            assert b"[confirm]" in await _read_until(rd2, b"[confirm]")
+            assert b"[confirm]" in await read_until(rd2, b"[confirm]")
             wr2.write(b"\r\n")
-            assert b" [OK]" in await _read_until(rd2, b"Router#")
+            assert b" [OK]" in await read_until(rd2, b"Router#")
             rest = await asyncio.wait_for(rd.read(), 5)  # the first connection is closed
             assert rest == b"" or b"Router#" not in rest
             assert 0 not in table(r).vty
@@ -420,27 +414,13 @@ def test_telnet_server_session_monitor_and_clear_line(tmp_path):
 def test_exec_timeout_shorter_than_the_login_timeout_closes_in_time(tmp_path):
     """`exec-timeout 0 1`: an idle session is closed about a second after its last input, not when the 30-s
     login timer armed at connect fires."""
-    from iosflex.remote.server import RemoteServer
-
     async def main():
-        r = Router(tmp_path / "startup-config", default_if_missing=True)
-        r.load_startup()
-        r.apply_config("line vty 0 4\n exec-timeout 0 1\n")
-        srv = RemoteServer(r)
-        host, port = await srv.start_telnet("127.0.0.1", 0)
-        try:
-            rd, wr = await asyncio.open_connection(host, port)
-            await _read_until(rd, b"Username: ")
-            wr.write(bytes([IAC, DONT, ECHO]) + b"cisco\r\n")
-            await _read_until(rd, b"Password: ")
-            wr.write(b"cisco\r\n")
-            await _read_until(rd, b"Router#")
+        async with telnet_router(tmp_path, "line vty 0 4\n exec-timeout 0 1\n") as (_, host, port):
+            rd, _ = await telnet_login(host, port)
             t0 = time.monotonic()
             while await asyncio.wait_for(rd.read(4096), 10):  # until the router closes
                 pass
             assert time.monotonic() - t0 < 5
-        finally:
-            await srv.stop()
 
     asyncio.run(main())
 
