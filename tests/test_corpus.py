@@ -143,9 +143,28 @@ interface GigabitEthernet1
  ip nat outside
 ip nat inside source list 1 interface GigabitEthernet1 overload
 ip classless
+class-map match-any VOICE
+ match dscp ef
+policy-map QOS
+ class VOICE
+  priority percent 30
+ class class-default
+  fair-queue
+archive
+ log config
+  logging enable
+  hidekeys
+tacacs server T1
+ address ipv4 192.0.2.30
+ key 7 0822455D0A16
 line vty 0 4
  password vtypw
+ ipv6 access-class V6 in
  login
+kron policy-list BACKUP
+ cli write memory
+kron occurrence DAILY at 2:00 recurring
+ policy-list BACKUP
 """
 
 

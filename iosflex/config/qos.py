@@ -12,7 +12,7 @@ from .model import feature
 class ClassMap:
     name: str
     match_any: bool = False
-    matches: list[str] = field(default_factory=list)  # "access-group name ACL", "any"
+    matches: list[str] = field(default_factory=list)  # "access-group name ACL", "any"; "dscp ef"...: kept
 
 
 @dataclass
@@ -23,6 +23,7 @@ class PolicyClass:
     police_exceed: str = "drop"
     bandwidth: str | None = None  # "1000", "percent 20", "remaining percent 20"
     shape: int | None = None
+    kept: list[str] = field(default_factory=list)  # priority, fair-queue, set...: kept as typed, not emulated
 
 
 @dataclass
@@ -69,5 +70,6 @@ class Qos:
                 if c.police is not None:
                     lines.append(f"  police {c.police} conform-action {c.police_conform} "
                                  f"exceed-action {c.police_exceed}")
+                lines += [f"  {k}" for k in c.kept]
             blocks.append(lines)
         return blocks

@@ -18,6 +18,9 @@ BLOCK_MODES: dict[tuple[str, ...], tuple[str, int, bool]] = {
     ("redundancy",): ("kept-redundancy", 1, False),
     ("virtual-service",): ("kept-virtual-service", 1, False),
     ("archive",): ("kept-archive", 1, False),
+    ("tacacs", "server"): ("kept-tacacs-server", 1, False),
+    ("kron", "policy-list"): ("kept-kron-policy", 1, False),
+    ("kron", "occurrence"): ("kept-kron-occurrence", 1, False),
     ("key", "chain"): ("kept-key-chain", 1, False),
     ("track",): ("kept-track", 1, False),
     ("voice",): ("kept-voice", 1, False),
@@ -40,6 +43,7 @@ NESTED_MODES: dict[tuple[str, str], tuple[str, int, bool]] = {
     ("kept-router-af", "af-interface"): ("kept-router-af-interface", 1, False),
     ("kept-router-sf", "topology"): ("kept-router-sf-topology", 1, False),
     ("kept-key-chain", "key"): ("kept-key", 1, False),
+    ("kept-archive", "log"): ("kept-archive-log", 1, False),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ..config.qos import ClassMap, PolicyMap
 from . import CommandError, handler
+from .kept import typed_text
 
 
 @handler("config_class_map")
@@ -36,6 +37,27 @@ def cmap_match(ctx):
         return
     if text not in cm.matches:
         cm.matches.append(text)
+
+
+@handler("cmap_match_kept")
+def cmap_match_kept(ctx):
+    """`match dscp ef` and the other criteria this router keeps without classifying by them."""
+    text = typed_text(ctx).split(None, 1)[1]  # without `match`
+    _keep(ctx.obj.matches, text, ctx.no)
+
+
+@handler("pmapc_kept")
+def pmapc_kept(ctx):
+    """`priority percent 30`, `fair-queue`, `set dscp ef`...: kept as typed, printed after the emulated actions."""
+    _keep(ctx.obj.kept, typed_text(ctx), ctx.no)
+
+
+def _keep(items: list[str], text: str, no: bool) -> None:
+    """Keep `text` once; its `no` form removes it, or every line it begins (`no priority`)."""
+    if no:
+        items[:] = [x for x in items if x != text and not x.startswith(text + " ")]
+    elif text not in items:
+        items.append(text)
 
 
 @handler("config_policy_map")
