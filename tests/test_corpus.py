@@ -182,3 +182,24 @@ def test_branch_router_lines_paste_and_print_back():
     s.run("configure terminal")
     assert "  summer-time     Configure summer (daylight savings) time" in s.help("clock ")
     assert any(ln.startswith("  pool ") for ln in s.help("ip dhcp "))
+
+
+def test_kept_settings_held_once_are_replaced_and_removed():
+    """`clock summer-time`, `login block-for`, `ip ssh time-out`...: IOS holds one of each; typed again it
+    replaces the kept line, and its `no` form (parameters or not) removes it instead of being kept itself."""
+    r = Router(None)
+    s = r.session(privileged=True)
+    s.run("configure terminal")
+    for line in ("clock summer-time EDT recurring", "clock summer-time CEST recurring last Sun Mar 2:00 last Sun Oct 3:00",
+                 "login block-for 10 attempts 2 within 10", "login block-for 120 attempts 3 within 60",
+                 "ip ssh time-out 60", "ip ssh time-out 90", "no ip source-route"):
+        assert s.run(line) == [], line
+    lines = r.running_config_text().splitlines()
+    assert [ln for ln in lines if ln.startswith(("clock summer-time", "login block-for", "ip ssh time-out"))] == [
+        "clock summer-time CEST recurring last Sun Mar 2:00 last Sun Oct 3:00",
+        "login block-for 120 attempts 3 within 60", "ip ssh time-out 90"]
+    for line in ("no clock summer-time", "no login block-for", "no ip ssh time-out 90"):
+        assert s.run(line) == [], line
+    text = r.running_config_text()
+    assert "summer-time" not in text and "block-for" not in text and "time-out" not in text
+    assert "\nno ip source-route\n" in text  # a `no` form IOS prints is still kept

@@ -56,8 +56,36 @@ class KeptBlock:
         return b
 
 
+# Kept settings IOS holds once, whatever their parameters: typed again, the line replaces the kept one; their
+# `no` / `default` form, with or without the parameters, removes it (`no clock summer-time`).
+SINGLE = {("clock", "summer-time"), ("clock", "calendar-valid"), ("login", "block-for"), ("login", "delay"),
+          ("login", "quiet-mode"), ("ip", "ssh", "time-out"), ("ip", "ssh", "authentication-retries"),
+          ("ip", "ssh", "source-interface"), ("memory-size", "iomem"), ("vlan", "internal")}
+
+
+def _single(text: str) -> str | None:
+    words = text.split()
+    for n in (3, 2):
+        if tuple(words[:n]) in SINGLE:
+            return " ".join(words[:n])
+    return None
+
+
 def add_line(items: list, text: str, negate: str | None) -> None:
-    """Keep `text` (typed without its `no`) in `items` as IOS would: see the module docstring."""
+    """Keep `text` (typed without its `no`) in `items` as IOS would: see the module docstring and SINGLE."""
+    key = _single(text)
+    if key is not None:
+        same = [i for i, it in enumerate(items) if isinstance(it, str) and (it == key or it.startswith(key + " "))]
+        if negate:
+            for i in reversed(same):
+                del items[i]
+        elif same:
+            items[same[0]] = text
+            for i in reversed(same[1:]):
+                del items[i]
+        else:
+            items.append(text)
+        return
     pos, neg = text, "no " + text
     if negate == "default":
         for t in (pos, neg):
