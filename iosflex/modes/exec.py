@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 
-from .. import __version__
 from ..config import render
 from ..config.secrets import verify_secret
 from . import CommandError, handler
@@ -135,7 +134,7 @@ def show_clock(ctx):
 @handler("show_terminal")
 def show_terminal(ctx):
     s = ctx.session
-    ctx.write(f"Line 0, Location: \"\", Type: \"\"", f"Length: {s.length} lines, Width: {s.width} columns")
+    ctx.write('Line 0, Location: "", Type: ""', f"Length: {s.length} lines, Width: {s.width} columns")
 
 
 @handler("filter_begin", "filter_count", "filter_exclude", "filter_include", "filter_section")
