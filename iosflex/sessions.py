@@ -19,7 +19,7 @@ from __future__ import annotations
 import functools
 import re
 import socket
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 _ZERO_RUNS = re.compile("0{2,}")

@@ -1299,7 +1299,6 @@ class IkeSa:
     def _rekey_refused(self, rk, msg, now) -> list[Datagram]:
         """The peer answered our rekey with an error (or nothing usable): try again later when it says
         TEMPORARY_FAILURE (it is busy, RFC 7296 §2.25), otherwise leave it to the hard lifetime."""
-        c = self._codec()
         err = next((n.type for n in msg.notifies() if A.is_error_notify(n.type)), None)
         self.eng.debug(D.rekey_refused, self.st, A.notify_name(err) if err else "bad response")
         if err == A.TEMPORARY_FAILURE:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from ..config.interfaces import canonical_type
 from ..crypto import show_config
-from . import CommandError, confirmed, handler
+from . import confirmed, handler
 from .crypto_exec import _engine, _now, _sas
 
 

@@ -80,7 +80,7 @@ def show_processes_cpu(ctx):
 
 @handler("show_inventory")
 def show_inventory(ctx):
-    ctx.write(f'NAME: "Chassis", DESCR: "iosflex emulated router (not Cisco hardware)"',
+    ctx.write('NAME: "Chassis", DESCR: "iosflex emulated router (not Cisco hardware)"',
               f"PID: {MODEL}       , VID: V01  , SN: {serial_number()}", "")
 
 

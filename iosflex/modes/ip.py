@@ -163,7 +163,7 @@ def config_ip_access_list(ctx):
         return
     acl = lists.get(name)
     if acl is not None and acl.kind != kind:
-        raise CommandError(f"% Access-list type conflicts with existing type")
+        raise CommandError("% Access-list type conflicts with existing type")
     if acl is None:
         acl = lists[name] = AccessList(name, kind)
     ctx.enter("std-nacl" if kind == "standard" else "ext-nacl", acl)
