@@ -55,20 +55,17 @@ import random
 import shlex
 
 from .crypto import algorithms as A
-from .crypto.client import Initiator
+from .crypto.client import ENCR_NAMES, Initiator
+from .crypto.policy import IKE_INTEG, IKE_PRF
 from .events import Datagram
 from .services import Services
 
 ID_TYPES = {"fqdn": A.ID_FQDN, "email": A.ID_RFC822_ADDR, "keyid": A.ID_KEY_ID}
-ENCR = {"aes-cbc-128": (A.ENCR_AES_CBC, 128), "aes-cbc-256": (A.ENCR_AES_CBC, 256),
-        "aes-gcm-128": (A.ENCR_AES_GCM_16, 128), "aes-gcm-256": (A.ENCR_AES_GCM_16, 256), "3des": (A.ENCR_3DES, None)}
-INTEG = {"md5": A.AUTH_HMAC_MD5_96, "sha1": A.AUTH_HMAC_SHA1_96, "sha256": A.AUTH_HMAC_SHA2_256_128,
-         "sha384": A.AUTH_HMAC_SHA2_384_192, "sha512": A.AUTH_HMAC_SHA2_512_256}
-PRF = {"md5": A.PRF_HMAC_MD5, "sha1": A.PRF_HMAC_SHA1, "sha256": A.PRF_HMAC_SHA2_256, "sha384": A.PRF_HMAC_SHA2_384,
-       "sha512": A.PRF_HMAC_SHA2_512}
 
 
 def _pick(table: dict, opt: str, value: str) -> list:
+    """The ids of `value`'s comma-separated names in `table` (the package client's cipher names, `crypto ikev2
+    proposal`'s integrity and PRF keywords); an unknown name is a SimError."""
     try:
         return [table[v] for v in value.split(",")]
     except KeyError as e:
@@ -240,11 +237,11 @@ class SimNet:
         if "groups" in opts:
             kw["groups"] = [int(g) for g in opts["groups"].split(",")]
         if "encr" in opts:
-            kw["encr"] = _pick(ENCR, "encr", opts["encr"])
+            kw["encr"] = _pick(ENCR_NAMES, "encr", opts["encr"])
         if "integ" in opts:
-            kw["integ"] = _pick(INTEG, "integ", opts["integ"])
+            kw["integ"] = _pick(IKE_INTEG, "integ", opts["integ"])
         if "prf" in opts:
-            kw["prf"] = _pick(PRF, "prf", opts["prf"])
+            kw["prf"] = _pick(IKE_PRF, "prf", opts["prf"])
         if "ca" in opts:
             tp = self.router.config.pki.trustpoints.get(opts["ca"])
             if tp is None or not tp.ca_certs:
@@ -257,9 +254,9 @@ class SimNet:
             kw["ts"] = ([TrafficSelector(7, 47, 0, 65535, me, me)], [TrafficSelector(7, 47, 0, 65535, router, router)])
             kw["transport"] = True
         if "esp" in opts:
-            kw["esp_encr"] = _pick(ENCR, "esp", opts["esp"])
+            kw["esp_encr"] = _pick(ENCR_NAMES, "esp", opts["esp"])
         if "esp-integ" in opts:
-            kw["esp_integ"] = _pick(INTEG, "esp-integ", opts["esp-integ"])
+            kw["esp_integ"] = _pick(IKE_INTEG, "esp-integ", opts["esp-integ"])
         if "vid-auth" in opts:  # Vendor IDs (hex) first in the IKE_AUTH request, as a Windows-like client sends
             try:
                 kw["auth_vids"] = [bytes.fromhex(v) for v in opts["vid-auth"].split(",")]

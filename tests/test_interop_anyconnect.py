@@ -193,10 +193,14 @@ def ios(router):
 # the client program
 # ---------------------------------------------------------------------------------------------------------
 
-def client_argv(files: Path, key_id: str, user: str, password: str, *extra: str) -> list[str]:
+def client_prog() -> list[str]:
+    """`iosflex client` as installed beside this Python, else through `python -m iosflex`."""
     exe = Path(sys.executable).with_name("iosflex")
-    prog = [str(exe)] if exe.exists() else [sys.executable, "-m", "iosflex"]
-    return [*prog, "client", "--peer", "172.16.1.2", "--anyconnect", "--id", f"key-id:{key_id}", "--user", user,
+    return [str(exe), "client"] if exe.exists() else [sys.executable, "-m", "iosflex", "client"]
+
+
+def client_argv(files: Path, key_id: str, user: str, password: str, *extra: str) -> list[str]:
+    return [*client_prog(), "--peer", "172.16.1.2", "--anyconnect", "--id", f"key-id:{key_id}", "--user", user,
             "--password", password, "--ca", str(files / "ca.pem"), "--timeout", "10", *extra]
 
 
@@ -468,10 +472,8 @@ def test_eap_client_sleeps_and_reconnects(ios, radius, files, run_client):
     ... --reconnect` (EAP-MD5 relayed to FreeRADIUS) gets the attributes, sleeps, and reconnects with PSK from
     new sockets: Phase1_id eap both times, Auth verify EAP then PSK, flags DX then DR, the kept address, and
     no RADIUS round trip for the reconnect."""
-    exe = Path(sys.executable).with_name("iosflex")
-    prog = [str(exe)] if exe.exists() else [sys.executable, "-m", "iosflex"]
     before = stats(ios)
-    c = run_client([*prog, "client", "--peer", "172.16.1.2", "--id", "key-id:eap-radius", "--eap-identity",
+    c = run_client([*client_prog(), "--peer", "172.16.1.2", "--id", "key-id:eap-radius", "--eap-identity",
                     RADIUS_USER, "--eap-password", RADIUS_PW, "--eap-method", "md5", "--ca", str(files / "ca.pem"),
                     "--timeout", "10", "--reconnect", "--sleep-after", "3", "--sleep-for", "12", "--hold", "30"])
     address = c.wait_for(r"^1: UP .* address (\S+)", 15).group(1)

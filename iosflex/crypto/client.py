@@ -37,6 +37,7 @@ ENCR_NAMES = {"aes-cbc-128": (A.ENCR_AES_CBC, 128), "aes-cbc-192": (A.ENCR_AES_C
               "aes-cbc-256": (A.ENCR_AES_CBC, 256), "aes-gcm-128": (A.ENCR_AES_GCM_16, 128),
               "aes-gcm-256": (A.ENCR_AES_GCM_16, 256), "3des": (A.ENCR_3DES, None)}
 ANY_TS = TrafficSelector(7, 0, 0, 65535, "0.0.0.0", "255.255.255.255")
+PROBE_EVERY = 30.0  # s between the CLI client's DPDs until the router pushes its own dpd-interval
 
 
 def parse_identity(text: str) -> tuple[int, bytes]:
@@ -937,7 +938,7 @@ async def _run(args) -> int:
                 raise SystemExit("iosflex client: --cert-request needs an RSA key")
         kw["anyconnect"] = AnyConnectPeer(args.user or "", args.password or "", cert=cert, key=key)
         kw["reconnect"] = args.reconnect
-        kw["dpd_every"] = 30.0
+        kw["dpd_every"] = PROBE_EVERY
         args.cfg_request = True
         if not args.id:
             args.id = "key-id:" + DEFAULT_IKE_ID.decode()
@@ -947,7 +948,7 @@ async def _run(args) -> int:
         if args.count != 1:
             raise SystemExit("iosflex client: --reconnect makes one client")
         kw["reconnect"] = True
-        kw["dpd_every"] = 30.0
+        kw["dpd_every"] = PROBE_EVERY
         args.cfg_request = True
     if args.sleep_after is not None and not args.reconnect:
         raise SystemExit("iosflex client: --sleep-after needs --reconnect")

@@ -102,7 +102,7 @@ class VtyConnection:
             self.close()
             return
         self.send(text + self.ld.start())
-        self._arm()
+        self._rearm()
 
     def data(self, text: str):
         """Input from the client: queued, handled in its turn (InputQueue)."""
@@ -193,15 +193,10 @@ class VtyConnection:
             return LOGIN_TIMEOUT
         return exec_timeout_seconds(self.shell.line)
 
-    def _arm(self):
-        t = self._timeout()
-        if t is not None and not self.closed:
-            self._timer = self._loop.call_later(t, self._tick)
-
     def _rearm(self):
-        """The timeout may have become shorter (the login is done: the line's `exec-timeout` now; or it was
-        changed): the timer fires no later than the last input plus it.  (A later deadline is left alone: the
-        tick sees the idle time and waits on.)"""
+        """Arm the idle timer (at connect), or bring it forward when the timeout has become shorter (the login is
+        done: the line's `exec-timeout` now; or it was changed): it fires no later than the last input plus the
+        timeout.  (A later deadline is left alone: the tick sees the idle time and waits on.)"""
         t = self._timeout()
         if t is None or self.closed:
             return
@@ -216,8 +211,7 @@ class VtyConnection:
         if self.closed:
             return
         t = self._timeout()
-        if t is None:
-            self._arm()
+        if t is None:  # `exec-timeout 0 0`: no timer until input brings a timeout back
             return
         idle = self._loop.time() - self._last
         if idle + 0.01 < t:
